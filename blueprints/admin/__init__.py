@@ -1,0 +1,3 @@
+from blueprints.admin.views import bp
+
+__all__ = ["bp"]

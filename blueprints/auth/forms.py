@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from helpdesk.config import LOCALE_CHOICES
+
+TIMEZONE_CHOICES = [
+    ("America/Mexico_City", "Ciudad de México"),
+    ("America/Monterrey", "Monterrey"),
+    ("America/Tijuana", "Tijuana"),
+    ("America/Cancun", "Cancún"),
+    ("America/Bogota", "Bogotá"),
+    ("America/Argentina/Buenos_Aires", "Buenos Aires"),
+    ("America/New_York", "New York"),
+    ("America/Los_Angeles", "Los Angeles"),
+    ("UTC", "UTC"),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    locale = SelectField(_l("Language and region"), choices=list(LOCALE_CHOICES.items()))
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES)

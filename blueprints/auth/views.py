@@ -1,0 +1,88 @@
+"""Staff sign-in, sign-out and profile."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from blueprints.auth.forms import LoginForm, ProfileForm
+from helpdesk import clock
+from helpdesk.audit.services import Actor
+from helpdesk.extensions import db, limiter
+from helpdesk.users.services import UserError, authenticate, update_profile
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    # Per address and per account, so one attacker cannot lock everyone out.
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{request.remote_addr}|{email}"
+
+
+def _failed(response: Any) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed)
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.ticket_list"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data, now=clock.now())
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile_edit() -> Any:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            update_profile(
+                db.session,
+                current_user,
+                name=form.name.data,
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+                actor=Actor.for_user(current_user),
+                now=clock.now(),
+            )
+        except UserError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("auth.profile_edit"))
+    return render_template("auth/profile_edit.html", form=form)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("inbox.ticket_list")

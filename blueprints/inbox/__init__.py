@@ -1,0 +1,3 @@
+from blueprints.inbox.views import bp
+
+__all__ = ["bp"]

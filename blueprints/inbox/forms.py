@@ -1,0 +1,18 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from helpdesk.tickets.vocabulary import SETTABLE_STATUSES, label
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=20_000)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(s.value, label(s)) for s in SETTABLE_STATUSES]

@@ -1,0 +1,118 @@
+"""The agents' inbox: the ticket list and the ticket page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.inbox.forms import NoteForm, StatusForm
+from blueprints.security import require_staff
+from helpdesk import clock
+from helpdesk.attachments import storage
+from helpdesk.audit.services import Actor
+from helpdesk.extensions import db
+from helpdesk.tickets import queries, services
+from helpdesk.tickets.models import Attachment, Ticket
+from helpdesk.tickets.vocabulary import Status
+
+bp = Blueprint("inbox", __name__)
+bp.before_request(require_staff())
+
+
+@bp.route("/")
+def home() -> Any:
+    return redirect(url_for("inbox.ticket_list"))
+
+
+@bp.route("/tickets")
+def ticket_list() -> Any:
+    status = request.args.get("status") or None
+    if status not in {None, *(s.value for s in Status)}:
+        abort(400)
+    page = queries.list_tickets(
+        db.session,
+        status=status,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["TICKETS_PER_PAGE"],
+    )
+    return render_template(
+        "inbox/ticket_list.html", page=page, status=status, statuses=list(Status)
+    )
+
+
+@bp.route("/tickets/<folio>")
+def ticket_show(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    status_form = StatusForm(status=ticket.status)
+    return render_template(
+        "inbox/ticket_show.html",
+        ticket=ticket,
+        note_form=NoteForm(),
+        status_form=status_form,
+        timeline=queries.ticket_timeline(db.session, ticket),
+    )
+
+
+@bp.route("/tickets/<folio>/notes", methods=["POST"])
+def note_add(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _show_with_errors(ticket, note_form=form)
+    services.add_note(db.session, ticket, author=current_user, text=form.text.data, now=clock.now())
+    db.session.commit()
+    flash(_("Note added."), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@bp.route("/tickets/<folio>/status", methods=["POST"])
+def status_set(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _show_with_errors(ticket, status_form=form)
+    try:
+        services.set_status(
+            db.session,
+            ticket,
+            form.status.data,
+            actor=Actor.for_user(current_user),
+            now=clock.now(),
+        )
+    except services.TicketError as error:
+        form.status.errors.append(str(error))
+        return _show_with_errors(ticket, status_form=form)
+    db.session.commit()
+    flash(_("Status changed."), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def attachment_download(attachment_id: int) -> Any:
+    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    response = current_app.response_class(
+        storage.read(attachment.sha256), mimetype="application/octet-stream"
+    )
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=storage.safe_filename(attachment.filename)
+    )
+    return response
+
+
+def _ticket_or_404(folio: str) -> Ticket:
+    return queries.ticket_by_folio(db.session, folio) or abort(404)
+
+
+def _show_with_errors(
+    ticket: Ticket, *, note_form: NoteForm | None = None, status_form: StatusForm | None = None
+) -> tuple[str, int]:
+    return render_template(
+        "inbox/ticket_show.html",
+        ticket=ticket,
+        note_form=note_form or NoteForm(),
+        status_form=status_form or StatusForm(status=ticket.status),
+        timeline=queries.ticket_timeline(db.session, ticket),
+    ), 422

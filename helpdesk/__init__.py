@@ -1,0 +1,1 @@
+"""Aclara: the helpdesk for debt-collection organisations."""

@@ -1,0 +1,141 @@
+"""The composition root: configuration, extensions, blueprints, CLI.
+
+The only module of ``helpdesk`` that imports ``blueprints``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from helpdesk import i18n
+from helpdesk.config import load_config
+from helpdesk.db import configure_sqlite
+from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "helpdesk",
+        root_path=str(ROOT),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str((config or {}).get("INSTANCE_PATH", ROOT / "instance")),
+    )
+    app.config.update(load_config(Path(app.instance_path), config))
+    configure_extensions(app)
+    configure_login(app)
+    configure_templates(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_security_headers(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    import helpdesk.models  # noqa: F401  (every table known to metadata and Alembic)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_locale=app.config["DEFAULT_LOCALE"],
+        default_timezone=app.config["DEFAULT_TIMEZONE"],
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+
+
+def configure_login(app: Flask) -> None:
+    from helpdesk.users.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page explains itself
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(lambda user_id: load_session_user(db.session, user_id))
+
+
+def configure_templates(app: Flask) -> None:
+    from helpdesk.audit.labels import event_label
+    from helpdesk.tickets.vocabulary import label
+    from helpdesk.users.models import Role
+
+    app.jinja_env.filters["datetime"] = i18n.datetime_filter
+    app.jinja_env.filters["money"] = i18n.money_filter
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.globals.update(html_lang=i18n.html_lang, event_label=event_label, Role=Role)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from blueprints.admin import bp as admin_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.inbox import bp as inbox_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def configure_errors(app: Flask) -> None:
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        403: lambda: _("You do not have permission to see this page."),
+        404: lambda: _("We could not find that page."),
+        405: lambda: _("That action is not allowed here."),
+        413: lambda: _("What you sent is too large."),
+        429: lambda: _("Too many attempts. Wait a few minutes and try again."),
+        500: lambda: _("Something went wrong on our side. It has been logged."),
+    }
+
+    def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+        message = messages.get(code, messages[500])()
+        return render_template("errors/error.html", code=code, message=message, detail=detail), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400,
+            _("The form expired or was not sent from this site. Reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+
+def configure_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response

@@ -1,0 +1,52 @@
+"""Content-addressed file storage under the data dir: the same bytes are kept once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from flask import current_app
+
+
+def storage_root() -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "attachments"
+
+
+def path_for(sha256: str, root: Path | None = None) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("not a sha256 hex digest")
+    root = root or storage_root()
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def save(data: bytes, root: Path | None = None) -> str:
+    """Store ``data`` (once) and return its sha256. Written atomically: no half files."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    target = path_for(sha256, root)
+    if target.exists():
+        return sha256
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, target)
+    return sha256
+
+
+def read(sha256: str, root: Path | None = None) -> bytes:
+    return path_for(sha256, root).read_bytes()
+
+
+_UNSAFE = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
+
+
+def safe_filename(name: str | None, default: str = "adjunto") -> str:
+    """A name safe to offer as a download: no path, no control characters, not hidden."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" ._")
+    return name[:150] or default

@@ -1,0 +1,127 @@
+"""Settings from the environment, with safe defaults.
+
+Every key the application reads is listed in ``ENVIRONMENT_KEYS`` and documented in the
+README. Nothing is read at import time: ``load_config`` runs inside ``create_app``.
+Order: defaults, then the environment, then explicit overrides; ``validate`` fails fast.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SUPPORTED_LOCALES = ("es", "en")
+# What a person can pick: the language, and the region for dates and money.
+LOCALE_CHOICES = {
+    "es_MX": "Español (México)",
+    "es_CO": "Español (Colombia)",
+    "es_AR": "Español (Argentina)",
+    "en_US": "English (United States)",
+}
+
+
+def is_supported_locale(locale: str) -> bool:
+    return locale.replace("-", "_").split("_")[0] in SUPPORTED_LOCALES
+
+
+# key -> (config name, meaning); the README's configuration table mirrors this.
+ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
+    "HELPDESK_ENV": ("ENV", "development (default) or production"),
+    "HELPDESK_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", "SQLAlchemy URL"),
+    "HELPDESK_SECRET_KEY": ("SECRET_KEY", "signs sessions, CSRF tokens and Message-IDs"),
+    "REDIS_URL": ("REDIS_URL", "Redis for RQ jobs and rate limits; jobs run inline if unset"),
+    "HELPDESK_DATA_DIR": ("DATA_DIR", "attachments and search index"),
+    "HELPDESK_DEFAULT_LOCALE": ("DEFAULT_LOCALE", "es or en"),
+    "HELPDESK_TIMEZONE": ("DEFAULT_TIMEZONE", "IANA zone for people without one"),
+    "HELPDESK_FOLIO_PREFIX": ("FOLIO_PREFIX", "prefix of ticket folios"),
+    "HELPDESK_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", "failed sign-ins allowed per address"),
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which key and why."""
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    return {
+        "ENV": "development",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'aclara.sqlite3'}",
+        "SECRET_KEY": None,
+        "REDIS_URL": None,
+        "DATA_DIR": str(instance_path / "data"),
+        "DEFAULT_LOCALE": "es",
+        "DEFAULT_TIMEZONE": "America/Mexico_City",
+        "FOLIO_PREFIX": "ACL",
+        "LOGIN_RATE_LIMIT": "10 per 15 minutes",
+        "TICKETS_PER_PAGE": 25,
+        "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "aclara_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=7),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }
+
+
+def from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for env_key, (config_key, _meaning) in ENVIRONMENT_KEYS.items():
+        value = environ.get(env_key)
+        if value:
+            found[config_key] = value
+    return found
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = defaults(instance_path)
+    config.update(from_environment(dict(os.environ)))
+    config.update(overrides or {})
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(config, instance_path)
+    is_production = config["ENV"] == "production"
+    config["SESSION_COOKIE_SECURE"] = is_production
+    config["REMEMBER_COOKIE_SECURE"] = is_production
+    validate(config)
+    return config
+
+
+def database_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use psycopg 3, the driver we install."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def _secret_key(config: dict[str, Any], instance_path: Path) -> str:
+    """Development only: a key generated once and kept in the instance folder."""
+    if config["ENV"] == "production":
+        raise ConfigError("HELPDESK_SECRET_KEY must be set when HELPDESK_ENV=production")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def validate(config: dict[str, Any]) -> None:
+    if config["ENV"] not in ("development", "production", "testing"):
+        raise ConfigError("HELPDESK_ENV must be development, production or testing")
+    if not is_supported_locale(config["DEFAULT_LOCALE"]):
+        raise ConfigError("HELPDESK_DEFAULT_LOCALE must be es or en (optionally with a region)")
+    try:
+        ZoneInfo(config["DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"HELPDESK_TIMEZONE is not a known time zone: {error}") from None
+    if config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("HELPDESK_SECRET_KEY must be at least 32 characters in production")

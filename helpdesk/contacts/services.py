@@ -1,0 +1,60 @@
+"""Writes on contacts (debtors)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk.audit.services import Actor, record
+from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
+
+
+def national_id_hash(value: str) -> str:
+    """A keyed hash to match national ids on without storing them."""
+    key = current_app.config["SECRET_KEY"].encode()
+    normalised = "".join(ch for ch in value.upper() if ch.isalnum())
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def mask(value: str, visible: int = 4) -> str:
+    """``GODE561231HDFRRN09`` -> ``••••••••••••••RN09``: for screens and logs."""
+    value = value.strip()
+    return "•" * max(len(value) - visible, 0) + value[-visible:]
+
+
+def find_by_identity(session: Session, kind: IdentityKind, value: str) -> Contact | None:
+    return session.scalar(
+        select(Contact)
+        .join(ContactIdentity)
+        .where(ContactIdentity.kind == kind.value, ContactIdentity.value == value)
+    )
+
+
+def create_contact(
+    session: Session,
+    *,
+    name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    national_id: str | None = None,
+    language: str = "es",
+    actor: Actor,
+    now: datetime,
+) -> Contact:
+    contact = Contact(name=name.strip(), language=language, created_at=now)
+    if email:
+        contact.identities.append(ContactIdentity(kind=IdentityKind.EMAIL, value=email.lower()))
+    if phone:
+        contact.identities.append(ContactIdentity(kind=IdentityKind.PHONE, value=phone))
+    if national_id:
+        contact.national_id_hash = national_id_hash(national_id)
+        contact.national_id_masked = mask(national_id)
+    session.add(contact)
+    session.flush()
+    record(session, actor, "contact.created", contact, now=now)
+    return contact

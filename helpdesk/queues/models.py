@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.db import UTCDateTime
+from helpdesk.extensions import db
+from helpdesk.users.models import user_queues
+
+if TYPE_CHECKING:
+    from helpdesk.users.models import User
+
+
+class Queue(db.Model):
+    """A work queue that tickets are routed to and agents work from."""
+
+    __tablename__ = "queues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    # The address replies are sent from; inbound addresses and numbers come with channels.
+    email_address: Mapped[str | None] = mapped_column(String(254))
+    assignment_strategy: Mapped[str] = mapped_column(String(20), default="manual")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    members: Mapped[list[User]] = relationship(secondary=user_queues, back_populates="queues")

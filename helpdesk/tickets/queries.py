@@ -1,0 +1,150 @@
+"""Reads on tickets: the inbox list, one ticket with its conversation, JSON shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from helpdesk.audit.models import AuditEvent
+from helpdesk.contacts.models import Contact
+from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.vocabulary import Status
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Ticket]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_tickets(
+    session: Session, *, status: str | None = None, page: int = 1, per_page: int = 25
+) -> Page:
+    """Tickets by most recent activity, with what the inbox shows loaded in a few queries."""
+    conditions = [Ticket.status == Status(status).value] if status else []
+    total = session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    rows = session.scalars(
+        select(Ticket)
+        .where(*conditions)
+        .options(
+            selectinload(Ticket.contact).selectinload(Contact.identities),
+            selectinload(Ticket.queue),
+            selectinload(Ticket.assignee),
+        )
+        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+
+
+def ticket_by_folio(session: Session, folio: str) -> Ticket | None:
+    return session.scalar(
+        select(Ticket)
+        .where(Ticket.folio == folio.strip().upper())
+        .options(
+            selectinload(Ticket.contact).selectinload(Contact.identities),
+            selectinload(Ticket.queue),
+            selectinload(Ticket.assignee),
+            selectinload(Ticket.accounts),
+            selectinload(Ticket.messages).selectinload(Message.attachments),
+            selectinload(Ticket.messages).selectinload(Message.author_user),
+        )
+    )
+
+
+def ticket_timeline(session: Session, ticket: Ticket) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.ticket_id == ticket.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    """The JSON shape of a ticket, as scripts and support see it (CLI, later the API)."""
+    return {
+        "folio": ticket.folio,
+        "subject": ticket.subject,
+        "type": ticket.type,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "queue": ticket.queue.name if ticket.queue else None,
+        "assignee": ticket.assignee.email if ticket.assignee else None,
+        "contact": {
+            "name": ticket.contact.name,
+            "email": ticket.contact.email,
+            "phone": ticket.contact.phone,
+        },
+        "accounts": [
+            {
+                "number": a.number,
+                "creditor": a.creditor,
+                "balance": str(a.balance),
+                "currency": a.currency,
+            }
+            for a in ticket.accounts
+        ],
+        "created_at": ticket.created_at.isoformat(),
+        "last_activity_at": ticket.last_activity_at.isoformat(),
+    }
+
+
+def ticket_detail(ticket: Ticket) -> dict[str, Any]:
+    detail = ticket_summary(ticket)
+    detail["messages"] = [
+        {
+            "direction": m.direction,
+            "channel": m.channel,
+            "author": m.author_user.email if m.author_user else None,
+            "text": m.text,
+            "delivery_status": m.delivery_status,
+            "created_at": m.created_at.isoformat(),
+            "attachments": [
+                {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                for a in m.attachments
+            ],
+        }
+        for m in ticket.messages
+    ]
+    return detail
+
+
+def recent_tickets(session: Session, *, status: str | None, limit: int) -> list[Ticket]:
+    """Newest first, for the CLI."""
+    conditions = [Ticket.status == Status(status).value] if status else []
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(*conditions)
+            .options(
+                selectinload(Ticket.contact).selectinload(Contact.identities),
+                selectinload(Ticket.queue),
+                selectinload(Ticket.assignee),
+                selectinload(Ticket.accounts),
+            )
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
+    )

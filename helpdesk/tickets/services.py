@@ -1,0 +1,363 @@
+"""Writes on tickets. Each writes its AuditEvent in the same transaction.
+
+Services flush but never commit: the request or job that called them commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from helpdesk import events
+from helpdesk.attachments import storage
+from helpdesk.audit.services import Actor, record
+from helpdesk.contacts.models import Contact
+from helpdesk.dunning.models import CollectionAccount
+from helpdesk.queues.models import Queue
+from helpdesk.tickets.folio import next_folio
+from helpdesk.tickets.models import Attachment, Message, Ticket
+from helpdesk.tickets.vocabulary import (
+    Channel,
+    Delivery,
+    Direction,
+    Priority,
+    Status,
+    TicketType,
+)
+from helpdesk.users.models import User
+
+
+class TicketError(ValueError):
+    """A change a ticket cannot take; the message says why."""
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def open_ticket(
+    session: Session,
+    *,
+    contact: Contact,
+    subject: str,
+    text: str,
+    channel: str,
+    type: str = TicketType.INFORMATION,
+    priority: str = Priority.NORMAL,
+    queue: Queue | None = None,
+    html: str | None = None,
+    external_id: str | None = None,
+    files: Sequence[IncomingFile] = (),
+    accounts: Iterable[CollectionAccount] = (),
+    actor: Actor,
+    now: datetime,
+) -> Ticket:
+    """Open a ticket with the debtor's first message."""
+    ticket = Ticket(
+        folio=next_folio(session, prefix=current_app.config["FOLIO_PREFIX"], now=now),
+        subject=(subject.strip() or text.strip()[:80] or "—")[:300],
+        type=TicketType(type).value,
+        status=Status.NEW.value,
+        priority=Priority(priority).value,
+        channel=Channel(channel).value,
+        queue=queue,
+        contact=contact,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    ticket.accounts.extend(accounts)
+    session.add(ticket)
+    session.flush()
+    record(
+        session,
+        actor,
+        "ticket.opened",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        after={
+            "folio": ticket.folio,
+            "type": ticket.type,
+            "channel": ticket.channel,
+            "queue": queue.name if queue else None,
+            "priority": ticket.priority,
+        },
+    )
+    _add_message(
+        session,
+        ticket,
+        direction=Direction.IN,
+        channel=ticket.channel,
+        text=text,
+        html=html,
+        external_id=external_id,
+        files=files,
+        contact=contact,
+        now=now,
+    )
+    events.ticket_opened.send(ticket, session=session, actor=actor, now=now)
+    return ticket
+
+
+def append_inbound(
+    session: Session,
+    ticket: Ticket,
+    *,
+    text: str,
+    channel: str,
+    contact: Contact,
+    html: str | None = None,
+    external_id: str | None = None,
+    files: Sequence[IncomingFile] = (),
+    now: datetime,
+) -> Message:
+    """Add the debtor's new message; a ticket waiting on them or resolved opens again."""
+    message = _add_message(
+        session,
+        ticket,
+        direction=Direction.IN,
+        channel=channel,
+        text=text,
+        html=html,
+        external_id=external_id,
+        files=files,
+        contact=contact,
+        now=now,
+    )
+    actor = Actor.for_contact(contact)
+    record(
+        session,
+        actor,
+        "message.received",
+        message,
+        now=now,
+        ticket_id=ticket.id,
+        after={"channel": channel},
+    )
+    if ticket.status in (Status.PENDING, Status.RESOLVED):
+        set_status(session, ticket, Status.OPEN, actor=actor, now=now)
+    events.message_received.send(ticket, session=session, message=message, now=now)
+    return message
+
+
+def reply(
+    session: Session,
+    ticket: Ticket,
+    *,
+    author: User,
+    text: str,
+    html: str | None = None,
+    files: Sequence[IncomingFile] = (),
+    now: datetime,
+) -> Message:
+    """Store an agent's reply as ``queued``; the channel's send job delivers it."""
+    _require_text(text)
+    message = _add_message(
+        session,
+        ticket,
+        direction=Direction.OUT,
+        channel=ticket.channel,
+        text=text,
+        html=html,
+        files=files,
+        author=author,
+        now=now,
+        delivery=Delivery.QUEUED,
+    )
+    record(
+        session, Actor.for_user(author), "message.replied", message, now=now, ticket_id=ticket.id
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.status == Status.NEW:
+        set_status(session, ticket, Status.OPEN, actor=Actor.for_user(author), now=now)
+    events.reply_queued.send(ticket, session=session, message=message, now=now)
+    return message
+
+
+def add_note(
+    session: Session, ticket: Ticket, *, author: User, text: str, now: datetime
+) -> Message:
+    """An internal note: staff only, never sent to the debtor."""
+    _require_text(text)
+    message = _add_message(
+        session,
+        ticket,
+        direction=Direction.NOTE,
+        channel=ticket.channel,
+        text=text,
+        author=author,
+        now=now,
+    )
+    record(session, Actor.for_user(author), "message.noted", message, now=now, ticket_id=ticket.id)
+    return message
+
+
+def assign(
+    session: Session, ticket: Ticket, assignee: User | None, *, actor: Actor, now: datetime
+) -> None:
+    if assignee is not None and not assignee.is_active:
+        raise TicketError("cannot assign to an inactive user")
+    before = ticket.assignee.email if ticket.assignee else None
+    after = assignee.email if assignee else None
+    if before == after:
+        return
+    ticket.assignee = assignee
+    _touch(ticket, now)
+    record(
+        session,
+        actor,
+        "ticket.assigned",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        before={"assignee": before},
+        after={"assignee": after},
+    )
+
+
+def set_status(
+    session: Session, ticket: Ticket, status: str, *, actor: Actor, now: datetime
+) -> None:
+    new = Status(status)
+    old = Status(ticket.status)
+    if new == old:
+        return
+    if old == Status.MERGED:
+        raise TicketError("a merged ticket cannot change status")
+    ticket.status = new.value
+    if new == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif new == Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    else:
+        ticket.resolved_at = ticket.closed_at = None
+    _touch(ticket, now)
+    record(
+        session,
+        actor,
+        "ticket.status_changed",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        before={"status": old.value},
+        after={"status": new.value},
+    )
+    events.ticket_status_changed.send(
+        ticket, session=session, before=old.value, after=new.value, actor=actor, now=now
+    )
+
+
+def set_priority(
+    session: Session, ticket: Ticket, priority: str, *, actor: Actor, now: datetime
+) -> None:
+    _set_field(session, ticket, "priority", Priority(priority).value, actor=actor, now=now)
+
+
+def set_type(session: Session, ticket: Ticket, type: str, *, actor: Actor, now: datetime) -> None:
+    _set_field(session, ticket, "type", TicketType(type).value, actor=actor, now=now)
+
+
+def set_queue(
+    session: Session, ticket: Ticket, queue: Queue | None, *, actor: Actor, now: datetime
+) -> None:
+    before = ticket.queue.name if ticket.queue else None
+    if ticket.queue is queue:
+        return
+    ticket.queue = queue
+    _touch(ticket, now)
+    record(
+        session,
+        actor,
+        "ticket.queue_changed",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        before={"queue": before},
+        after={"queue": queue.name if queue else None},
+    )
+
+
+def _set_field(
+    session: Session, ticket: Ticket, field: str, value: str, *, actor: Actor, now: datetime
+) -> None:
+    old = getattr(ticket, field)
+    if old == value:
+        return
+    setattr(ticket, field, value)
+    _touch(ticket, now)
+    record(
+        session,
+        actor,
+        f"ticket.{field}_changed",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        before={field: old},
+        after={field: value},
+    )
+
+
+def _add_message(
+    session: Session,
+    ticket: Ticket,
+    *,
+    direction: Direction,
+    channel: str,
+    text: str,
+    now: datetime,
+    html: str | None = None,
+    external_id: str | None = None,
+    files: Sequence[IncomingFile] = (),
+    author: User | None = None,
+    contact: Contact | None = None,
+    delivery: Delivery | None = None,
+) -> Message:
+    message = Message(
+        ticket=ticket,
+        direction=direction.value,
+        channel=Channel(channel).value,
+        text=text,
+        html=html,
+        external_id=external_id,
+        author_user=author,
+        author_contact=contact,
+        delivery_status=delivery.value if delivery else None,
+        created_at=now,
+    )
+    session.add(message)
+    for file in files:
+        message.attachments.append(_store(file, now))
+    if direction != Direction.NOTE:
+        ticket.last_activity_at = now
+    _touch(ticket, now)
+    session.flush()
+    return message
+
+
+def _store(file: IncomingFile, now: datetime) -> Attachment:
+    return Attachment(
+        filename=storage.safe_filename(file.filename),
+        content_type=(file.content_type or "application/octet-stream")[:120],
+        size=len(file.data),
+        sha256=storage.save(file.data),
+        created_at=now,
+    )
+
+
+def _touch(ticket: Ticket, now: datetime) -> None:
+    ticket.updated_at = now
+
+
+def _require_text(text: str) -> None:
+    if not text.strip():
+        raise TicketError("the message is empty")
