@@ -180,9 +180,10 @@ def main() -> None:
         click.echo(f"helpdesk: configuration error: {error}", err=True)
         sys.exit(2)
     except (OperationalError, DBAPIError) as error:
+        hint = "; run `helpdesk init-db` to create the tables" if _missing_table(error) else ""
         click.echo(
             f"helpdesk: cannot use the database at {_database_url()}: "
-            f"{_first_line(error.orig or error)}",
+            f"{_first_line(error.orig or error)}{hint}",
             err=True,
         )
         sys.exit(2)
@@ -202,6 +203,12 @@ def _database_url() -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "(unparseable HELPDESK_DATABASE_URL)"
+
+
+def _missing_table(error: DBAPIError) -> bool:
+    """The database is there but was never migrated (SQLite's message, PostgreSQL's 42P01)."""
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) == "42P01" or str(orig).startswith("no such table")
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from helpdesk.users.models import Role
@@ -17,7 +18,9 @@ ROLE_LABELS = {
 class UserCreateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    )
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
     )

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from helpdesk.config import LOCALE_CHOICES
@@ -26,5 +27,10 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    locale = SelectField(_l("Language and region"), choices=list(LOCALE_CHOICES.items()))
-    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES)
+    locale = SelectField(
+        _l("Language and region"),
+        choices=[SelectChoice(value, label) for value, label in LOCALE_CHOICES.items()],
+    )
+    timezone = SelectField(
+        _l("Time zone"), choices=[SelectChoice(value, label) for value, label in TIMEZONE_CHOICES]
+    )

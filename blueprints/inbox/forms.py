@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from helpdesk.tickets.vocabulary import SETTABLE_STATUSES, label
@@ -15,4 +16,4 @@ class StatusForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s.value, label(s)) for s in SETTABLE_STATUSES]
+        self.status.choices = [SelectChoice(s.value, label(s)) for s in SETTABLE_STATUSES]

@@ -30,7 +30,7 @@ class Actor:
 
     @classmethod
     def for_contact(cls, contact: Any) -> Actor:
-        return cls(kind="contact", label=f"contact:{contact.id}", contact_id=contact.id)
+        return cls(kind="contact", label=contact.display_name, contact_id=contact.id)
 
 
 def record(

@@ -1,0 +1,69 @@
+"""Configuration: environment first, safe defaults, refusals that say which key."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.config import ConfigError, load_config
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for key in ("HELPDESK_SECRET_KEY", "HELPDESK_ENV", "HELPDESK_DATABASE_URL", "REDIS_URL",
+                "HELPDESK_TIMEZONE", "HELPDESK_DEFAULT_LOCALE", "HELPDESK_DATA_DIR"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_defaults_are_spanish_mexico_city_and_sqlite(tmp_path):
+    config = load_config(tmp_path)
+    assert config["DEFAULT_LOCALE"] == "es"
+    assert config["DEFAULT_TIMEZONE"] == "America/Mexico_City"
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'aclara.sqlite3'}"
+    assert config["DATA_DIR"] == str(tmp_path / "data")
+    assert config["REDIS_URL"] is None
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path):
+    first = load_config(tmp_path)["SECRET_KEY"]
+    second = load_config(tmp_path)["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELPDESK_ENV", "production")
+    with pytest.raises(ConfigError, match="HELPDESK_SECRET_KEY"):
+        load_config(tmp_path)
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_environment_keys_are_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", "postgresql://aclara@db.internal/aclara")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("HELPDESK_TIMEZONE", "America/Bogota")
+    monkeypatch.setenv("HELPDESK_DEFAULT_LOCALE", "en")
+    config = load_config(tmp_path)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://aclara@db.internal/aclara"
+    assert config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert (config["DEFAULT_TIMEZONE"], config["DEFAULT_LOCALE"]) == ("America/Bogota", "en")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("HELPDESK_TIMEZONE", "America/Atlantis", "HELPDESK_TIMEZONE"),
+        ("HELPDESK_DEFAULT_LOCALE", "fr", "HELPDESK_DEFAULT_LOCALE"),
+        ("HELPDESK_ENV", "staging", "HELPDESK_ENV"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_key(tmp_path, monkeypatch, key, value, message):
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+def test_short_production_secret_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELPDESK_ENV", "production")
+    monkeypatch.setenv("HELPDESK_SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="at least 32"):
+        load_config(tmp_path)

@@ -1,0 +1,57 @@
+"""Deny by default: every page but the public ones needs a signed-in member of staff."""
+
+from __future__ import annotations
+
+PUBLIC_ENDPOINTS = {"static", "auth.login"}
+
+
+def sample_url(rule) -> str:
+    values = {arg: 1 if "id" in arg else "ACL-2026-000001" for arg in rule.arguments}
+    return rule.build(values)[1] if rule.arguments else rule.rule
+
+
+def test_every_non_public_endpoint_refuses_anonymous_users(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = sample_url(rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(url, method=method)
+            assert response.status_code in (302, 401), (method, url, response.status_code)
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], (method, url)
+            checked += 1
+    assert checked >= 8
+
+
+def test_unknown_folio_is_a_spanish_404_page(client, signed_in):
+    signed_in()
+    response = client.get("/tickets/ACL-2026-999999")
+    assert response.status_code == 404
+    assert "No encontramos esa página." in response.get_data(as_text=True)
+
+
+def test_security_headers_are_set(client):
+    headers = client.get("/login").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_unexpected_errors_render_a_friendly_500(app, client, signed_in, monkeypatch):
+    from helpdesk.tickets import queries
+
+    signed_in()
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(queries, "list_tickets", explode)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/tickets")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Algo salió mal de nuestro lado." in page and "boom" not in page
+
+
