@@ -187,7 +187,9 @@ def main() -> None:
             err=True,
         )
         sys.exit(2)
-    except ArgumentError as error:
+    except (ArgumentError, ValueError) as error:
+        if isinstance(error, ValueError) and _url_parses():
+            raise  # a bug, not a bad URL: keep the traceback
         click.echo(
             f"helpdesk: HELPDESK_DATABASE_URL is not a valid database URL: {_first_line(error)}",
             err=True,
@@ -203,6 +205,14 @@ def _database_url() -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "(unparseable HELPDESK_DATABASE_URL)"
+
+
+def _url_parses() -> bool:
+    try:
+        make_url(os.environ.get("HELPDESK_DATABASE_URL") or "sqlite://")
+    except (ArgumentError, ValueError):
+        return False
+    return True
 
 
 def _missing_table(error: DBAPIError) -> bool:

@@ -209,5 +209,3 @@ def count_queries(app: Flask, session: Session) -> Any:
             event.remove(target, "before_cursor_execute", before)
 
     return counting
-
-

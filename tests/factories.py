@@ -30,8 +30,12 @@ class Factory:
 
     def user(self, role: str = "agent", **fields: Any) -> User:
         n = next(_sequence)
-        values = {"email": f"staff{n}@example.mx", "name": f"Agente {n}", "role": role,
-                  "password": PASSWORD}
+        values = {
+            "email": f"staff{n}@example.mx",
+            "name": f"Agente {n}",
+            "role": role,
+            "password": PASSWORD,
+        }
         values.update(fields)
         return create_user(self.session, actor=Actor.system("test"), now=clock.now(), **values)
 
@@ -50,9 +54,16 @@ class Factory:
 
     def account(self, contact: Contact | None = None, **fields: Any) -> CollectionAccount:
         n = next(_sequence)
-        values = {"number": f"MX-{n:06d}", "creditor": "Banco Demo", "portfolio": "Tarjetas",
-                  "balance": Decimal("12500.50"), "currency": "MXN", "days_past_due": 45,
-                  "created_at": clock.now(), "updated_at": clock.now()}
+        values = {
+            "number": f"MX-{n:06d}",
+            "creditor": "Banco Demo",
+            "portfolio": "Tarjetas",
+            "balance": Decimal("12500.50"),
+            "currency": "MXN",
+            "days_past_due": 45,
+            "created_at": clock.now(),
+            "updated_at": clock.now(),
+        }
         values.update(fields)
         account = CollectionAccount(contact=contact or self.contact(), **values)
         self.session.add(account)
@@ -68,8 +79,13 @@ class Factory:
             "type": "dispute",
         }
         values.update(fields)
-        return tickets.open_ticket(self.session, contact=contact,
-                                   actor=Actor.for_contact(contact), now=clock.now(), **values)
+        return tickets.open_ticket(
+            self.session,
+            contact=contact,
+            actor=Actor.for_contact(contact),
+            now=clock.now(),
+            **values,
+        )
 
 
 @pytest.fixture

@@ -140,9 +140,15 @@ def test_admin_pages_are_forbidden_below_admin(client, signed_in, role):
 
 def test_admin_can_create_a_user(client, signed_in, session):
     signed_in("admin")
-    response = client.post("/admin/users", data={"name": "Nueva Agente", "role": "agent",
-                                                  "email": "nueva@aclara.mx",
-                                                  "password": "una clave larga"})
+    response = client.post(
+        "/admin/users",
+        data={
+            "name": "Nueva Agente",
+            "role": "agent",
+            "email": "nueva@aclara.mx",
+            "password": "una clave larga",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/admin/users").get_data(as_text=True)
     assert "nueva@aclara.mx" in page and "Usuario creado." in page
@@ -150,7 +156,8 @@ def test_admin_can_create_a_user(client, signed_in, session):
 
 def test_admin_form_errors_come_back_in_spanish(client, signed_in):
     admin = signed_in("admin")
-    page = client.post("/admin/users", data={"name": "Otra", "role": "agent",
-                                              "email": admin.email,
-                                              "password": "una clave larga"}).get_data(True)
+    page = client.post(
+        "/admin/users",
+        data={"name": "Otra", "role": "agent", "email": admin.email, "password": "una clave larga"},
+    ).get_data(True)
     assert "Ya existe un usuario con este correo." in page

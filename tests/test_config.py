@@ -9,8 +9,15 @@ from helpdesk.config import ConfigError, load_config
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for key in ("HELPDESK_SECRET_KEY", "HELPDESK_ENV", "HELPDESK_DATABASE_URL", "REDIS_URL",
-                "HELPDESK_TIMEZONE", "HELPDESK_DEFAULT_LOCALE", "HELPDESK_DATA_DIR"):
+    for key in (
+        "HELPDESK_SECRET_KEY",
+        "HELPDESK_ENV",
+        "HELPDESK_DATABASE_URL",
+        "REDIS_URL",
+        "HELPDESK_TIMEZONE",
+        "HELPDESK_DEFAULT_LOCALE",
+        "HELPDESK_DATA_DIR",
+    ):
         monkeypatch.delenv(key, raising=False)
 
 

@@ -23,8 +23,14 @@ def test_list_shows_what_an_agent_needs(client, signed_in, make):
     services.assign(make.session, ticket, agent, actor=Actor.system(), now=clock.now())
 
     page = client.get("/tickets").get_data(as_text=True)
-    for expected in (ticket.folio, "Cargo duplicado en noviembre", "Guadalupe Núñez",
-                     "Nuevo", "Aclaraciones", agent.name):
+    for expected in (
+        ticket.folio,
+        "Cargo duplicado en noviembre",
+        "Guadalupe Núñez",
+        "Nuevo",
+        "Aclaraciones",
+        agent.name,
+    ):
         assert expected in page
 
 
@@ -71,8 +77,9 @@ def test_ticket_page_shows_the_conversation_account_and_history(client, signed_i
     agent = signed_in()
     account = make.account(balance=Decimal("12500.50"), days_past_due=45)
     ticket = make.ticket(contact=account.contact, accounts=[account])
-    services.reply(make.session, ticket, author=agent, text="Con gusto revisamos su caso.",
-                   now=clock.now())
+    services.reply(
+        make.session, ticket, author=agent, text="Con gusto revisamos su caso.", now=clock.now()
+    )
 
     page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
     assert "No reconozco el cargo de $1,250.00" in page
@@ -95,8 +102,9 @@ def test_dates_are_shown_in_the_users_time_zone(client, signed_in, make):
 def test_adding_a_note(client, signed_in, make, session):
     signed_in()
     ticket = make.ticket()
-    response = client.post(f"/tickets/{ticket.folio}/notes",
-                           data={"text": "Pedir estado de cuenta al banco"})
+    response = client.post(
+        f"/tickets/{ticket.folio}/notes", data={"text": "Pedir estado de cuenta al banco"}
+    )
     assert response.status_code == 302
     page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
     assert "Pedir estado de cuenta al banco" in page and "Nota agregada." in page
@@ -147,8 +155,9 @@ def test_attachments_download_with_a_safe_name(client, signed_in, make):
 
 def test_profile_locale_switches_the_interface_to_english(client, signed_in):
     signed_in()
-    response = client.post("/profile", data={"name": "Ana", "locale": "en_US",
-                                             "timezone": "America/Mexico_City"})
+    response = client.post(
+        "/profile", data={"name": "Ana", "locale": "en_US", "timezone": "America/Mexico_City"}
+    )
     assert response.status_code == 302
     page = client.get("/tickets").get_data(as_text=True)
     assert "Sign out" in page and "Cerrar sesión" not in page

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import cron
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -54,7 +55,7 @@ def redis_db15() -> Iterator[Redis]:
     connection = Redis.from_url(REDIS_TEST_URL)
     try:
         connection.ping()
-    except OSError:
+    except RedisConnectionError:
         require_service(False, f"Redis is not reachable at {REDIS_TEST_URL}")
     connection.flushdb()
     yield connection

@@ -53,5 +53,3 @@ def test_unexpected_errors_render_a_friendly_500(app, client, signed_in, monkeyp
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Algo salió mal de nuestro lado." in page and "boom" not in page
-
-

@@ -53,23 +53,24 @@ def test_folio_counter_restarts_each_year(session, make):
 def test_reply_is_queued_sets_first_response_and_opens(session, make):
     agent = make.user()
     ticket = make.ticket()
-    message = services.reply(session, ticket, author=agent, text="Recibimos su aclaración.",
-                             now=clock.now())
+    message = services.reply(
+        session, ticket, author=agent, text="Recibimos su aclaración.", now=clock.now()
+    )
 
     assert message.direction == "out" and message.delivery_status == "queued"
     assert message.channel == "email"
     assert ticket.first_response_at == clock.now()
     assert ticket.status == "open"
-    assert actions(session, ticket) == ["ticket.opened", "message.replied",
-                                        "ticket.status_changed"]
+    assert actions(session, ticket) == ["ticket.opened", "message.replied", "ticket.status_changed"]
 
 
 def test_note_is_internal_and_audited(session, make):
     agent = make.user()
     ticket = make.ticket()
     before = ticket.last_activity_at
-    note = services.add_note(session, ticket, author=agent, text="Revisar con el banco",
-                             now=clock.now())
+    note = services.add_note(
+        session, ticket, author=agent, text="Revisar con el banco", now=clock.now()
+    )
     assert note.direction == "note" and note.delivery_status is None
     assert ticket.last_activity_at == before  # notes are not conversation activity
     assert actions(session, ticket)[-1] == "message.noted"
@@ -105,11 +106,20 @@ def test_status_resolved_then_debtor_writes_reopens(session, make):
     services.set_status(session, ticket, "resolved", actor=Actor.system(), now=clock.now())
     assert ticket.resolved_at == clock.now()
 
-    services.append_inbound(session, ticket, text="Sigue apareciendo el cargo", channel="email",
-                            contact=ticket.contact, now=clock.now())
+    services.append_inbound(
+        session,
+        ticket,
+        text="Sigue apareciendo el cargo",
+        channel="email",
+        contact=ticket.contact,
+        now=clock.now(),
+    )
     assert ticket.status == "open" and ticket.resolved_at is None
-    assert actions(session, ticket)[-3:] == ["ticket.status_changed", "message.received",
-                                             "ticket.status_changed"]
+    assert actions(session, ticket)[-3:] == [
+        "ticket.status_changed",
+        "message.received",
+        "ticket.status_changed",
+    ]
 
 
 def test_priority_and_type_changes_are_validated_and_audited(session, make):
@@ -124,8 +134,10 @@ def test_priority_and_type_changes_are_validated_and_audited(session, make):
 
 def test_attachments_are_content_addressed(session, make, app):
     pdf = b"%PDF-1.4 estado de cuenta"
-    files = [IncomingFile("../../etc/estado de cuenta.pdf", "application/pdf", pdf),
-             IncomingFile("copia.pdf", "application/pdf", pdf)]
+    files = [
+        IncomingFile("../../etc/estado de cuenta.pdf", "application/pdf", pdf),
+        IncomingFile("copia.pdf", "application/pdf", pdf),
+    ]
     ticket = make.ticket(files=files)
 
     stored = session.scalars(select(Attachment).order_by(Attachment.id)).all()[-2:]

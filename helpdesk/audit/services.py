@@ -26,7 +26,7 @@ class Actor:
 
     @classmethod
     def for_user(cls, user: Any) -> Actor:
-        return cls(kind="user", label=user.email, user_id=user.id)
+        return cls(kind="user", label=user.name or user.email, user_id=user.id)
 
     @classmethod
     def for_contact(cls, contact: Any) -> Actor:

@@ -28,6 +28,7 @@ from tests.conftest import app_config, migrate_to_head, require_service
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
+SPANISH_CATALOG = Path(__file__).resolve().parents[2] / "translations/es/LC_MESSAGES/messages.mo"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -60,6 +61,8 @@ class Site:
 
 def seed(tmp_path: Path) -> tuple[Flask, list[str]]:
     """A migrated SQLite file with one Spanish-speaking agent and three tickets."""
+    if not SPANISH_CATALOG.exists():
+        pytest.fail("the catalogs are not compiled: run `make translations`")
     url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     app = create_app(app_config(url, tmp_path, WTF_CSRF_ENABLED=True))
     migrate_to_head(app)
