@@ -107,10 +107,13 @@ def demo_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run_command(host: str, port: int) -> None:
     """Development server with inline jobs (no Redis needed)."""
+    from werkzeug.serving import run_simple
+
     from helpdesk.app import create_app
 
     app = create_app({"REDIS_URL": None})
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask's app.run() refuses to start inside a CLI command; serve with Werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @cli.command("worker")

@@ -257,3 +257,43 @@ def test_production_without_secret_key(tmp_path: Path) -> None:
     )
     line = one_error_line(result, code=2)
     assert line.startswith("helpdesk:") and "HELPDESK_SECRET_KEY" in line
+
+
+def test_run_serves_the_spanish_sign_in_page(demo_home: Path) -> None:
+    """`helpdesk run` (what `make run` ends with) really serves the app."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    environ.update(
+        HELPDESK_DATABASE_URL=sqlite_url(demo_home),
+        HELPDESK_SECRET_KEY=SECRET,
+        HELPDESK_DATA_DIR=str(demo_home / "data"),
+    )
+    server = subprocess.Popen(
+        [str(HELPDESK), "run", "--port", str(port)],
+        cwd=demo_home,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        page = ""
+        for _ in range(100):
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/login", headers={"Accept-Language": "es-MX"}
+                )
+                with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "Iniciar sesión" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
