@@ -66,5 +66,8 @@ class ContactIdentity(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(254))
     is_verified: Mapped[bool] = mapped_column(default=False)
+    # Set when mail to this address bounced permanently; shown to agents, skipped by reminders.
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_reason: Mapped[str | None] = mapped_column(String(500))
 
     contact: Mapped[Contact] = relationship(back_populates="identities")

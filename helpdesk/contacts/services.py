@@ -7,11 +7,11 @@ import hmac
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
+from helpdesk.contacts.queries import contact_by_identity
 
 
 def national_id_hash(value: str) -> str:
@@ -25,14 +25,6 @@ def mask(value: str, visible: int = 4) -> str:
     """``GODE561231HDFRRN09`` -> ``••••••••••••••RN09``: for screens and logs."""
     value = value.strip()
     return "•" * max(len(value) - visible, 0) + value[-visible:]
-
-
-def find_by_identity(session: Session, kind: IdentityKind, value: str) -> Contact | None:
-    return session.scalar(
-        select(Contact)
-        .join(ContactIdentity)
-        .where(ContactIdentity.kind == kind.value, ContactIdentity.value == value)
-    )
 
 
 def create_contact(
@@ -57,4 +49,31 @@ def create_contact(
     session.add(contact)
     session.flush()
     record(session, actor, "contact.created", contact, now=now)
+    return contact
+
+
+def normalise_identity(kind: str, value: str) -> str:
+    return value.strip().lower() if kind == IdentityKind.EMAIL else value.strip()
+
+
+def find_or_create(
+    session: Session,
+    *,
+    kind: str,
+    value: str,
+    display_name: str = "",
+    actor: Actor,
+    now: datetime,
+) -> Contact:
+    """The contact known by this address, or a new one; an empty name is filled in."""
+    value = normalise_identity(kind, value)
+    contact = contact_by_identity(session, kind, value)
+    if contact is None:
+        contact = Contact(name=display_name.strip()[:200], created_at=now)
+        contact.identities.append(ContactIdentity(kind=kind, value=value))
+        session.add(contact)
+        session.flush()
+        record(session, actor, "contact.created", contact, now=now, after={"via": kind})
+    elif not contact.name and display_name.strip():
+        contact.name = display_name.strip()[:200]
     return contact

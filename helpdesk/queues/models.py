@@ -26,6 +26,10 @@ class Queue(db.Model):
     # The address replies are sent from; inbound addresses and numbers come with channels.
     email_address: Mapped[str | None] = mapped_column(String(254))
     assignment_strategy: Mapped[str] = mapped_column(String(20), default="manual")
+    # What a debtor's message to a closed ticket does: "reopen" it or open a "new_linked" one.
+    closed_reply_policy: Mapped[str] = mapped_column(
+        String(20), default="reopen", server_default="reopen"
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

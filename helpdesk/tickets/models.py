@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -55,6 +55,8 @@ class Ticket(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # A new ticket opened by a reply to a closed one points back at it.
+    related_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -71,6 +73,7 @@ class Ticket(db.Model):
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.created_at, Message.id"
     )
+    participants: Mapped[list[Contact]] = relationship(secondary="ticket_participants")
 
 
 class Message(db.Model):
@@ -91,12 +94,19 @@ class Message(db.Model):
         ForeignKey("contacts.id", ondelete="SET NULL")
     )
     text: Mapped[str] = mapped_column(Text, default="")
+    # The text without the quoted history, when the history could be told apart.
+    new_text: Mapped[str | None] = mapped_column(Text)
+    # Auto-replies we received and acknowledgements we sent: never start or stop a clock.
+    is_automatic: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Sanitised once at intake; the raw original is kept by the channel that received it.
     html: Mapped[str | None] = mapped_column(Text)
     # Message-ID for email, wamid for WhatsApp: the key that makes intake idempotent.
     external_id: Mapped[str | None] = mapped_column(String(255))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     delivery_error: Mapped[str | None] = mapped_column(String(500))
+    # Parts kept out of the ticket (too large, unreadable): [{filename, content_type, size,
+    # reason}], shown on the message so nothing disappears silently.
+    skipped_files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
@@ -105,6 +115,29 @@ class Message(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", order_by="Attachment.id"
     )
+
+
+ticket_participants = Table(
+    "ticket_participants",
+    db.metadata,
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class MessageReference(db.Model):
+    """A Message-ID a message names in In-Reply-To or References.
+
+    Kept so that a parent arriving after its reply (an outage, an import) finds the
+    thread its reply already started.
+    """
+
+    __tablename__ = "message_references"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    referenced: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
 
 
 class Attachment(db.Model):
@@ -120,6 +153,8 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_id: Mapped[str | None] = mapped_column(String(255))  # for cid: images in HTML
+    is_inline: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     message: Mapped[Message] = relationship(back_populates="attachments")

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from helpdesk import events
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
-from helpdesk.contacts.models import Contact
+from helpdesk.contacts import queries as contact_queries
+from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
 from helpdesk.tickets.folio import next_folio
@@ -40,6 +41,8 @@ class IncomingFile:
     filename: str
     content_type: str
     data: bytes
+    content_id: str | None = None
+    is_inline: bool = False
 
 
 def open_ticket(
@@ -56,10 +59,12 @@ def open_ticket(
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
     accounts: Iterable[CollectionAccount] = (),
+    related: Ticket | None = None,
     actor: Actor,
     now: datetime,
 ) -> Ticket:
-    """Open a ticket with the debtor's first message."""
+    """Open a ticket with the debtor's first message (``related``: the closed ticket it
+    follows up)."""
     ticket = Ticket(
         folio=next_folio(session, prefix=current_app.config["FOLIO_PREFIX"], now=now),
         subject=(subject.strip() or text.strip()[:80] or "—")[:300],
@@ -69,6 +74,7 @@ def open_ticket(
         channel=Channel(channel).value,
         queue=queue,
         contact=contact,
+        related_ticket_id=related.id if related else None,
         created_at=now,
         updated_at=now,
         last_activity_at=now,
@@ -142,7 +148,7 @@ def append_inbound(
         ticket_id=ticket.id,
         after={"channel": channel},
     )
-    if ticket.status in (Status.PENDING, Status.RESOLVED):
+    if ticket.status in (Status.PENDING, Status.RESOLVED, Status.CLOSED):
         set_status(session, ticket, Status.OPEN, actor=actor, now=now)
     events.message_received.send(ticket, session=session, message=message, now=now)
     return message
@@ -287,6 +293,48 @@ def set_queue(
     )
 
 
+def mark_delivery_failed(
+    session: Session,
+    message: Message,
+    reason: str,
+    *,
+    now: datetime,
+    recipient: str | None = None,
+    is_permanent: bool = True,
+) -> None:
+    """An outgoing message did not arrive; a permanent failure flags the address."""
+    before = message.delivery_status
+    message.delivery_status = Delivery.FAILED.value
+    message.delivery_error = reason[:500]
+    record(
+        session,
+        Actor.system("delivery"),
+        "message.delivery_failed",
+        message,
+        now=now,
+        ticket_id=message.ticket_id,
+        before={"delivery": before},
+        after={"delivery": Delivery.FAILED.value, "reason": reason[:500]},
+    )
+    if is_permanent and recipient:
+        flag_bounced_address(session, recipient, reason, now=now)
+
+
+def flag_bounced_address(session: Session, address: str, reason: str, *, now: datetime) -> None:
+    identity = contact_queries.identity(session, IdentityKind.EMAIL, address.strip().lower())
+    if identity is None or identity.bounced_at is not None:
+        return
+    identity.bounced_at, identity.bounce_reason = now, reason[:500]
+    record(
+        session,
+        Actor.system("delivery"),
+        "contact.address_bounced",
+        identity.contact,
+        now=now,
+        after={"address": identity.value, "reason": reason[:500]},
+    )
+
+
 def _set_field(
     session: Session, ticket: Ticket, field: str, value: str, *, actor: Actor, now: datetime
 ) -> None:
@@ -350,6 +398,8 @@ def _store(file: IncomingFile, now: datetime) -> Attachment:
         content_type=(file.content_type or "application/octet-stream")[:120],
         size=len(file.data),
         sha256=storage.save(file.data),
+        content_id=(file.content_id or "").strip("<> ")[:255] or None,
+        is_inline=file.is_inline,
         created_at=now,
     )
 
