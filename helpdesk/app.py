@@ -38,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_blueprints(app)
     configure_errors(app)
     configure_security_headers(app)
+    configure_jobs(app)
+    configure_signals(app)
     return app
 
 
@@ -125,6 +127,23 @@ def configure_errors(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+
+def configure_signals(app: Flask) -> None:
+    """Cross-domain reactions, wired in one place (the receivers live with their domain)."""
+    from helpdesk.channels.email import outbound
+
+    outbound.connect()
+
+
+def configure_jobs(app: Flask) -> None:
+    from helpdesk.jobs import run_ready_jobs
+
+    @app.after_request
+    def run_inline_jobs(response: Any) -> Any:
+        # Inline mode (no Redis): jobs released by this request's commit run now.
+        run_ready_jobs(db.session())
+        return response
 
 
 def configure_security_headers(app: Flask) -> None:

@@ -175,6 +175,17 @@ def tickets_show(folio: str, as_json: bool) -> None:
     _emit_json(ticket_detail(ticket))
 
 
+def _register_channel_commands() -> None:
+    from helpdesk.channels.email.cli import email_commands
+    from helpdesk.channels.email.cli_ingest import ingest_commands
+
+    for command in [*email_commands, *ingest_commands]:
+        cli.add_command(command)
+
+
+_register_channel_commands()
+
+
 def main() -> None:
     """Entry point: one clear error line instead of a traceback for what a user can fix."""
     try:

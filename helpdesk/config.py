@@ -39,6 +39,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
     "HELPDESK_TIMEZONE": ("DEFAULT_TIMEZONE", "IANA zone for people without one"),
     "HELPDESK_FOLIO_PREFIX": ("FOLIO_PREFIX", "prefix of ticket folios"),
     "HELPDESK_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", "failed sign-ins allowed per address"),
+    "HELPDESK_MAIL_DOMAIN": ("MAIL_DOMAIN", "domain of our outgoing Message-IDs"),
+    "HELPDESK_MAIL_FROM": ("MAIL_FROM", "From address when a ticket's queue has no mailbox"),
+    "HELPDESK_SMTP_URL": ("SMTP_URL", "smtp[s]://user:password@host:port for that address"),
+    "HELPDESK_MAIL_MAX_BYTES": ("MAIL_MAX_BYTES", "largest email kept whole, in bytes"),
 }
 
 
@@ -57,6 +61,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DEFAULT_TIMEZONE": "America/Mexico_City",
         "FOLIO_PREFIX": "ACL",
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
+        "MAIL_DOMAIN": "aclara.local",
+        "MAIL_FROM": None,
+        "SMTP_URL": None,
+        "MAIL_MAX_BYTES": 25 * 1024 * 1024,
+        "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
         "TICKETS_PER_PAGE": 25,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -86,6 +95,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config.update(from_environment(dict(os.environ)))
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["MAIL_MAX_BYTES"] = int(config["MAIL_MAX_BYTES"])
     config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(config, instance_path)
     is_production = config["ENV"] == "production"
     config["SESSION_COOKIE_SECURE"] = is_production

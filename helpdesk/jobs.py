@@ -15,8 +15,10 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, Retry, Worker
 from rq.job import Job
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,14 @@ class CronEntry:
 
 
 # The one cron table. Later issues add the mail poll, the SLA sweep and reminders.
-CRON_TABLE: list[CronEntry] = []
+CRON_TABLE: list[CronEntry] = [
+    CronEntry(
+        name="mail.poll",
+        func="helpdesk.channels.email.poll.poll_all_mailboxes",
+        queue="mail",
+        interval=60,
+    ),
+]
 
 
 def redis_connection(url: str | None = None) -> Redis | None:
@@ -55,6 +64,57 @@ def enqueue(
         func(*args, **kwargs)
         return None
     return Queue(queue, connection=connection).enqueue(func, *args, **kwargs)
+
+
+_PENDING = "aclara.pending_jobs"
+_READY = "aclara.ready_jobs"
+
+
+def enqueue_after_commit(
+    session: Session,
+    func: Callable[..., Any],
+    *args: Any,
+    queue: str = "default",
+    retry: Retry | None = None,
+    **kwargs: Any,
+) -> None:
+    """Enqueue ``func`` once ``session`` commits; nothing happens if it rolls back.
+
+    With Redis the job goes to RQ right after the commit. Inline, it waits for
+    ``run_ready_jobs`` (called after each request and by the CLI), because a job run
+    inside another transaction's commit could not use the database.
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    session.info.setdefault(_PENDING, []).append((func, args, kwargs, queue, retry))
+
+
+def run_ready_jobs(session: Session) -> int:
+    """Run inline the jobs whose transaction has committed (no Redis). Returns how many."""
+    count = 0
+    while session.info.get(_READY):
+        func, args, kwargs, _queue, _retry = session.info[_READY].pop(0)
+        func(*args, **kwargs)
+        count += 1
+    return count
+
+
+@event.listens_for(Session, "after_commit")
+def _release_jobs(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    connection = redis_connection()
+    if connection is None:
+        session.info.setdefault(_READY, []).extend(pending)
+        return
+    for func, args, kwargs, queue, retry in pending:
+        Queue(queue, connection=connection).enqueue(func, *args, retry=retry, **kwargs)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_jobs(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 class AppWorker(Worker):
@@ -79,4 +139,5 @@ def run_worker(app: Any, queues: list[str], *, burst: bool = False) -> bool:
         [Queue(name, connection=connection) for name in queues], connection=connection
     )
     worker.flask_app = app
-    return worker.work(burst=burst, with_scheduler=False)
+    # The scheduler runs retries with backoff (Retry intervals) and scheduled jobs.
+    return worker.work(burst=burst, with_scheduler=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the services the test suite talks to are installed and running:
-# PostgreSQL and Redis on loopback, Debian's Chromium for the end-to-end tests.
+# PostgreSQL and Redis on loopback, Debian's Chromium for the end-to-end tests, Debian's
+# Dovecot (binaries only) for the IMAP tests.
 # Each is started with the machine's own command when it is installed but stopped.
 set -uo pipefail
 
@@ -38,4 +39,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium || true
 fi
 [ -x /usr/bin/chromium ] && log "Chromium is installed" || log "Chromium is NOT available"
+
+# The email tests start their own throwaway Dovecot (tests/services/dovecot.py); the
+# package's own service is not needed, only the binaries.
+if [ ! -x /usr/sbin/dovecot ]; then
+  log "installing Debian's dovecot-imapd (IMAP tests)"
+  apt_install dovecot-imapd || true
+fi
+[ -x /usr/sbin/dovecot ] && log "Dovecot is installed" || log "Dovecot is NOT available"
 exit 0

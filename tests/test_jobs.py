@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,9 +106,8 @@ def test_a_real_worker_runs_an_enqueued_job(redis_db15: Redis, tmp_path: Path) -
 def registered_cron_jobs(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """Import ``helpdesk.cron_config`` afresh and return what it registered with RQ."""
     monkeypatch.setattr(cron, "_job_data_registry", [])
-    import helpdesk.cron_config
-
-    importlib.reload(helpdesk.cron_config)
+    monkeypatch.delitem(sys.modules, "helpdesk.cron_config", raising=False)
+    importlib.import_module("helpdesk.cron_config")
     return cron._job_data_registry
 
 

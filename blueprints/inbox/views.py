@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from blueprints.inbox.forms import NoteForm, StatusForm
 from blueprints.security import require_staff
@@ -88,6 +90,44 @@ def status_set(folio: str) -> Any:
     db.session.commit()
     flash(_("Status changed."), "success")
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+_CID = re.compile(r"""(src=["'])cid:([^"']+)(["'])""", re.IGNORECASE)
+
+
+@bp.app_template_filter("inline_images")
+def inline_images(html: str, message: Any) -> Markup:
+    """Point ``cid:`` images of a (sanitised) message at its inline attachments."""
+    by_cid = {a.content_id: a.id for a in message.attachments if a.content_id}
+
+    def replace(match: re.Match[str]) -> str:
+        attachment_id = by_cid.get(match.group(2).strip("<>"))
+        if attachment_id is None:
+            return f"{match.group(1)}{match.group(3)}"
+        url = url_for("inbox.attachment_inline", attachment_id=attachment_id)
+        return f"{match.group(1)}{url}{match.group(3)}"
+
+    # The HTML was sanitised with nh3 at intake; only our own URLs are put in here.
+    return Markup(_CID.sub(replace, html))  # noqa: S704
+
+
+@bp.app_template_global("skipped_reason")
+def skipped_reason(reason: str) -> str:
+    return {"too_large": _("too large"), "unreadable": _("could not be read")}.get(reason, reason)
+
+
+@bp.route("/attachments/<int:attachment_id>/inline")
+def attachment_inline(attachment_id: int) -> Any:
+    """Images shown inside a message; anything else only as a download."""
+    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    if attachment.content_type not in INLINE_IMAGE_TYPES:
+        abort(404)
+    response = current_app.response_class(
+        storage.read(attachment.sha256), mimetype=attachment.content_type
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -23,6 +23,14 @@ def event_label(event: AuditEvent) -> str:
         return _("Message received from the debtor")
     if action == "message.replied":
         return _("%(who)s replied", who=who)
+    if action == "message.auto_reply_received":
+        return _("Automatic reply received (not counted as the debtor's answer)")
+    if action == "message.acknowledged":
+        return _("Acknowledgement with the folio queued")
+    if action == "message.sent":
+        return _("Message sent")
+    if action == "message.delivery_failed":
+        return _("Message not delivered: %(reason)s", reason=(event.after or {}).get("reason", ""))
     if action == "message.noted":
         return _("%(who)s added an internal note", who=who)
     if action == "ticket.assigned":

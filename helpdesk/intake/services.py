@@ -110,8 +110,12 @@ def _remember(
         {"filename": p.filename, "content_type": p.content_type, "size": p.size, "reason": p.reason}
         for p in inbound.skipped
     ] or None
-    refs = {r for r in (inbound.hints.in_reply_to, *inbound.hints.references) if r}
-    session.add_all(MessageReference(message_id=message.id, referenced=r[:255]) for r in refs)
+    named = (*inbound.hints.references, inbound.hints.in_reply_to, inbound.hints.context_id)
+    refs = dict.fromkeys(r[:255] for r in named if r)
+    session.add_all(
+        MessageReference(message_id=message.id, referenced=ref, position=position)
+        for position, ref in enumerate(refs)
+    )
     for person in inbound.participants:
         participant = find_or_create(
             session,

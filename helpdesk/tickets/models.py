@@ -138,6 +138,7 @@ class MessageReference(db.Model):
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
     referenced: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)  # References order, oldest first
 
 
 class Attachment(db.Model):

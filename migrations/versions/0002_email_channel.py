@@ -88,6 +88,7 @@ def upgrade():
     op.create_table('message_references',
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('referenced', sa.String(length=255), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_references_message_id_messages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('message_id', 'referenced', name=op.f('pk_message_references'))
     )

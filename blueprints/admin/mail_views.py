@@ -1,0 +1,149 @@
+"""Administration of the email channel: mailboxes and the quarantine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.admin.forms import EmptyForm
+from blueprints.admin.mail_forms import MailboxForm
+from blueprints.admin.views import bp
+from helpdesk import clock
+from helpdesk.attachments import storage
+from helpdesk.audit.services import Actor
+from helpdesk.channels.email import imap, mailboxes
+from helpdesk.channels.email.ingest import retry_quarantined
+from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.poll import poll_one
+from helpdesk.extensions import db
+from helpdesk.jobs import enqueue
+from helpdesk.queues.models import Queue
+
+MAILBOX_FIELDS = (
+    "name",
+    "email_address",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "imap_user",
+    "folder",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_user",
+)
+OPTIONAL_FIELDS = (
+    "password",
+    "password_env",
+    "processed_folder",
+    "smtp_password",
+    "smtp_password_env",
+)
+
+
+@bp.route("/mailboxes", methods=["GET", "POST"])
+def mailbox_list() -> Any:
+    form = MailboxForm()
+    form.queue.choices = [("", "—")] + [
+        (str(q.id), q.name) for q in db.session.scalars(select(Queue).order_by(Queue.name))
+    ]
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in MAILBOX_FIELDS}
+        values.update({name: getattr(form, name).data or None for name in OPTIONAL_FIELDS})
+        queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
+        try:
+            mailboxes.add_mailbox(
+                db.session,
+                queue=queue,
+                actor=Actor.for_user(current_user),
+                now=clock.now(),
+                **values,
+            )
+        except mailboxes.MailboxError as error:
+            getattr(form, error.field, form.name).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Mailbox added. Test the connection before relying on it."), "success")
+            return redirect(url_for("admin.mailbox_list"))
+    return render_template(
+        "admin/mailbox_list.html",
+        form=form,
+        action_form=EmptyForm(),
+        mailboxes=mailboxes.all_mailboxes(db.session),
+    )
+
+
+@bp.route("/mailboxes/<int:mailbox_id>/test", methods=["POST"])
+def mailbox_test(mailbox_id: int) -> Any:
+    mailbox = _mailbox_or_404(mailbox_id)
+    try:
+        status = imap.check_mailbox(mailbox)
+    except Exception as error:  # whatever the server says goes back to the admin
+        flash(
+            _("Could not use %(name)s: %(error)s", name=mailbox.name, error=imap.describe(error)),
+            "error",
+        )
+    else:
+        flash(
+            _(
+                "%(name)s works: %(messages)d messages in the folder.",
+                name=mailbox.name,
+                messages=status.messages,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.mailbox_list"))
+
+
+@bp.route("/mailboxes/<int:mailbox_id>/poll", methods=["POST"])
+def mailbox_poll(mailbox_id: int) -> Any:
+    mailbox = _mailbox_or_404(mailbox_id)
+    enqueue(poll_one, mailbox.id, queue="mail")
+    flash(_("Checking %(name)s for new mail.", name=mailbox.name), "info")
+    return redirect(url_for("admin.mailbox_list"))
+
+
+@bp.route("/quarantine")
+def quarantine_list() -> Any:
+    rows = db.session.scalars(
+        select(InboundEmail)
+        .where(InboundEmail.action == "quarantined")
+        .order_by(InboundEmail.received_at.desc())
+        .limit(500)
+    ).all()
+    return render_template("admin/quarantine_list.html", rows=rows, action_form=EmptyForm())
+
+
+@bp.route("/quarantine/<int:row_id>/retry", methods=["POST"])
+def quarantine_retry(row_id: int) -> Any:
+    row = db.session.get(InboundEmail, row_id) or abort(404)
+    if row.action != "quarantined" or not EmptyForm().validate_on_submit():
+        abort(400)
+    result = retry_quarantined(db.session, row, now=clock.now())
+    db.session.commit()
+    if result.action == "quarantined":
+        flash(_("Still quarantined: %(reason)s", reason=result.reason), "error")
+    else:
+        flash(_("Processed: %(folio)s", folio=result.folio or "—"), "success")
+    return redirect(url_for("admin.quarantine_list"))
+
+
+@bp.route("/quarantine/<int:row_id>/raw")
+def quarantine_raw(row_id: int) -> Any:
+    row = db.session.get(InboundEmail, row_id) or abort(404)
+    response = current_app.response_class(
+        storage.read(row.sha256), mimetype="application/octet-stream"
+    )
+    response.headers.set("Content-Disposition", "attachment", filename=f"mensaje-{row.id}.eml")
+    return response
+
+
+def _mailbox_or_404(mailbox_id: int) -> Mailbox:
+    mailbox = db.session.get(Mailbox, mailbox_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return mailbox

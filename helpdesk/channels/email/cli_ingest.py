@@ -1,0 +1,112 @@
+"""``helpdesk ingest-eml`` and ``helpdesk quarantine``: raw mail through the one door."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from helpdesk import clock
+from helpdesk.channels.email.ingest import ingest_raw, mail_domains, retry_quarantined
+from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.extensions import db
+from helpdesk.jobs import run_ready_jobs
+
+
+@click.command("ingest-eml")
+@click.option("--mailbox", "mailbox_name", default=None, help="Treat the files as read here.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
+    """Feed raw .eml files through intake; one JSON line per file."""
+    mailbox = _mailbox(mailbox_name)
+    domains = mail_domains(db.session)
+    unreadable = 0
+    for name in files:
+        try:
+            raw = Path(name).read_bytes()
+        except OSError as error:
+            unreadable += 1
+            _line(name, "unreadable", None, error.strerror or str(error))
+            continue
+        result = ingest_raw(
+            db.session,
+            raw,
+            source=f"file:{Path(name).name}",
+            mailbox=mailbox,
+            our_domains=domains,
+            now=clock.now(),
+        )
+        db.session.commit()
+        run_ready_jobs(db.session)
+        _line(name, result.action, result.folio, result.reason)
+    if unreadable:
+        raise SystemExit(1)
+
+
+@click.group("quarantine")
+def quarantine() -> None:
+    """Messages that could not be processed, kept with their reason."""
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@with_appcontext
+def quarantine_list(as_json: bool) -> None:
+    rows = db.session.scalars(
+        select(InboundEmail)
+        .where(InboundEmail.action == "quarantined")
+        .order_by(InboundEmail.received_at)
+    )
+    for row in rows:
+        item = {
+            "id": row.id,
+            "received_at": row.received_at.isoformat(),
+            "source": row.source,
+            "size": row.size,
+            "message_id": row.message_id_header,
+            "reason": row.reason,
+        }
+        click.echo(
+            json.dumps(item, ensure_ascii=False)
+            if as_json
+            else f"{row.id:>6}  {item['received_at'][:19]}  {row.source}  {row.reason}"
+        )
+
+
+@quarantine.command("retry")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@with_appcontext
+def quarantine_retry(ids: tuple[int, ...]) -> None:
+    """Run quarantined messages through intake again."""
+    for ident in ids:
+        row = db.session.get(InboundEmail, ident)
+        if row is None or row.action != "quarantined":
+            raise click.ClickException(f"no quarantined message with id {ident}")
+        result = retry_quarantined(db.session, row, now=clock.now())
+        db.session.commit()
+        run_ready_jobs(db.session)
+        _line(row.source, result.action, result.folio, result.reason)
+
+
+def _mailbox(name: str | None) -> Mailbox | None:
+    if name is None:
+        return None
+    mailbox = db.session.scalar(select(Mailbox).where(Mailbox.name == name))
+    if mailbox is None:
+        raise click.ClickException(f"no mailbox named {name}")
+    return mailbox
+
+
+def _line(file: str, action: str, folio: str | None, reason: str | None) -> None:
+    click.echo(
+        json.dumps(
+            {"file": file, "action": action, "ticket": folio, "reason": reason}, ensure_ascii=False
+        )
+    )
+
+
+ingest_commands: list[click.Command] = [ingest_eml, quarantine]

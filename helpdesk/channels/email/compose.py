@@ -1,0 +1,93 @@
+"""Outgoing mail for a ticket message: threading headers, our signed Message-ID, the folio
+in the subject, text and HTML, attachments, and the headers that stop mail loops."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk.attachments import storage
+from helpdesk.tickets.models import Message, MessageReference
+from helpdesk.tickets.vocabulary import Direction
+
+REPLY_ABOVE = {"es": "-- Responda arriba de esta línea --", "en": "-- Reply above this line --"}
+
+
+def subject_for(subject: str, folio: str) -> str:
+    base = subject if subject.lower().startswith(("re:", "rv:", "fw:")) else f"Re: {subject}"
+    return base if folio in base else f"{base} [{folio}]"
+
+
+def compose(
+    session: Session, message: Message, *, from_address: str, from_name: str, now: datetime
+) -> EmailMessage:
+    ticket = message.ticket
+    mail = EmailMessage()
+    mail["From"] = formataddr((from_name, from_address))
+    mail["To"] = formataddr((ticket.contact.name, ticket.contact.email or ""))
+    cc = [p.email for p in ticket.participants if p.email]
+    if cc:
+        mail["Cc"] = ", ".join(cc)
+    mail["Subject"] = subject_for(ticket.subject, ticket.folio)
+    mail["Date"] = format_datetime(now)
+    mail["Message-ID"] = f"<{message.external_id}>"
+    _thread(session, mail, message)
+    mail["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies to us, please
+    mail["X-Loop"] = from_address
+    if message.is_automatic:
+        mail["Auto-Submitted"] = "auto-replied"
+    marker = REPLY_ABOVE.get(ticket.contact.language[:2], REPLY_ABOVE["es"])
+    mail.set_content(f"{marker}\n\n{message.text}\n")
+    mail.add_alternative(_html(message.text, marker), subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mail.add_attachment(
+            storage.read(attachment.sha256),
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
+    return mail
+
+
+def _thread(session: Session, mail: EmailMessage, message: Message) -> None:
+    """In-Reply-To the debtor's latest message; References its chain plus it."""
+    parent = session.scalar(
+        select(Message)
+        .where(
+            Message.ticket_id == message.ticket_id,
+            Message.direction == Direction.IN.value,
+            Message.external_id.is_not(None),
+            Message.id < message.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if parent is None or parent.channel != "email":
+        return
+    chain = list(
+        session.scalars(
+            select(MessageReference.referenced)
+            .where(MessageReference.message_id == parent.id)
+            .order_by(MessageReference.position)
+        )
+    )
+    mail["In-Reply-To"] = f"<{parent.external_id}>"
+    mail["References"] = " ".join(f"<{ref}>" for ref in [*chain, parent.external_id][-20:])
+
+
+def _html(text: str, marker: str) -> str:
+    paragraphs = "".join(
+        f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>"
+        for block in text.split("\n\n")
+        if block.strip()
+    )
+    return (
+        f'<!doctype html><html><body><p style="color:#888">{html.escape(marker)}</p>'
+        f"{paragraphs}</body></html>"
+    )

@@ -1,0 +1,429 @@
+"""Reading a mailbox over IMAP (imapclient): the crash-safe poll and the IDLE loop.
+
+The poll, in this order (see docs "IMAP with imapclient"):
+
+1. SELECT the folder. A UIDVALIDITY other than the stored one drops the cursor
+   (``last_uid = 0``): everything is read again and intake's Message-ID dedupe turns the
+   old messages into duplicates, never into second tickets.
+2. ``UID SEARCH last+1:*`` — never ``UNSEEN``: another client marking mail read must not
+   hide it. Keep ``uid > last`` only (a ``n:*`` range always returns the newest message).
+3. Sizes first (``RFC822.SIZE``); bodies with ``BODY.PEEK[]`` (which leaves ``\\Seen``
+   alone) in groups of bounded total size. A message larger than
+   ``OVERSIZE_FACTOR × MAIL_MAX_BYTES`` is not downloaded: its headers are recorded as a
+   quarantined InboundEmail ("too large: N bytes") and the poll goes on.
+4. For each message, in UID order: ``ingest_raw`` → **commit** → move it to the processed
+   folder (or, without one, flag it ``\\Seen`` for people reading the mailbox; progress is
+   the UID cursor, flags are never read back) → ``last_uid = uid`` → commit. A crash after
+   the first commit is a replay: the (mailbox, uidvalidity, uid) row makes it a duplicate,
+   and the move happens then.
+5. A server error (network, TLS, IMAP NO/BAD, missing password) is recorded on the
+   mailbox — ``last_error``, ``consecutive_failures``, ``next_attempt_at`` with backoff
+   1, 2, 4 … 30 minutes — and returned in the report, never raised.
+
+This module commits: the commit between ingestion and the IMAP move *is* the crash-safe
+order, so it cannot be left to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from imapclient import DELETED, SEEN, IMAPClient
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy.orm import Session
+
+from helpdesk import clock
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    ingest_raw,
+    mail_domains,
+    quarantine_oversize,
+)
+from helpdesk.channels.email.mailboxes import (
+    MailboxError,
+    imap_password,
+    is_loopback,
+    mailbox_by_name,
+)
+from helpdesk.channels.email.models import Mailbox
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 30.0
+OVERSIZE_FACTOR = 4
+MAX_BACKOFF = timedelta(minutes=30)
+IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: a server may end an IDLE after 29 minutes
+IDLE_CHECK_SECONDS = 1.0  # how quickly an IDLE notices the stop event
+# What "the server failed" means: sockets, TLS and timeouts are OSError; NO/BAD/abort are
+# IMAPClientError; a password that cannot be resolved is MailboxError.
+SERVER_ERRORS: tuple[type[BaseException], ...] = (OSError, IMAPClientError, MailboxError)
+
+
+@dataclass(frozen=True)
+class PollReport:
+    mailbox: str
+    fetched: int = 0
+    created: int = 0
+    appended: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """What ``helpdesk mailbox test`` prints (``unseen`` is information only)."""
+
+    messages: int
+    unseen: int
+    uidnext: int | None
+    uidvalidity: int | None
+    processed_folder_exists: bool | None
+
+
+# --- Connecting -----------------------------------------------------------------------
+
+
+def connect(mailbox: Mailbox, *, timeout: float = CONNECT_TIMEOUT) -> IMAPClient:
+    """A client connected (ssl / starttls / none) and logged in; the caller logs out."""
+    if mailbox.imap_security == "none" and not is_loopback(mailbox.imap_host):
+        raise MailboxError("imap_security", "security 'none' is only allowed on loopback")
+    password = imap_password(mailbox)
+    context = ssl.create_default_context()
+    use_ssl = mailbox.imap_security == "ssl"
+    client = IMAPClient(
+        mailbox.imap_host,
+        port=mailbox.imap_port,
+        ssl=use_ssl,
+        ssl_context=context if use_ssl else None,
+        timeout=timeout,
+    )
+    try:
+        if mailbox.imap_security == "starttls":
+            client.starttls(context)
+        client.login(mailbox.imap_user, password)
+    except BaseException:
+        _shutdown(client)
+        raise
+    return client
+
+
+def _shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception:  # already gone
+        log.debug("IMAP connection already closed")
+
+
+def describe(error: BaseException) -> str:
+    """One line for ``last_error`` and the CLI (IMAP errors come as bytes reprs)."""
+    text = str(error).strip()
+    if text.startswith(("b'", 'b"')) and text[-1:] in "'\"":
+        text = text[2:-1]
+    return f"{type(error).__name__}: {text or 'no detail'}"[:500]
+
+
+def check_mailbox(mailbox: Mailbox) -> FolderStatus:
+    """Log in, select the folder read-only and count (``mailbox test``). Raises on failure."""
+    with connect(mailbox) as client:
+        info = client.select_folder(mailbox.folder, readonly=True)
+        unseen = len(client.search(["UNSEEN"]))  # information only: polling never uses it
+        processed = (
+            client.folder_exists(mailbox.processed_folder) if mailbox.processed_folder else None
+        )
+    return FolderStatus(
+        messages=info.get(b"EXISTS", 0),
+        unseen=unseen,
+        uidnext=info.get(b"UIDNEXT"),
+        uidvalidity=info.get(b"UIDVALIDITY"),
+        processed_folder_exists=processed,
+    )
+
+
+# --- Polling --------------------------------------------------------------------------
+
+
+def poll_mailbox(
+    session: Session, mailbox: Mailbox, *, now: datetime, batch: int = 50
+) -> PollReport:
+    """Read every new message of ``mailbox`` through ``ingest_raw``; commits as it goes."""
+    name, tally = mailbox.name, Counter[str]()
+    try:
+        with connect(mailbox) as client:
+            reader = _Reader(session, client, mailbox, now)
+            tally = reader.tally
+            reader.read_new(batch)
+    except SERVER_ERRORS as error:
+        session.rollback()  # only uncommitted work of the failed message, if any
+        message = describe(error)
+        record_failure(mailbox, message, now=now)
+        session.commit()
+        log.warning(
+            "mailbox %s: poll failed (%d in a row): %s", name, mailbox.consecutive_failures, message
+        )
+        return _report(name, tally, error=message)
+    record_success(mailbox, now=now)
+    session.commit()
+    return _report(name, tally)
+
+
+def record_failure(mailbox: Mailbox, message: str, *, now: datetime) -> None:
+    mailbox.last_polled_at = now
+    mailbox.last_error = message[:500]
+    mailbox.consecutive_failures = (mailbox.consecutive_failures or 0) + 1
+    mailbox.next_attempt_at = now + backoff(mailbox.consecutive_failures)
+
+
+def record_success(mailbox: Mailbox, *, now: datetime) -> None:
+    mailbox.last_polled_at = mailbox.last_success_at = now
+    mailbox.last_error, mailbox.consecutive_failures, mailbox.next_attempt_at = None, 0, None
+
+
+def backoff(failures: int) -> timedelta:
+    """1, 2, 4, 8, 16, then 30 minutes between attempts."""
+    return min(timedelta(minutes=2 ** min(max(failures, 1) - 1, 5)), MAX_BACKOFF)
+
+
+def _report(name: str, tally: Counter[str], *, error: str | None = None) -> PollReport:
+    return PollReport(
+        mailbox=name,
+        fetched=sum(tally.values()),
+        created=tally["created"],
+        appended=tally["appended"],
+        duplicates=tally["duplicate"],
+        quarantined=tally["quarantined"],
+        error=error,
+    )
+
+
+class _Reader:
+    """One poll's state: reads the new messages of a selected folder, in UID order."""
+
+    def __init__(self, session: Session, client: IMAPClient, mailbox: Mailbox, now: datetime):
+        self.session, self.client, self.mailbox, self.now = session, client, mailbox, now
+        self.tally: Counter[str] = Counter()
+        self.budget = current_app.config["MAIL_MAX_BYTES"]  # bytes of bodies per FETCH
+        self.limit = OVERSIZE_FACTOR * self.budget  # larger messages are not downloaded
+        self.domains = mail_domains(session)
+
+    def read_new(self, batch: int) -> None:
+        _select(self.client, self.mailbox)
+        uids = _new_uids(self.client, self.mailbox.last_uid)
+        if uids:
+            _ensure_processed_folder(self.client, self.mailbox)
+        for start in range(0, len(uids), batch):
+            chunk = uids[start : start + batch]
+            sizes = _fetch(self.client, chunk, "RFC822.SIZE", b"RFC822.SIZE")
+            for group in _groups(chunk, sizes, self.budget, self.limit):
+                self._read_group(group, sizes)
+            for uid in (u for u in chunk if u not in sizes):  # expunged by someone meanwhile
+                self._advance(uid)
+
+    def _read_group(self, group: list[int], sizes: dict[int, int]) -> None:
+        wanted = [uid for uid in group if sizes[uid] <= self.limit]
+        bodies = _fetch(self.client, wanted, "BODY.PEEK[]", b"BODY[]")
+        for uid in group:
+            if uid in wanted and uid not in bodies:  # expunged between the two fetches
+                self._advance(uid)
+                continue
+            result = self._ingest(uid, sizes[uid], bodies.get(uid))
+            self.tally[result.action] += 1
+            self.session.commit()  # durable before the message leaves the folder
+            dispose(self.client, self.mailbox, uid)
+            self._advance(uid)
+
+    def _ingest(self, uid: int, size: int, raw: bytes | None) -> IngestResult:
+        mailbox = self.mailbox
+        where = {"mailbox": mailbox, "uidvalidity": mailbox.uidvalidity, "uid": uid}
+        source = f"imap:{mailbox.name}"
+        if raw is not None:
+            return ingest_raw(
+                self.session, raw, source=source, our_domains=self.domains, now=self.now, **where
+            )
+        headers = _fetch(self.client, [uid], "BODY.PEEK[HEADER]", b"BODY[HEADER]").get(uid, b"")
+        log.warning("mailbox %s: message uid %s is too large (%d bytes)", mailbox.name, uid, size)
+        return quarantine_oversize(
+            self.session, headers=headers, size=size, source=source, now=self.now, **where
+        )
+
+    def _advance(self, uid: int) -> None:
+        self.mailbox.last_uid = max(self.mailbox.last_uid, uid)
+        self.session.commit()
+
+
+def _select(client: IMAPClient, mailbox: Mailbox) -> None:
+    uidvalidity = client.select_folder(mailbox.folder).get(b"UIDVALIDITY")
+    if uidvalidity is None:
+        raise IMAPClientError(f"the server gave no UIDVALIDITY for {mailbox.folder}")
+    if mailbox.uidvalidity != uidvalidity:
+        if mailbox.uidvalidity is not None:
+            log.warning(
+                "mailbox %s: UIDVALIDITY changed (%s -> %s); reading the folder again",
+                mailbox.name,
+                mailbox.uidvalidity,
+                uidvalidity,
+            )
+        mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
+
+
+def _new_uids(client: IMAPClient, last_uid: int) -> list[int]:
+    return sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+
+
+def _ensure_processed_folder(client: IMAPClient, mailbox: Mailbox) -> None:
+    if mailbox.processed_folder and not client.folder_exists(mailbox.processed_folder):
+        client.create_folder(mailbox.processed_folder)
+
+
+def _fetch(client: IMAPClient, uids: list[int], item: str, key: bytes) -> dict[int, Any]:
+    if not uids:
+        return {}
+    return {uid: data[key] for uid, data in client.fetch(uids, [item]).items() if key in data}
+
+
+def _groups(uids: list[int], sizes: dict[int, int], budget: int, limit: int) -> Iterator[list[int]]:
+    """Present UIDs in order, in groups whose bodies add up to at most ``budget`` bytes
+    (a larger message alone); messages above ``limit`` count as nothing (headers only)."""
+    group: list[int] = []
+    total = 0
+    for uid in (u for u in uids if u in sizes):
+        size = sizes[uid] if sizes[uid] <= limit else 0
+        if group and total + size > budget:
+            yield group
+            group, total = [], 0
+        group.append(uid)
+        total += size
+    if group:
+        yield group
+
+
+def dispose(client: IMAPClient, mailbox: Mailbox, uid: int) -> None:
+    """After the commit: move the message to the processed folder, or flag it read.
+
+    MOVE when the server has it; else COPY, ``\\Deleted`` and UID EXPUNGE (UIDPLUS) — a
+    server without UIDPLUS keeps the copy flagged ``\\Deleted`` (a plain EXPUNGE would
+    also remove what other clients deleted).
+    """
+    if not mailbox.processed_folder:
+        client.add_flags([uid], [SEEN], silent=True)
+    elif client.has_capability("MOVE"):
+        client.move([uid], mailbox.processed_folder)
+    else:
+        client.copy([uid], mailbox.processed_folder)
+        client.add_flags([uid], [DELETED], silent=True)
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge([uid])
+
+
+# --- IDLE -----------------------------------------------------------------------------
+
+
+def idle_loop(
+    app: Flask,
+    mailbox_name: str,
+    stop_event: threading.Event,
+    *,
+    interval: float = 60.0,
+    on_report: Callable[[PollReport], None] | None = None,
+) -> None:
+    """Poll ``mailbox_name`` now and again whenever the server reports a change, until
+    ``stop_event`` is set. IDLE is re-issued every 25 minutes (with a poll); without IDLE,
+    or after a failure, it polls every ``interval`` seconds (later during a backoff).
+    Polls go through ``poll_one``, so they never overlap the periodic job."""
+    from helpdesk.channels.email.poll import poll_one  # poll.py imports this module
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        mailbox_id = _mailbox_id(db.session, mailbox_name)
+        while not stop_event.is_set():
+            try:
+                report = poll_one(mailbox_id)
+                if report is not None and on_report is not None:
+                    on_report(report)
+                changed = report is not None and not report.error
+                changed = changed and _wait_for_change(db.session, mailbox_id, stop_event)
+            except Exception:  # a daemon must outlive a database hiccup
+                log.exception("mailbox %s: poll loop error", mailbox_name)
+                db.session.rollback()
+                changed = False
+            if not changed:
+                stop_event.wait(_pause(db.session, mailbox_id, interval))
+
+
+def _mailbox_id(session: Session, name: str) -> int:
+    mailbox = mailbox_by_name(session, name)
+    if mailbox is None:
+        raise MailboxError("name", f"no mailbox named {name}")
+    return mailbox.id
+
+
+def _pause(session: Session, mailbox_id: int, interval: float) -> float:
+    """Seconds to wait before the next poll: the interval, or until the backoff ends."""
+    mailbox = session.get(Mailbox, mailbox_id)
+    next_attempt = mailbox.next_attempt_at if mailbox else None
+    session.close()
+    if next_attempt is None:
+        return interval
+    return max(interval, (next_attempt - clock.now()).total_seconds())
+
+
+def _wait_for_change(session: Session, mailbox_id: int, stop_event: threading.Event) -> bool:
+    """Block in IDLE until the folder changes (True), or return False at once when the
+    server has no IDLE, the connection fails, or ``stop_event`` is set. Mail that came
+    between the poll and the IDLE is found by a SEARCH first (IDLE would not report it)."""
+    mailbox = session.get(Mailbox, mailbox_id)
+    if mailbox is None:
+        return False
+    folder, uidvalidity, last_uid = mailbox.folder, mailbox.uidvalidity, mailbox.last_uid
+    try:
+        client = connect(mailbox)
+    except SERVER_ERRORS as error:
+        log.warning("mailbox %s: cannot IDLE: %s", mailbox.name, describe(error))
+        return False
+    finally:
+        session.close()  # no transaction stays open for the minutes of an IDLE
+    try:
+        with client:
+            info = client.select_folder(folder, readonly=True)
+            if info.get(b"UIDVALIDITY") != uidvalidity or _new_uids(client, last_uid):
+                return True
+            return client.has_capability("IDLE") and _idle(client, stop_event)
+    except SERVER_ERRORS as error:
+        log.warning("IDLE on %s ended: %s", folder, describe(error))
+        return False
+
+
+def _idle(client: IMAPClient, stop_event: threading.Event) -> bool:
+    client.idle()
+    deadline = time.monotonic() + IDLE_RENEW_SECONDS
+    try:
+        while not stop_event.is_set() and time.monotonic() < deadline:
+            started = time.monotonic()
+            responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
+            if _has_change(responses):
+                return True
+            if not responses and time.monotonic() - started < IDLE_CHECK_SECONDS / 2:
+                return True  # readable but empty: the server closed; let the poll say so
+        return not stop_event.is_set()
+    finally:
+        try:
+            client.idle_done()
+        except SERVER_ERRORS:
+            log.debug("IDLE connection already closed")
+
+
+def _has_change(responses: Iterable[tuple[Any, ...]]) -> bool:
+    """Anything but an ``* OK Still here`` keep-alive counts as a change."""
+    return any(not (r and r[0] == b"OK") for r in responses)

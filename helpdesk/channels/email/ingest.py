@@ -1,0 +1,179 @@
+"""The email adapter's door: raw bytes in, a ticket change (or a quarantine row) out.
+
+Used by the IMAP poller, ``helpdesk ingest-eml`` and quarantine retries. The raw bytes
+are stored first; the InboundEmail row and the ticket change are flushed together, so
+the caller's one commit makes both durable — only then may IMAP move the message.
+A message that cannot be parsed, or whose processing fails, is quarantined with its
+reason: one bad message never blocks the others, and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.parser import BytesHeaderParser
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk.attachments import storage
+from helpdesk.channels.email.acknowledge import acknowledge
+from helpdesk.channels.email.headers import normalise_message_id
+from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.parse import UnparseableEmail, parse_email
+from helpdesk.intake.inbound import Inbound
+from helpdesk.intake.services import receive
+from helpdesk.queues.models import Queue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    action: str  # created | appended | duplicate | auto_reply | bounce | quarantined
+    folio: str | None
+    reason: str | None
+    record: InboundEmail | None
+
+
+def ingest_raw(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    mailbox: Mailbox | None = None,
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+    our_domains: tuple[str, ...] | None = None,
+    now: datetime,
+) -> IngestResult:
+    if uid is not None and _seen_uid(session, mailbox, uidvalidity, uid):
+        return IngestResult("duplicate", None, "already read from this mailbox", None)
+    sha256 = storage.save(raw)
+    row = InboundEmail(
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        sha256=sha256,
+        size=len(raw),
+        source=source[:255],
+        action="quarantined",
+        received_at=now,
+    )
+    session.add(row)
+    try:
+        inbound = parse_email(
+            raw,
+            max_bytes=current_app.config["MAIL_MAX_BYTES"],
+            our_domains=our_domains or mail_domains(session),
+            folio_prefix=current_app.config["FOLIO_PREFIX"],
+        )
+    except UnparseableEmail as error:
+        return _quarantine(session, row, f"unparseable: {error.reason}")
+    row.message_id_header = inbound.external_id[:255]
+    return _deliver(session, row, inbound, mailbox, now=now)
+
+
+def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> IngestResult:
+    """Run a quarantined message through intake again (after a fix or a config change)."""
+    raw = storage.read(row.sha256)
+    row.retried_at = now
+    try:
+        inbound = parse_email(
+            raw,
+            max_bytes=current_app.config["MAIL_MAX_BYTES"],
+            our_domains=mail_domains(session),
+            folio_prefix=current_app.config["FOLIO_PREFIX"],
+        )
+    except UnparseableEmail as error:
+        return _quarantine(session, row, f"unparseable: {error.reason}")
+    row.message_id_header = inbound.external_id[:255]
+    return _deliver(session, row, inbound, row.mailbox, now=now)
+
+
+def quarantine_oversize(
+    session: Session,
+    *,
+    headers: bytes,
+    size: int,
+    source: str,
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    uid: int | None,
+    now: datetime,
+) -> IngestResult:
+    """Record a message too large to fetch: only its headers are kept, quarantined.
+
+    The stored bytes are the headers alone, so a retry cannot rebuild the message; the
+    original stays on the IMAP server (moved to the processed folder like any other).
+    """
+    if uid is not None and _seen_uid(session, mailbox, uidvalidity, uid):
+        return IngestResult("duplicate", None, "already read from this mailbox", None)
+    parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(headers)
+    row = InboundEmail(
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        message_id_header=(normalise_message_id(parsed.get("Message-ID")) or "")[:255] or None,
+        sha256=storage.save(headers),
+        size=size,
+        source=source[:255],
+        action="quarantined",
+        received_at=now,
+    )
+    session.add(row)
+    return _quarantine(session, row, f"too large: {size} bytes")
+
+
+def _deliver(
+    session: Session, row: InboundEmail, inbound: Inbound, mailbox: Mailbox | None, *, now: datetime
+) -> IngestResult:
+    try:
+        with session.begin_nested():
+            result = receive(session, inbound, queue=mailbox.queue if mailbox else None, now=now)
+    except Exception as error:  # one bad message must not stop the mailbox
+        log.exception("intake failed for inbound email %s", row.sha256[:12])
+        return _quarantine(session, row, f"processing failed: {type(error).__name__}: {error}")
+    if result.action == "created":
+        acknowledge(session, result.ticket, now=now)
+    row.action, row.reason = result.action, result.reason
+    row.ticket_id = result.ticket.id if result.ticket else None
+    row.message_id = result.message.id if result.message else None
+    session.flush()
+    return IngestResult(
+        result.action, result.ticket.folio if result.ticket else None, result.reason, row
+    )
+
+
+def _quarantine(session: Session, row: InboundEmail, reason: str) -> IngestResult:
+    row.action, row.reason = "quarantined", reason[:500]
+    session.flush()
+    log.warning("quarantined inbound email %s: %s", row.sha256[:12], reason[:200])
+    return IngestResult("quarantined", None, row.reason, row)
+
+
+def _seen_uid(session: Session, mailbox: Mailbox | None, uidvalidity: int | None, uid: int) -> bool:
+    return (
+        session.scalar(
+            select(InboundEmail.id).where(
+                InboundEmail.mailbox_id == (mailbox.id if mailbox else None),
+                InboundEmail.uidvalidity == uidvalidity,
+                InboundEmail.uid == uid,
+            )
+        )
+        is not None
+    )
+
+
+def mail_domains(session: Session) -> tuple[str, ...]:
+    """The domains we send from: mail naming them in X-Loop or Message-ID is our own."""
+    addresses = [
+        *session.scalars(select(Mailbox.email_address)),
+        *session.scalars(select(Queue.email_address).where(Queue.email_address.is_not(None))),
+    ]
+    configured = current_app.config["MAIL_DOMAIN"]
+    domains = {a.rsplit("@", 1)[-1].lower() for a in addresses if a and "@" in a}
+    return tuple(sorted(domains | ({configured} if configured else set())))

@@ -1,0 +1,157 @@
+"""Sending a ticket's outgoing email: the job, the transport choice, the delivery record.
+
+``send_email_job(message_id)`` is the RQ entry (ids only, idempotent: a message already
+sent is left alone). Temporary failures are retried by RQ with backoff; permanent ones
+and the last failed try mark the message "failed" with the reason the agent sees.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from rq import Retry, get_current_job
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk import clock, events
+from helpdesk.audit.services import Actor, record
+from helpdesk.channels.email.compose import compose
+from helpdesk.channels.email.mailboxes import smtp_password
+from helpdesk.channels.email.models import Mailbox
+from helpdesk.channels.email.transport import (
+    DeliveryError,
+    SmtpSettings,
+    send_smtp,
+    write_outbox,
+)
+from helpdesk.extensions import db
+from helpdesk.jobs import enqueue_after_commit
+from helpdesk.tickets.message_ids import make_message_id
+from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.services import mark_delivery_failed
+from helpdesk.tickets.vocabulary import Channel, Delivery
+
+log = logging.getLogger(__name__)
+SEND_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who a ticket's mail comes from and how it leaves."""
+
+    address: str
+    name: str
+    smtp: SmtpSettings | None  # None: the development outbox
+
+
+def send_email_job(message_id: int) -> None:
+    message = db.session.get(Message, message_id)
+    if message is None or message.delivery_status != Delivery.QUEUED:
+        return
+    try:
+        send_message(db.session, message, now=clock.now())
+    except DeliveryError as error:
+        job = get_current_job()
+        if not error.permanent and job is not None and job.retries_left:
+            message.delivery_error = f"retrying: {error}"[:500]
+            db.session.commit()
+            raise  # RQ tries again later
+        mark_delivery_failed(
+            db.session,
+            message,
+            str(error),
+            now=clock.now(),
+            recipient=message.ticket.contact.email,
+            is_permanent=error.permanent,
+        )
+    db.session.commit()
+
+
+def send_message(session: Session, message: Message, *, now: datetime) -> None:
+    route = route_for(session, message.ticket)
+    if not message.external_id:
+        message.external_id = make_message_id(
+            message.ticket_id,
+            domain=_domain(route.address),
+            secret=current_app.config["SECRET_KEY"],
+        )
+        session.flush()
+    mail = compose(session, message, from_address=route.address, from_name=route.name, now=now)
+    if route.smtp is None:
+        write_outbox(mail, Path(current_app.config["DATA_DIR"]) / "outbox")
+    else:
+        send_smtp(mail, route.smtp)
+    message.delivery_status, message.delivery_error = Delivery.SENT.value, None
+    record(
+        session,
+        Actor.system("mail"),
+        "message.sent",
+        message,
+        now=now,
+        ticket_id=message.ticket_id,
+        after={"message_id": message.external_id},
+    )
+
+
+def route_for(session: Session, ticket: Ticket) -> Route:
+    mailbox = _mailbox_for(session, ticket)
+    name = ticket.queue.name if ticket.queue else "Aclara"
+    if mailbox is not None and mailbox.smtp_host:
+        return Route(
+            mailbox.email_address,
+            name,
+            SmtpSettings(
+                host=mailbox.smtp_host,
+                port=mailbox.smtp_port,
+                security=mailbox.smtp_security,
+                user=mailbox.smtp_user,
+                password=smtp_password(mailbox),
+            ),
+        )
+    config = current_app.config
+    address = (
+        (mailbox.email_address if mailbox else None)
+        or (ticket.queue.email_address if ticket.queue else None)
+        or config["MAIL_FROM"]
+    )
+    if config["SMTP_URL"]:
+        return Route(
+            address or f"helpdesk@{config['MAIL_DOMAIN']}",
+            name,
+            SmtpSettings.from_url(config["SMTP_URL"]),
+        )
+    if config["ENV"] == "production":
+        raise DeliveryError("no SMTP server is configured for this queue", permanent=True)
+    return Route(address or f"helpdesk@{config['MAIL_DOMAIN']}", name, None)
+
+
+def _mailbox_for(session: Session, ticket: Ticket) -> Mailbox | None:
+    if ticket.queue_id is None:
+        return None
+    return session.scalar(
+        select(Mailbox)
+        .where(Mailbox.queue_id == ticket.queue_id, Mailbox.is_active)
+        .order_by(Mailbox.id)
+        .limit(1)
+    )
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1] if "@" in address else current_app.config["MAIL_DOMAIN"]
+
+
+def queue_send(session: Session, message: Message) -> None:
+    enqueue_after_commit(session, send_email_job, message.id, queue="mail", retry=SEND_RETRY)
+
+
+def _on_reply_queued(ticket: Ticket, *, session: Session, message: Message, **_: object) -> None:
+    if ticket.channel == Channel.EMAIL:
+        queue_send(session, message)
+
+
+def connect() -> None:
+    events.reply_queued.connect(_on_reply_queued)

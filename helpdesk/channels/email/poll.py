@@ -1,0 +1,113 @@
+"""The periodic mail poll: one job per due mailbox, never two at once for one mailbox.
+
+``poll_all_mailboxes`` (cron entry ``mail.poll``, every minute, queue ``mail``) enqueues
+``poll_one(mailbox_id)`` for each active mailbox whose backoff has expired. ``poll_one``
+is also what ``helpdesk poll-mail`` and its IDLE loop call.
+
+The per-mailbox lock:
+
+* with ``REDIS_URL``: a Redis lock (redis-py's ``Lock``: ``SET key token NX PX``, released
+  only by its owner) named ``aclara:lock:mail-poll:<id>``, expiring after
+  ``LOCK_SECONDS`` so a worker killed mid-poll cannot wedge the mailbox;
+* without Redis (one host: inline jobs, ``helpdesk poll-mail``): an exclusive,
+  non-blocking ``flock`` on ``DATA_DIR/locks/mail-poll-<id>.lock``. It holds across the
+  processes and threads of the host and the kernel drops it when a process dies.
+
+A database row lock (``SELECT … FOR UPDATE SKIP LOCKED``) was not used: the poll commits
+after every message, and each commit would release it. Should a poll outlive the Redis
+lock, the (mailbox, uidvalidity, uid) unique row still keeps the overlap from ingesting a
+message twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import LockError
+
+from helpdesk import clock
+from helpdesk.channels.email.imap import PollReport, poll_mailbox
+from helpdesk.channels.email.mailboxes import due_mailbox_ids
+from helpdesk.channels.email.models import Mailbox
+from helpdesk.extensions import db
+from helpdesk.jobs import enqueue, redis_connection, run_ready_jobs
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 15 * 60
+
+
+def poll_all_mailboxes() -> int:
+    """The cron job: enqueue one poll per active mailbox that is due. Returns how many."""
+    mailbox_ids = due_mailbox_ids(db.session, clock.now())
+    db.session.commit()
+    for mailbox_id in mailbox_ids:
+        enqueue(poll_one, mailbox_id, queue="mail")
+    return len(mailbox_ids)
+
+
+def poll_one(mailbox_id: int) -> PollReport | None:
+    """Poll one mailbox and commit; None when it is gone, inactive, or already being polled."""
+    with mailbox_lock(mailbox_id) as acquired:
+        if not acquired:
+            log.info("mailbox %s: another poll is running; skipped", mailbox_id)
+            return None
+        mailbox = db.session.get(Mailbox, mailbox_id)
+        if mailbox is None or not mailbox.is_active:
+            return None
+        report = poll_mailbox(db.session, mailbox, now=clock.now())
+        db.session.commit()
+    run_ready_jobs(db.session)
+    return report
+
+
+@contextmanager
+def mailbox_lock(mailbox_id: int) -> Iterator[bool]:
+    """Yield True when this caller holds the mailbox's poll lock, False when another does."""
+    connection = redis_connection()
+    if connection is not None:
+        with _redis_lock(connection, mailbox_id) as acquired:
+            yield acquired
+    else:
+        with _file_lock(mailbox_id) as acquired:
+            yield acquired
+
+
+@contextmanager
+def _redis_lock(connection: Redis, mailbox_id: int) -> Iterator[bool]:
+    lock = connection.lock(
+        f"aclara:lock:mail-poll:{mailbox_id}", timeout=LOCK_SECONDS, blocking=False
+    )
+    acquired = bool(lock.acquire())
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except LockError:  # expired meanwhile, maybe taken by another poll
+                log.warning("mailbox %s: the poll lock expired before the poll ended", mailbox_id)
+
+
+@contextmanager
+def _file_lock(mailbox_id: int) -> Iterator[bool]:
+    directory = Path(current_app.config["DATA_DIR"]) / "locks"
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"mail-poll-{mailbox_id}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            acquired = False
+        else:
+            acquired = True
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                fcntl.flock(handle, fcntl.LOCK_UN)
