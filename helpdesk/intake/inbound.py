@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
@@ -78,3 +79,25 @@ class Inbound:
     bounce: Bounce | None = None
     language: str | None = None
     raw_sha256: str | None = None
+
+
+MAX_ID_LENGTH = 255
+
+
+def fit_id(identifier: str) -> str:
+    """Ids longer than a column holds become a stable hash, so two long ids never collide."""
+    if len(identifier) <= MAX_ID_LENGTH:
+        return identifier
+    return "sha256:" + hashlib.sha256(identifier.encode()).hexdigest()
+
+
+def with_fitted_ids(inbound: Inbound) -> Inbound:
+    """The same message with every id (its own and those it names) fitted for storage."""
+    hints = inbound.hints
+    fitted = replace(
+        hints,
+        in_reply_to=fit_id(hints.in_reply_to) if hints.in_reply_to else None,
+        references=tuple(fit_id(r) for r in hints.references),
+        context_id=fit_id(hints.context_id) if hints.context_id else None,
+    )
+    return replace(inbound, external_id=fit_id(inbound.external_id), hints=fitted)

@@ -18,7 +18,7 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import find_or_create
 from helpdesk.intake import threading
-from helpdesk.intake.inbound import Inbound, InboundFile
+from helpdesk.intake.inbound import Inbound, InboundFile, with_fitted_ids
 from helpdesk.queues.models import Queue
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Message, MessageReference, Ticket
@@ -38,6 +38,7 @@ def receive(
     session: Session, inbound: Inbound, *, queue: Queue | None = None, now: datetime
 ) -> IntakeResult:
     """Turn one normalised inbound message into a ticket change. Flushes, never commits."""
+    inbound = with_fitted_ids(inbound)
     existing = _stored(session, inbound)
     if existing is not None:
         return IntakeResult("duplicate", existing.ticket, existing, "already received")
@@ -111,7 +112,7 @@ def _remember(
         for p in inbound.skipped
     ] or None
     named = (*inbound.hints.references, inbound.hints.in_reply_to, inbound.hints.context_id)
-    refs = dict.fromkeys(r[:255] for r in named if r)
+    refs = dict.fromkeys(r for r in named if r)
     session.add_all(
         MessageReference(message_id=message.id, referenced=ref, position=position)
         for position, ref in enumerate(refs)

@@ -10,7 +10,12 @@ read the raw values once instead (``msg.raw_items()``) and decode them ourselves
   dropped, adjacent words in one charset are joined before decoding (so a character split
   across two words survives), missing base64 padding is restored, an unknown or lying
   charset goes through :func:`charsets.decode_bytes`;
-* Message-IDs are normalised by stripping whitespace and angle brackets; case is kept.
+* Message-IDs are normalised by stripping whitespace and angle brackets; case is kept;
+* Content-Type / Content-Disposition are read the same way (:func:`part_info`): RFC 2231
+  parameters (continuations, charsets, even unknown ones), RFC 2047 words and raw 8-bit
+  bytes in file names are decoded, an unterminated quote is tolerated;
+* addresses: ``Name <a@b>`` lists take a fast path, anything fancier (groups, comments,
+  quoted commas) goes to ``email.utils.getaddresses``; addresses are lower-cased.
 """
 
 from __future__ import annotations

@@ -78,7 +78,13 @@ def ingest_raw(
 
 
 def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> IngestResult:
-    """Run a quarantined message through intake again (after a fix or a config change)."""
+    """Run a quarantined message through intake again (after a fix or a config change).
+
+    A message quarantined for its size was never fetched whole (only its headers are
+    kept): processing those again would open a ticket with no body, so it is refused.
+    """
+    if (row.reason or "").startswith("too large"):
+        return IngestResult("quarantined", None, row.reason, row)
     raw = storage.read(row.sha256)
     row.retried_at = now
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -42,8 +42,9 @@ class Mailbox(db.Model):
     smtp_password_encrypted: Mapped[str | None] = mapped_column(Text)
 
     # The IMAP cursor: only UIDs above last_uid in this UIDVALIDITY are new.
-    uidvalidity: Mapped[int | None] = mapped_column()
-    last_uid: Mapped[int] = mapped_column(default=0)
+    # IMAP UIDs and UIDVALIDITY go up to 2**32 - 1: a signed 32-bit column is not enough.
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
@@ -70,8 +71,8 @@ class InboundEmail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("mailboxes.id", ondelete="SET NULL"))
-    uidvalidity: Mapped[int | None] = mapped_column()
-    uid: Mapped[int | None] = mapped_column()
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
     message_id_header: Mapped[str | None] = mapped_column(String(255), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column()

@@ -257,3 +257,18 @@ def test_cc_people_become_participants(session):
     )
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
     assert [p.email for p in ticket.participants] == ["hermana@correo.mx"]
+
+
+def test_very_long_message_ids_do_not_collide_and_still_thread(session):
+    long_a = "a" * 300 + "@correo.mx"
+    long_b = "a" * 300 + "b@correo.mx"
+    first = ingest(session, raw_email(message_id=long_a))
+    second = ingest(session, raw_email(message_id=long_b, subject="Otro asunto"))
+    reply_raw = (
+        "From: guadalupe.nunez@correo.mx\r\nTo: aclaraciones@banco-demo.mx\r\n"
+        f"Subject: Re: Otro asunto\r\nMessage-ID: <r@correo.mx>\r\nIn-Reply-To: <{long_b}>\r\n"
+        "\r\nGracias.\r\n"
+    ).encode()
+    reply = ingest(session, reply_raw)
+    assert first.folio != second.folio
+    assert reply.action == "appended" and reply.folio == second.folio
