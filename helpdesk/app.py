@@ -86,12 +86,16 @@ def configure_templates(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
+    from blueprints.api import bp as api_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.inbox import bp as inbox_bp
+    from blueprints.webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp)
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
 
 def configure_errors(app: Flask) -> None:
@@ -132,8 +136,14 @@ def configure_errors(app: Flask) -> None:
 def configure_signals(app: Flask) -> None:
     """Cross-domain reactions, wired in one place (the receivers live with their domain)."""
     from helpdesk.channels.email import outbound
+    from helpdesk.channels.whatsapp import outbound as whatsapp_outbound
+    from helpdesk.dunning import reactions as dunning_reactions
+    from helpdesk.sla import deadlines
 
     outbound.connect()
+    whatsapp_outbound.connect()
+    dunning_reactions.connect()
+    deadlines.connect()
 
 
 def configure_jobs(app: Flask) -> None:

@@ -43,6 +43,16 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
     "HELPDESK_MAIL_FROM": ("MAIL_FROM", "From address when a ticket's queue has no mailbox"),
     "HELPDESK_SMTP_URL": ("SMTP_URL", "smtp[s]://user:password@host:port for that address"),
     "HELPDESK_MAIL_MAX_BYTES": ("MAIL_MAX_BYTES", "largest email kept whole, in bytes"),
+    "HELPDESK_PHONE_REGION": ("DEFAULT_PHONE_REGION", "country for phone numbers without +code"),
+    "HELPDESK_WHATSAPP_PHONE_NUMBER_ID": (
+        "WHATSAPP_PHONE_NUMBER_ID",
+        "phone number id of the default WhatsApp number",
+    ),
+    "HELPDESK_WHATSAPP_TOKEN": ("WHATSAPP_TOKEN", "access token of the default WhatsApp number"),
+    "HELPDESK_WHATSAPP_APP_SECRET": ("WHATSAPP_APP_SECRET", "app secret that signs webhooks"),
+    "HELPDESK_WHATSAPP_VERIFY_TOKEN": ("WHATSAPP_VERIFY_TOKEN", "webhook verification token"),
+    "HELPDESK_WHATSAPP_GRAPH_URL": ("WHATSAPP_GRAPH_URL", "base URL of Meta's Graph API"),
+    "HELPDESK_WHATSAPP_API_VERSION": ("WHATSAPP_API_VERSION", "Graph API version, e.g. v21.0"),
 }
 
 
@@ -65,6 +75,17 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MAIL_FROM": None,
         "SMTP_URL": None,
         "MAIL_MAX_BYTES": 25 * 1024 * 1024,
+        "DEFAULT_PHONE_REGION": "MX",
+        "ACCOUNTS_ALLOW_NEGATIVE_BALANCE": False,
+        "HOLD_GRACE_DAYS": 3,
+        "API_MAX_BODY_BYTES": 64 * 1024,
+        "API_MAX_BATCH_BYTES": 16 * 1024 * 1024,
+        "WHATSAPP_PHONE_NUMBER_ID": None,
+        "WHATSAPP_TOKEN": None,
+        "WHATSAPP_APP_SECRET": None,
+        "WHATSAPP_VERIFY_TOKEN": None,
+        "WHATSAPP_GRAPH_URL": "https://graph.facebook.com",
+        "WHATSAPP_API_VERSION": "v21.0",
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
         "TICKETS_PER_PAGE": 25,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,

@@ -20,6 +20,7 @@ from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
 from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
+from helpdesk.sla import defaults as sla_defaults
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Channel, Priority, Status, TicketType
@@ -56,6 +57,12 @@ QUEUES = [
         "convenios",
         "convenios@demo.aclara.mx",
         "Solicitudes de planes y convenios de pago.",
+    ),
+    (
+        "Datos personales (ARCO)",
+        "datos-personales",
+        "privacidad@demo.aclara.mx",
+        "Acceso, rectificación, cancelación y oposición sobre datos personales.",
     ),
 ]
 
@@ -199,7 +206,7 @@ SCENARIOS: dict[TicketType, tuple[str, list[tuple[str, str, str, str]]]] = {
         ],
     ),
     TicketType.DATA_RIGHTS: (
-        "aclaraciones",
+        "datos-personales",
         [
             (
                 "Ejercicio de derechos ARCO",
@@ -257,6 +264,7 @@ def load_demo(session: Session, *, tickets_count: int = 500, debtors: int = 200)
         rng = random.Random(SEED)
         staff = _staff(session, now)
         queues = _queues(session, staff, now)
+        sla_defaults.install(session, now=now)
         accounts = _debtors(session, rng, debtors, now)
         _tickets(session, rng, tickets_count, queues, staff, accounts, now)
     return DemoSummary(

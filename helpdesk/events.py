@@ -15,3 +15,10 @@ message_received = _signals.signal("message-received")
 reply_queued = _signals.signal("reply-queued")
 # sender: the Ticket; kwargs: session, before, after, actor, now
 ticket_status_changed = _signals.signal("ticket-status-changed")
+# sender: the Ticket; kwargs: session, field ("queue", "priority", "type"), before, after,
+# actor, now — SLA clocks are computed again from the ticket's history
+ticket_changed = _signals.signal("ticket-changed")
+
+# sender: the Hold; kwargs: session, now — an account stopped / may resume reminders
+hold_started = _signals.signal("hold-started")
+hold_ended = _signals.signal("hold-ended")

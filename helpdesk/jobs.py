@@ -45,12 +45,22 @@ CRON_TABLE: list[CronEntry] = [
         queue="mail",
         interval=60,
     ),
+    CronEntry(name="sla.sweep", func="helpdesk.sla.jobs.sweep_job", interval=60),
 ]
 
 
+_CONNECTIONS: dict[str, Redis] = {}
+
+
 def redis_connection(url: str | None = None) -> Redis | None:
+    """One client (and connection pool) per URL and process: no new TCP connection per job.
+    redis-py pools notice a fork and reconnect in the child."""
     url = url or (current_app.config.get("REDIS_URL") if has_app_context() else None)
-    return Redis.from_url(url) if url else None
+    if not url:
+        return None
+    if url not in _CONNECTIONS:
+        _CONNECTIONS[url] = Redis.from_url(url)
+    return _CONNECTIONS[url]
 
 
 def enqueue(

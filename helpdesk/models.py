@@ -2,24 +2,61 @@
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.whatsapp.models import (
+    WhatsAppMedia,
+    WhatsAppMessage,
+    WhatsAppNumber,
+    WhatsAppReaction,
+    WhatsAppSentPart,
+    WhatsAppStatus,
+    WhatsAppTemplate,
+    WhatsAppWebhook,
+)
 from helpdesk.contacts.models import Contact, ContactIdentity
-from helpdesk.dunning.models import CollectionAccount
+from helpdesk.dunning.models import (
+    ChannelOptOut,
+    CollectionAccount,
+    Hold,
+    TicketOutcome,
+    TicketTypeEffect,
+)
 from helpdesk.queues.models import Queue
+from helpdesk.routing.models import RoutingRule
+from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
 from helpdesk.tickets.models import Attachment, FolioSequence, Message, MessageReference, Ticket
+from helpdesk.tokens.models import ApiToken
 from helpdesk.users.models import User
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditEvent",
+    "ChannelOptOut",
     "CollectionAccount",
     "Contact",
     "ContactIdentity",
     "FolioSequence",
+    "Hold",
     "InboundEmail",
     "Mailbox",
     "Message",
     "MessageReference",
+    "Notification",
     "Queue",
+    "RoutingRule",
+    "SlaCalendar",
+    "SlaPolicy",
     "Ticket",
+    "TicketDeadline",
+    "TicketOutcome",
+    "TicketTypeEffect",
     "User",
+    "WhatsAppMedia",
+    "WhatsAppMessage",
+    "WhatsAppNumber",
+    "WhatsAppReaction",
+    "WhatsAppSentPart",
+    "WhatsAppStatus",
+    "WhatsAppTemplate",
+    "WhatsAppWebhook",
 ]

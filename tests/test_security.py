@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-PUBLIC_ENDPOINTS = {"static", "auth.login"}
+# Webhooks authenticate by signature, not by sign-in (tests/channels/whatsapp/).
+# Webhooks authenticate by signature; the API document is public (the API itself is not).
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "webhooks.whatsapp_verify",
+    "webhooks.whatsapp_receive",
+    "api.openapi_document",
+}
 
 
 def sample_url(rule) -> str:

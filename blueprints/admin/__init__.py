@@ -2,4 +2,9 @@ from blueprints.admin.views import bp
 
 __all__ = ["bp"]
 
-from blueprints.admin import mail_views  # noqa: F401  (registers its routes on bp)
+from blueprints.admin import (  # noqa: F401  (SLA and routing)
+    mail_views,
+    routing_views,
+    sla_views,
+    whatsapp_views,
+)

@@ -1,3 +1,9 @@
 from blueprints.inbox.views import bp
 
 __all__ = ["bp"]
+
+from blueprints.inbox import (
+    account_views,  # noqa: F401  (accounts, holds and outcomes on the ticket page)
+    sla_views,  # noqa: F401  (SLA, routing, notifications, team)
+    whatsapp_views,  # noqa: F401  (registers its routes on bp)
+)

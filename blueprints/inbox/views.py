@@ -16,6 +16,7 @@ from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
 from helpdesk.tickets.models import Attachment, Ticket
 from helpdesk.tickets.vocabulary import Status
@@ -34,14 +35,15 @@ def ticket_list() -> Any:
     status = request.args.get("status") or None
     if status not in {None, *(s.value for s in Status)}:
         abort(400)
-    page = queries.list_tickets(
+    sort = request.args.get("sort") if request.args.get("sort") == "deadline" else None
+    page = (sla_queries.list_by_deadline if sort else queries.list_tickets)(
         db.session,
         status=status,
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["TICKETS_PER_PAGE"],
     )
     return render_template(
-        "inbox/ticket_list.html", page=page, status=status, statuses=list(Status)
+        "inbox/ticket_list.html", page=page, status=status, statuses=list(Status), sort=sort
     )
 
 

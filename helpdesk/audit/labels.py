@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from helpdesk.audit.models import AuditEvent
+from helpdesk.channels.whatsapp.labels import whatsapp_label
+from helpdesk.sla.labels import ACTIONS as sla_actions
+from helpdesk.sla.labels import sla_label
 from helpdesk.tickets.vocabulary import label
 
 
@@ -31,6 +34,12 @@ def event_label(event: AuditEvent) -> str:
         return _("Message sent")
     if action == "message.delivery_failed":
         return _("Message not delivered: %(reason)s", reason=(event.after or {}).get("reason", ""))
+    if action == "message.delivery_status":
+        return _("Delivery: %(status)s", status=label((event.after or {}).get("delivery", "")))
+    if action.startswith("whatsapp."):
+        return whatsapp_label(event)
+    if action.startswith(sla_actions):
+        return sla_label(event)
     if action == "message.noted":
         return _("%(who)s added an internal note", who=who)
     if action == "ticket.assigned":
@@ -51,4 +60,42 @@ def event_label(event: AuditEvent) -> str:
                 before=before,
                 after=after,
             )
-    return f"{action} ({who})"
+    return _account_label(event, who) or f"{action} ({who})"
+
+
+def _account_label(event: AuditEvent, who: str) -> str | None:
+    """Events of collection accounts and their holds."""
+    after = event.after or {}
+    account = after.get("account", "")
+    texts = {
+        "ticket.account_linked": lambda: _(
+            "%(who)s linked account %(account)s", who=who, account=account
+        ),
+        "ticket.account_unlinked": lambda: _(
+            "%(who)s unlinked account %(account)s", who=who, account=account
+        ),
+        "hold.started": lambda: _("Reminders stopped for account %(account)s", account=account),
+        "hold.reopened": lambda: _(
+            "Reminders stopped again for account %(account)s", account=account
+        ),
+        "hold.ended": lambda: _(
+            "Hold on account %(account)s ended (%(outcome)s)",
+            account=account,
+            outcome=after.get("outcome", ""),
+        ),
+        "ticket.outcome_recorded": lambda: _(
+            "%(who)s recorded the outcome: %(outcome)s", who=who, outcome=after.get("outcome", "")
+        ),
+        "account.flagged": lambda: _("Account flagged: %(flag)s", flag=after.get("flag", "")),
+        "account.balance_adjusted": lambda: _(
+            "Balance adjusted to %(balance)s", balance=after.get("balance", "")
+        ),
+        "account.closed": lambda: _("Account closed"),
+        "account.created": lambda: _("Account created by %(who)s", who=who),
+        "account.updated": lambda: _("Account updated by %(who)s", who=who),
+        "contact.opted_out": lambda: _(
+            "The debtor opted out of %(channel)s", channel=after.get("channel", "")
+        ),
+    }
+    text = texts.get(event.action)
+    return text() if text else None

@@ -79,6 +79,10 @@ class Inbound:
     bounce: Bounce | None = None
     language: str | None = None
     raw_sha256: str | None = None
+    # Set by channels that know more than a debtor's message says (API, portal, web form).
+    ticket_type: str | None = None
+    contact_id: int | None = None
+    account_ids: tuple[int, ...] = ()
 
 
 MAX_ID_LENGTH = 255

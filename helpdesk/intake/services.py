@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import find_or_create
+from helpdesk.dunning.models import CollectionAccount
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, InboundFile, with_fitted_ids
 from helpdesk.queues.models import Queue
+from helpdesk.routing.services import route_new_ticket
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Message, MessageReference, Ticket
 from helpdesk.tickets.services import IncomingFile
@@ -44,14 +46,7 @@ def receive(
         return IntakeResult("duplicate", existing.ticket, existing, "already received")
     if inbound.bounce is not None:
         return _bounce(session, inbound, now=now)
-    contact = find_or_create(
-        session,
-        kind=inbound.sender.kind,
-        value=inbound.sender.value,
-        display_name=inbound.sender.display_name,
-        actor=Actor.system(f"intake:{inbound.channel}"),
-        now=now,
-    )
+    contact = _contact(session, inbound, now=now)
     ticket = threading.find_ticket(
         session, inbound, contact, secret=current_app.config["SECRET_KEY"]
     )
@@ -85,13 +80,40 @@ def receive(
             files=_files(inbound),
             queue=queue or _queue_of(related),
             related=related,
+            accounts=_accounts(session, inbound),
+            **({"type": inbound.ticket_type} if inbound.ticket_type else {}),
             actor=Actor.for_contact(contact),
             now=now,
         )
         message = ticket.messages[0]
+        route_new_ticket(session, ticket, inbound, now=now)
         result = IntakeResult("created", ticket, message)
     _remember(session, inbound, message, ticket, now=now)
     return result
+
+
+def _contact(session: Session, inbound: Inbound, *, now: datetime) -> Contact:
+    """The contact the channel already identified, or the one its address belongs to."""
+    if inbound.contact_id is not None:
+        contact = session.get(Contact, inbound.contact_id)
+        if contact is not None:
+            return contact
+    return find_or_create(
+        session,
+        kind=inbound.sender.kind,
+        value=inbound.sender.value,
+        display_name=inbound.sender.display_name,
+        actor=Actor.system(f"intake:{inbound.channel}"),
+        now=now,
+    )
+
+
+def _accounts(session: Session, inbound: Inbound) -> list[CollectionAccount]:
+    if not inbound.account_ids:
+        return []
+    return list(session.scalars(
+        select(CollectionAccount).where(CollectionAccount.id.in_(inbound.account_ids))
+    ))
 
 
 def _stored(session: Session, inbound: Inbound) -> Message | None:

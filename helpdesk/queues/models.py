@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -26,6 +26,12 @@ class Queue(db.Model):
     # The address replies are sent from; inbound addresses and numbers come with channels.
     email_address: Mapped[str | None] = mapped_column(String(254))
     assignment_strategy: Mapped[str] = mapped_column(String(20), default="manual")
+    # Round-robin: the agent who got the last ticket. Skills: assign only to agents who
+    # have the ticket's skill tags and speak the debtor's language.
+    round_robin_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    match_skills: Mapped[bool] = mapped_column(default=False, server_default=false())
     # What a debtor's message to a closed ticket does: "reopen" it or open a "new_linked" one.
     closed_reply_policy: Mapped[str] = mapped_column(
         String(20), default="reopen", server_default="reopen"

@@ -291,6 +291,15 @@ def set_queue(
         before={"queue": before},
         after={"queue": queue.name if queue else None},
     )
+    events.ticket_changed.send(
+        ticket,
+        session=session,
+        field="queue",
+        before=before,
+        after=queue.name if queue else None,
+        actor=actor,
+        now=now,
+    )
 
 
 def mark_delivery_failed(
@@ -352,6 +361,9 @@ def _set_field(
         ticket_id=ticket.id,
         before={field: old},
         after={field: value},
+    )
+    events.ticket_changed.send(
+        ticket, session=session, field=field, before=old, after=value, actor=actor, now=now
     )
 
 

@@ -47,6 +47,13 @@ class TicketType(StrEnum):
     PAYMENT_PLAN = "payment_plan"
     DATA_RIGHTS = "data_rights"
     INFORMATION = "information"
+    NOT_MY_DEBT = "not_my_debt"
+    ALREADY_PAID = "already_paid"
+    WRONG_AMOUNT = "wrong_amount"
+    DOCUMENTS_REQUEST = "documents_request"
+    IDENTITY_THEFT = "identity_theft"
+    STOP_CONTACT = "stop_contact"
+    LEGAL = "legal"  # bankruptcy, deceased debtor, represented by a lawyer
 
 
 class Direction(StrEnum):
@@ -60,6 +67,7 @@ class Delivery(StrEnum):
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"
+    PLAYED = "played"  # a voice message or video the debtor played (WhatsApp)
     FAILED = "failed"
 
 
@@ -86,6 +94,13 @@ LABELS = {
     TicketType.PAYMENT_PLAN: _l("Payment plan"),
     TicketType.DATA_RIGHTS: _l("Data rights (ARCO)"),
     TicketType.INFORMATION: _l("Information"),
+    TicketType.NOT_MY_DEBT: _l("Not my debt"),
+    TicketType.ALREADY_PAID: _l("Already paid"),
+    TicketType.WRONG_AMOUNT: _l("Wrong amount"),
+    TicketType.DOCUMENTS_REQUEST: _l("Documents request"),
+    TicketType.IDENTITY_THEFT: _l("Identity theft"),
+    TicketType.STOP_CONTACT: _l("Stop contact"),
+    TicketType.LEGAL: _l("Legal (bankruptcy, deceased, lawyer)"),
     Direction.IN: _l("Debtor"),
     Direction.OUT: _l("Reply"),
     Direction.NOTE: _l("Internal note"),
@@ -93,6 +108,7 @@ LABELS = {
     Delivery.SENT: _l("Sent"),
     Delivery.DELIVERED: _l("Delivered"),
     Delivery.READ: _l("Read"),
+    Delivery.PLAYED: _l("Played"),
     Delivery.FAILED: _l("Not delivered"),
 }
 

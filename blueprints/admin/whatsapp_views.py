@@ -1,0 +1,141 @@
+"""Administration of the WhatsApp channel: numbers, their templates, webhook payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.admin.forms import EmptyForm
+from blueprints.admin.views import bp
+from blueprints.admin.whatsapp_forms import WhatsAppNumberForm, WhatsAppTemplateForm
+from helpdesk import clock
+from helpdesk.audit.services import Actor
+from helpdesk.channels.whatsapp import numbers, queries, webhook
+from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate, WhatsAppWebhook
+from helpdesk.channels.whatsapp.templates import PARAMETER_SOURCES
+from helpdesk.extensions import db
+from helpdesk.queues.models import Queue
+
+NUMBER_FIELDS = ("name", "phone_number_id", "display_number", "api_version")
+SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
+
+
+@bp.route("/whatsapp", methods=["GET", "POST"])
+def whatsapp_number_list() -> Any:
+    form = WhatsAppNumberForm()
+    form.queue.choices = [("", "—")] + [
+        (str(q.id), q.name) for q in db.session.scalars(select(Queue).order_by(Queue.name))
+    ]
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data or "" for name in NUMBER_FIELDS + SECRET_FIELDS}
+        queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
+        try:
+            numbers.add_number(db.session, queue=queue, actor=_actor(), now=clock.now(), **values)
+        except numbers.NumberError as error:
+            getattr(form, error.field, form.name).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("WhatsApp number added."), "success")
+            return redirect(url_for("admin.whatsapp_number_list"))
+    numbers.environment_number(db.session)
+    db.session.commit()
+    return render_template(
+        "admin/whatsapp_numbers.html",
+        form=form,
+        action_form=EmptyForm(),
+        numbers=numbers.all_numbers(db.session),
+        webhook_url=url_for("webhooks.whatsapp_receive", _external=True),
+    )
+
+
+@bp.route("/whatsapp/<int:number_id>", methods=["GET", "POST"])
+def whatsapp_number_show(number_id: int) -> Any:
+    number = db.session.get(WhatsAppNumber, number_id) or abort(404)
+    form = WhatsAppTemplateForm()
+    if form.validate_on_submit():
+        names = [p.strip() for p in (form.parameters.data or "").split(",") if p.strip()]
+        try:
+            numbers.add_template(
+                db.session,
+                number,
+                name=form.name.data,
+                language=form.language.data,
+                parameters=names,
+                body=form.body.data or "",
+                actor=_actor(),
+                now=clock.now(),
+            )
+        except numbers.NumberError as error:
+            getattr(form, error.field, form.name).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Template added."), "success")
+            return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
+    return render_template(
+        "admin/whatsapp_number.html",
+        number=number,
+        form=form,
+        action_form=EmptyForm(),
+        sources=PARAMETER_SOURCES,
+    )
+
+
+@bp.route("/whatsapp/<int:number_id>/active", methods=["POST"])
+def whatsapp_number_toggle(number_id: int) -> Any:
+    number = _posted(WhatsAppNumber, number_id)
+    numbers.set_active(db.session, number, not number.is_active, actor=_actor(), now=clock.now())
+    db.session.commit()
+    return redirect(url_for("admin.whatsapp_number_list"))
+
+
+@bp.route("/whatsapp/templates/<int:template_id>/remove", methods=["POST"])
+def whatsapp_template_remove(template_id: int) -> Any:
+    template = _posted(WhatsAppTemplate, template_id)
+    numbers.remove_template(db.session, template, actor=_actor(), now=clock.now())
+    db.session.commit()
+    flash(_("Template removed."), "success")
+    return redirect(url_for("admin.whatsapp_number_show", number_id=template.number_id))
+
+
+@bp.route("/whatsapp/webhooks")
+def whatsapp_webhook_list() -> Any:
+    problems_only = request.args.get("problems") == "1"
+    rows = queries.recent_webhooks(db.session, problems_only=problems_only)
+    return render_template(
+        "admin/whatsapp_webhooks.html",
+        rows=rows,
+        problems_only=problems_only,
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/whatsapp/webhooks/<int:row_id>/reprocess", methods=["POST"])
+def whatsapp_webhook_reprocess(row_id: int) -> Any:
+    row = _posted(WhatsAppWebhook, row_id)
+    webhook.process(db.session, row, now=clock.now())
+    db.session.commit()
+    flash(_("Processed again: %(action)s", action=row.action), "info")
+    return redirect(url_for("admin.whatsapp_webhook_list"))
+
+
+@bp.route("/whatsapp/webhooks/<int:row_id>/raw")
+def whatsapp_webhook_raw(row_id: int) -> Any:
+    row = db.session.get(WhatsAppWebhook, row_id) or abort(404)
+    response = current_app.response_class(row.body, mimetype="application/octet-stream")
+    response.headers.set("Content-Disposition", "attachment", filename=f"whatsapp-{row.id}.json")
+    return response
+
+
+def _posted(model: Any, row_id: int) -> Any:
+    row = db.session.get(model, row_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return row
+
+
+def _actor() -> Actor:
+    return Actor.for_user(current_user)

@@ -1,0 +1,180 @@
+"""Collection accounts on the ticket page: link, unlink, hold state, the dispute outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.admin.forms import EmptyForm
+from blueprints.inbox.account_forms import OUTCOME_LABELS, LinkAccountForm, OutcomeForm
+from blueprints.inbox.views import _ticket_or_404, bp
+from helpdesk import clock
+from helpdesk.audit.models import AuditEvent
+from helpdesk.audit.services import Actor
+from helpdesk.dunning import holds
+from helpdesk.dunning.models import CollectionAccount, Hold, TicketOutcome
+from helpdesk.extensions import db
+from helpdesk.tickets import services as tickets
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.vocabulary import OPEN_STATUSES
+
+
+@bp.app_template_global("account_flag")
+def account_flag(flag: str) -> str:
+    labels = {"under_review": _("Under review"), "fraud_review": _("Fraud review")}
+    return labels.get(flag, flag)
+
+
+@bp.app_template_global("account_panel")
+def account_panel(ticket: Ticket) -> dict[str, Any]:
+    """What the accounts card of a ticket shows (one place, so the view stays thin)."""
+    now = clock.now()
+    items = []
+    for account in ticket.accounts:
+        state = holds.hold_state(db.session, account, now=now)
+        resumes = [r["resumes_at"] for r in state["reasons"] if r["resumes_at"]]
+        items.append(
+            {
+                "account": account,
+                "hold": state,
+                "since": _parse(state["since"]),
+                "resumes_at": _parse(max(resumes))
+                if resumes and len(resumes) == len(state["reasons"])
+                else None,
+            }
+        )
+    candidates = [
+        a
+        for a in db.session.scalars(
+            select(CollectionAccount)
+            .where(CollectionAccount.contact_id == ticket.contact_id)
+            .order_by(CollectionAccount.number)
+        )
+        if a not in ticket.accounts
+    ]
+    link_form = LinkAccountForm()
+    link_form.account_id.choices = [(a.id, f"{a.number} · {a.creditor}") for a in candidates]
+    open_hold = db.session.scalar(
+        select(Hold.id).where(Hold.ticket_id == ticket.id, Hold.closed_at.is_(None)).limit(1)
+    )
+    return {
+        "accounts": items,
+        "candidates": candidates,
+        "link_form": link_form,
+        "action_form": EmptyForm(),
+        "outcome_form": OutcomeForm(),
+        "needs_outcome": open_hold is not None and ticket.status in OPEN_STATUSES,
+    }
+
+
+@bp.app_template_global("outcome_label")
+def outcome_label(outcome: str) -> str:
+    labels = {
+        **OUTCOME_LABELS,
+        "resolved": _("Resolved"),
+        "unlinked": _("Unlinked"),
+        "type_changed": _("Type changed"),
+    }
+    return str(labels.get(outcome, outcome))
+
+
+def _parse(value: str | None) -> Any:
+    return datetime.fromisoformat(value) if value else None
+
+
+@bp.route("/tickets/<folio>/accounts", methods=["POST"])
+def account_link(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    form = LinkAccountForm()
+    form.account_id.choices = [
+        (a.id, a.number)
+        for a in db.session.scalars(
+            select(CollectionAccount).where(CollectionAccount.contact_id == ticket.contact_id)
+        )
+    ]
+    if not form.validate_on_submit():
+        abort(400)
+    account = db.session.get(CollectionAccount, form.account_id.data)
+    holds.link_account(
+        db.session, ticket, account, actor=Actor.for_user(current_user), now=clock.now()
+    )
+    db.session.commit()
+    flash(_("Account %(number)s linked.", number=account.number), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@bp.route("/tickets/<folio>/accounts/<int:account_id>/unlink", methods=["POST"])
+def account_unlink(folio: str, account_id: int) -> Any:
+    ticket = _ticket_or_404(folio)
+    account = db.session.get(CollectionAccount, account_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    holds.unlink_account(
+        db.session, ticket, account, actor=Actor.for_user(current_user), now=clock.now()
+    )
+    db.session.commit()
+    flash(_("Account %(number)s unlinked.", number=account.number), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@bp.route("/tickets/<folio>/outcome", methods=["POST"])
+def outcome_record(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        flash(_("Check the outcome form: %(errors)s", errors=form.errors), "error")
+        return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+    actor, now = Actor.for_user(current_user), clock.now()
+    holds.record_outcome(
+        db.session,
+        ticket,
+        form.outcome.data,
+        actor=actor,
+        now=now,
+        adjusted_balance=form.adjusted_balance.data,
+        closes_account=form.closes_account.data,
+        note=form.note.data or None,
+    )
+    tickets.set_status(db.session, ticket, "resolved", actor=actor, now=now)
+    db.session.commit()
+    flash(_("Outcome recorded; the ticket is resolved."), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@bp.route("/accounts/<int:account_id>")
+def account_show(account_id: int) -> Any:
+    account = db.session.get(CollectionAccount, account_id) or abort(404)
+    account_tickets = db.session.scalars(
+        select(Ticket).where(Ticket.accounts.contains(account)).order_by(Ticket.created_at.desc())
+    ).all()
+    account_holds = db.session.scalars(
+        select(Hold).where(Hold.account_id == account.id).order_by(Hold.opened_at.desc())
+    ).all()
+    outcomes = {
+        o.ticket_id: o
+        for o in db.session.scalars(
+            select(TicketOutcome).where(
+                TicketOutcome.ticket_id.in_([t.id for t in account_tickets])
+            )
+        )
+    }
+    history = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "collection_accounts", AuditEvent.object_id == account.id)
+        .order_by(AuditEvent.created_at.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "inbox/account_show.html",
+        account=account,
+        tickets=account_tickets,
+        holds=account_holds,
+        outcomes=outcomes,
+        history=history,
+        hold=holds.hold_state(db.session, account, now=clock.now()),
+    )

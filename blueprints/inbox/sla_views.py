@@ -1,0 +1,172 @@
+"""SLA and routing in the inbox: countdowns, a ticket's routing card, notifications, and
+the supervisors' team page (availability, capacity, skills, reassigning)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.inbox.sla_forms import ActionForm, AgentProfileForm, TicketRoutingForm
+from blueprints.inbox.views import bp
+from blueprints.security import role_required
+from helpdesk import clock
+from helpdesk.audit.services import Actor
+from helpdesk.extensions import db
+from helpdesk.queues.models import Queue
+from helpdesk.routing import assignment
+from helpdesk.routing.services import tags_of, update_ticket_routing
+from helpdesk.sla import notifications, queries
+from helpdesk.tickets.queries import ticket_by_folio
+from helpdesk.tickets.services import TicketError
+from helpdesk.users.models import Role, User
+
+
+@bp.app_template_global("deadlines_for")
+def deadlines_for(tickets: list[Any]) -> dict[int, list[queries.DeadlineView]]:
+    return queries.views_for(db.session, tickets, now=clock.now())
+
+
+@bp.app_template_global("unread_notifications")
+def unread_notifications() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return notifications.unread_count(db.session, current_user.id)
+
+
+@bp.app_template_global("ticket_routing_card")
+def ticket_routing_card(ticket: Any) -> dict[str, Any]:
+    form = TicketRoutingForm(
+        queues=_queues(),
+        agents=assignment.staff_members(db.session),
+        data={
+            "queue": str(ticket.queue_id or ""),
+            "priority": ticket.priority,
+            "type": ticket.type,
+            "assignee": str(ticket.assignee_id or ""),
+        },
+    )
+    return {"form": form, "tags": tags_of(db.session, ticket.id)}
+
+
+@bp.route("/tickets/<folio>/routing", methods=["POST"])
+def ticket_routing_set(folio: str) -> Any:
+    ticket = ticket_by_folio(db.session, folio) or abort(404)
+    form = TicketRoutingForm(queues=_queues(), agents=assignment.staff_members(db.session))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        update_ticket_routing(
+            db.session,
+            ticket,
+            queue=db.session.get(Queue, int(form.queue.data)) if form.queue.data else None,
+            priority=form.priority.data,
+            ticket_type=form.type.data,
+            assignee=db.session.get(User, int(form.assignee.data)) if form.assignee.data else None,
+            actor=Actor.for_user(current_user),
+            now=clock.now(),
+        )
+    except TicketError as error:
+        flash(str(error), "error")
+        return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+    db.session.commit()
+    flash(_("Ticket updated; its deadlines were recomputed."), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@bp.route("/notifications")
+def notification_list() -> Any:
+    rows = notifications.recent(db.session, current_user.id)
+    items = [(n, folio, notifications.describe(n.kind, n.target, folio)) for n, folio in rows]
+    return render_template("inbox/notification_list.html", items=items, form=ActionForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def notification_read() -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    notifications.mark_all_read(db.session, current_user.id, now=clock.now())
+    db.session.commit()
+    return redirect(url_for("inbox.notification_list"))
+
+
+@bp.route("/team")
+@role_required(Role.SUPERVISOR)
+def team_list() -> Any:
+    agents = assignment.staff_members(db.session)
+    ids = [a.id for a in agents]
+    return render_template(
+        "inbox/team_list.html",
+        agents=agents,
+        load=assignment.open_load(db.session, ids),
+        skills=assignment.skills_of(db.session, ids),
+        form=ActionForm(),
+        profile_form=AgentProfileForm(),
+    )
+
+
+@bp.route("/team/<int:user_id>/availability", methods=["POST"])
+@role_required(Role.SUPERVISOR)
+def team_availability_set(user_id: int) -> Any:
+    agent = _agent_or_404(user_id, ActionForm())
+    assignment.set_availability(
+        db.session,
+        agent,
+        not agent.is_available,
+        actor=Actor.for_user(current_user),
+        now=clock.now(),
+    )
+    db.session.commit()
+    return redirect(url_for("inbox.team_list"))
+
+
+@bp.route("/team/<int:user_id>/reassign", methods=["POST"])
+@role_required(Role.SUPERVISOR)
+def team_reassign(user_id: int) -> Any:
+    agent = _agent_or_404(user_id, ActionForm())
+    if agent.is_available:
+        flash(_("Mark %(name)s as unavailable first.", name=agent.name), "error")
+        return redirect(url_for("inbox.team_list"))
+    moved = assignment.reassign_unavailable(
+        db.session, agent, actor=Actor.for_user(current_user), now=clock.now()
+    )
+    db.session.commit()
+    flash(_("%(count)d tickets of %(name)s reassigned.", count=moved, name=agent.name), "success")
+    return redirect(url_for("inbox.team_list"))
+
+
+@bp.route("/team/<int:user_id>/profile", methods=["POST"])
+@role_required(Role.SUPERVISOR)
+def team_profile_set(user_id: int) -> Any:
+    form = AgentProfileForm()
+    agent = _agent_or_404(user_id, form)
+    assignment.save_profile(
+        db.session,
+        agent,
+        capacity=form.capacity.data or 0,
+        skills=_words(form.skills.data),
+        languages=[w[:2] for w in _words(form.languages.data)],
+        actor=Actor.for_user(current_user),
+        now=clock.now(),
+    )
+    db.session.commit()
+    flash(_("Profile of %(name)s saved.", name=agent.name), "success")
+    return redirect(url_for("inbox.team_list"))
+
+
+def _agent_or_404(user_id: int, form: Any) -> User:
+    agent = db.session.get(User, user_id) or abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    return agent
+
+
+def _queues() -> list[Queue]:
+    return list(db.session.scalars(select(Queue).where(Queue.is_active).order_by(Queue.name)))
+
+
+def _words(text: str | None) -> list[str]:
+    return [w.strip().lower() for w in (text or "").split(",") if w.strip()]

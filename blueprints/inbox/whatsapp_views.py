@@ -1,0 +1,90 @@
+"""The WhatsApp composer on the ticket page: free text inside the 24-hour window, an
+approved template outside it. The rules live in ``helpdesk.channels.whatsapp.replies``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.inbox.views import bp
+from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
+from helpdesk import clock
+from helpdesk.channels.whatsapp import labels, queries, replies
+from helpdesk.channels.whatsapp.models import WhatsAppTemplate
+from helpdesk.extensions import db
+from helpdesk.tickets import queries as ticket_queries
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.services import IncomingFile, TicketError
+
+
+@bp.route("/tickets/<folio>/whatsapp", methods=["POST"])
+def whatsapp_reply(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    form = WhatsAppReplyForm()
+    if not form.validate_on_submit():
+        flash(_("Write the message before sending it."), "error")
+        return _back(ticket)
+    files = [
+        IncomingFile(f.filename or "adjunto", f.mimetype or "application/octet-stream", f.read())
+        for f in form.files.data or []
+        if f and f.filename
+    ]
+    try:
+        replies.reply_text(
+            db.session,
+            ticket,
+            author=current_user,
+            text=form.text.data,
+            files=files,
+            now=clock.now(),
+        )
+    except (replies.ReplyRefused, TicketError) as error:
+        flash(str(error), "error")
+        return _back(ticket)
+    db.session.commit()
+    flash(_("Reply queued for WhatsApp."), "success")
+    return _back(ticket)
+
+
+@bp.route("/tickets/<folio>/whatsapp/template", methods=["POST"])
+def whatsapp_template_send(folio: str) -> Any:
+    ticket = _ticket_or_404(folio)
+    form = TemplateReplyForm()
+    template = db.session.get(WhatsAppTemplate, form.template_id.data or 0)
+    if not form.validate_on_submit() or template is None:
+        abort(400)
+    try:
+        replies.reply_template(db.session, ticket, template, author=current_user, now=clock.now())
+    except replies.ReplyRefused as error:
+        flash(str(error), "error")
+        return _back(ticket)
+    db.session.commit()
+    flash(_("Template queued for WhatsApp."), "success")
+    return _back(ticket)
+
+
+@bp.app_template_global("whatsapp_details")
+def whatsapp_details(ticket: Ticket) -> queries.TicketDetails:
+    """Computed once per request (the partials ask for it once per message)."""
+    cache = request.environ.setdefault("aclara.whatsapp_details", {})
+    if ticket.id not in cache:
+        cache[ticket.id] = queries.ticket_details(
+            db.session, ticket, agent=current_user, now=clock.now()
+        )
+    return cache[ticket.id]
+
+
+@bp.app_template_global("whatsapp_media_reason")
+def whatsapp_media_reason(reason: str | None) -> str:
+    return labels.media_reason(reason)
+
+
+def _ticket_or_404(folio: str) -> Ticket:
+    return ticket_queries.ticket_by_folio(db.session, folio) or abort(404)
+
+
+def _back(ticket: Ticket) -> Any:
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio) + "#whatsapp-composer")

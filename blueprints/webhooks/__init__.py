@@ -1,0 +1,3 @@
+from blueprints.webhooks.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,323 @@
+"""WhatsApp numbers and their approved templates.
+
+The access token, app secret and verify token are stored encrypted with the app's key
+(the same Fernet scheme as mailbox passwords). The default number configured in the
+environment (``HELPDESK_WHATSAPP_*``) becomes a row the first time it is needed, marked
+``is_from_environment``: its secrets stay in the environment and are never stored.
+
+Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk import clock
+from helpdesk.audit.services import Actor, record
+from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
+from helpdesk.channels.whatsapp.client import WhatsAppClient
+from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate
+from helpdesk.queues.models import Queue
+
+ENVIRONMENT_NAME = "environment"
+SECRETS_TTL = 60.0  # seconds a process keeps the app secrets it decrypted
+_PHONE_NUMBER_ID = re.compile(r"[0-9]{5,64}")
+_VERSION = re.compile(r"v[0-9]{1,3}\.[0-9]{1,3}")
+_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+
+
+class NumberError(ValueError):
+    """A number or template cannot be saved as asked; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: Any) -> None:
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str | None
+    app_secret: str | None
+    verify_token: str | None
+
+
+# --- Reads ----------------------------------------------------------------------------
+
+
+def all_numbers(session: Session) -> list[WhatsAppNumber]:
+    return list(session.scalars(select(WhatsAppNumber).order_by(WhatsAppNumber.name)))
+
+
+def number_for(session: Session, phone_number_id: str) -> WhatsAppNumber | None:
+    """The active number a webhook's ``metadata.phone_number_id`` names, if we have it."""
+    number = session.scalar(
+        select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id)
+    )
+    if number is None and phone_number_id == current_app.config["WHATSAPP_PHONE_NUMBER_ID"]:
+        number = environment_number(session)
+    return number if number is not None and number.is_active else None
+
+
+def environment_number(session: Session) -> WhatsAppNumber | None:
+    """The row of the number configured in the environment, created on first use."""
+    phone_number_id = current_app.config["WHATSAPP_PHONE_NUMBER_ID"]
+    if not phone_number_id:
+        return None
+    number = session.scalar(
+        select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id)
+    )
+    if number is None:
+        number = WhatsAppNumber(
+            name=ENVIRONMENT_NAME,
+            phone_number_id=phone_number_id,
+            api_version=current_app.config["WHATSAPP_API_VERSION"],
+            is_from_environment=True,
+            created_at=clock.now(),
+        )
+        session.add(number)
+        session.flush()
+    return number
+
+
+def default_number(session: Session) -> WhatsAppNumber | None:
+    """The number replies go out from when a ticket does not say: environment, else first."""
+    return environment_number(session) or session.scalar(
+        select(WhatsAppNumber).where(WhatsAppNumber.is_active).order_by(WhatsAppNumber.id).limit(1)
+    )
+
+
+def credentials(number: WhatsAppNumber) -> Credentials:
+    if number.is_from_environment:
+        config = current_app.config
+        return Credentials(
+            config["WHATSAPP_TOKEN"], config["WHATSAPP_APP_SECRET"], config["WHATSAPP_VERIFY_TOKEN"]
+        )
+    return Credentials(
+        _decrypt(number.access_token_encrypted),
+        _decrypt(number.app_secret_encrypted),
+        _decrypt(number.verify_token_encrypted),
+    )
+
+
+def app_secrets(session: Session, *, fresh: bool = False) -> list[bytes]:
+    """Every app secret a webhook may be signed with (environment and active numbers).
+
+    Kept per process for ``SECRETS_TTL`` seconds so the webhook does not query and decrypt
+    on every POST; the view asks again with ``fresh=True`` before refusing a signature, so
+    a number added a moment ago is accepted at once."""
+    cache = current_app.extensions.setdefault("whatsapp_app_secrets", {})
+    if not fresh and cache.get("until", 0.0) > time.monotonic():
+        return list(cache["secrets"])
+    found = [current_app.config["WHATSAPP_APP_SECRET"]]
+    encrypted = session.scalars(
+        select(WhatsAppNumber.app_secret_encrypted).where(
+            WhatsAppNumber.is_active, WhatsAppNumber.app_secret_encrypted.is_not(None)
+        )
+    )
+    found += [_decrypt(token) for token in encrypted]
+    secrets = [s.encode() for s in dict.fromkeys(found) if s]
+    cache.update(secrets=secrets, until=time.monotonic() + SECRETS_TTL)
+    return list(secrets)
+
+
+def verify_tokens(session: Session) -> list[str]:
+    found = [current_app.config["WHATSAPP_VERIFY_TOKEN"]]
+    encrypted = session.scalars(
+        select(WhatsAppNumber.verify_token_encrypted).where(
+            WhatsAppNumber.is_active, WhatsAppNumber.verify_token_encrypted.is_not(None)
+        )
+    )
+    found += [_decrypt(token) for token in encrypted]
+    return [t for t in dict.fromkeys(found) if t]
+
+
+def matches_verify_token(session: Session, token: str) -> bool:
+    """Constant-time comparison against every configured verify token."""
+    given = token.encode()
+    matched = False
+    for expected in verify_tokens(session):
+        matched |= hmac.compare_digest(expected.encode(), given)
+    return bool(token) and matched
+
+
+def client_for(number: WhatsAppNumber) -> WhatsAppClient:
+    token = credentials(number).token
+    if not token:
+        raise NumberError("access_token", _l("This number has no access token."))
+    return WhatsAppClient(
+        graph_url=current_app.config["WHATSAPP_GRAPH_URL"],
+        api_version=number.api_version,
+        phone_number_id=number.phone_number_id,
+        token=token,
+    )
+
+
+def active_templates(number: WhatsAppNumber) -> list[WhatsAppTemplate]:
+    return [t for t in number.templates if t.is_active]
+
+
+def _decrypt(token: str | None) -> str | None:
+    if not token:
+        return None
+    try:
+        return decrypt_password(token)
+    except MailboxError:
+        return None  # the secret key changed: the admin must enter the secret again
+
+
+# --- Writes ---------------------------------------------------------------------------
+
+
+def add_number(
+    session: Session,
+    *,
+    name: str,
+    phone_number_id: str,
+    display_number: str,
+    access_token: str,
+    app_secret: str,
+    verify_token: str,
+    api_version: str | None = None,
+    queue: Queue | None = None,
+    actor: Actor,
+    now: datetime,
+) -> WhatsAppNumber:
+    """Validate and add a number, its secrets encrypted; NumberError(field, message)."""
+    name, phone_number_id = name.strip(), phone_number_id.strip()
+    api_version = (api_version or current_app.config["WHATSAPP_API_VERSION"]).strip()
+    _check_number(session, name, phone_number_id, api_version)
+    for field, value in (
+        ("access_token", access_token),
+        ("app_secret", app_secret),
+        ("verify_token", verify_token),
+    ):
+        if not value.strip():
+            raise NumberError(field, _l("This field is required."))
+    number = WhatsAppNumber(
+        name=name,
+        phone_number_id=phone_number_id,
+        display_number=display_number.strip()[:32],
+        api_version=api_version,
+        access_token_encrypted=encrypt_password(access_token.strip()),
+        app_secret_encrypted=encrypt_password(app_secret.strip()),
+        verify_token_encrypted=encrypt_password(verify_token.strip()),
+        queue=queue,
+        created_at=now,
+    )
+    session.add(number)
+    session.flush()
+    record(session, actor, "whatsapp.number_created", number, now=now, after=summary(number))
+    return number
+
+
+def _check_number(session: Session, name: str, phone_number_id: str, api_version: str) -> None:
+    if not name or len(name) > 80:
+        raise NumberError("name", _l("The name must have 1 to 80 characters."))
+    if session.scalar(select(WhatsAppNumber.id).where(WhatsAppNumber.name == name)):
+        raise NumberError("name", _l("A number with this name already exists."))
+    if not _PHONE_NUMBER_ID.fullmatch(phone_number_id):
+        raise NumberError("phone_number_id", _l("The phone number id is the number Meta shows."))
+    if session.scalar(
+        select(WhatsAppNumber.id).where(WhatsAppNumber.phone_number_id == phone_number_id)
+    ):
+        raise NumberError("phone_number_id", _l("This phone number id is already configured."))
+    if not _VERSION.fullmatch(api_version):
+        raise NumberError("api_version", _l("The API version looks like v21.0."))
+
+
+def set_active(
+    session: Session, number: WhatsAppNumber, active: bool, *, actor: Actor, now: datetime
+) -> None:
+    if number.is_active == active:
+        return
+    number.is_active = active
+    record(
+        session,
+        actor,
+        "whatsapp.number_activated" if active else "whatsapp.number_deactivated",
+        number,
+        now=now,
+    )
+
+
+def add_template(
+    session: Session,
+    number: WhatsAppNumber,
+    *,
+    name: str,
+    language: str,
+    parameters: list[str],
+    body: str = "",
+    actor: Actor,
+    now: datetime,
+) -> WhatsAppTemplate:
+    from helpdesk.channels.whatsapp.templates import PARAMETER_SOURCES
+
+    name, language = name.strip(), language.strip()
+    if not _TEMPLATE_NAME.fullmatch(name):
+        raise NumberError("name", _l("Template names use lowercase letters, digits and _."))
+    if not _LANGUAGE.fullmatch(language):
+        raise NumberError("language", _l("The language looks like es_MX or es."))
+    unknown = [p for p in parameters if p not in PARAMETER_SOURCES]
+    if unknown:
+        raise NumberError(
+            "parameters", _l("Unknown parameters: %(names)s", names=", ".join(unknown))
+        )
+    template = next(
+        (t for t in number.templates if t.name == name and t.language == language), None
+    )
+    if template is not None and template.is_active:
+        raise NumberError("name", _l("This template is already there in this language."))
+    if template is None:
+        template = WhatsAppTemplate(name=name, language=language, created_at=now)
+        number.templates.append(template)
+    template.parameters, template.body, template.is_active = parameters, body.strip(), True
+    session.flush()
+    record(
+        session,
+        actor,
+        "whatsapp.template_added",
+        template,
+        now=now,
+        after={"number": number.name, "name": name, "language": language},
+    )
+    return template
+
+
+def remove_template(
+    session: Session, template: WhatsAppTemplate, *, actor: Actor, now: datetime
+) -> None:
+    template.is_active = False
+    record(
+        session,
+        actor,
+        "whatsapp.template_removed",
+        template,
+        now=now,
+        after={"name": template.name, "language": template.language},
+    )
+
+
+def summary(number: WhatsAppNumber) -> dict[str, Any]:
+    """What may be shown or logged of a number: never its secrets."""
+    return {
+        "name": number.name,
+        "phone_number_id": number.phone_number_id,
+        "display_number": number.display_number,
+        "api_version": number.api_version,
+        "queue": number.queue.name if number.queue else None,
+        "active": number.is_active,
+        "from_environment": number.is_from_environment,
+    }

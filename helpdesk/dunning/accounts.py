@@ -1,0 +1,497 @@
+"""Keeping collection accounts in sync with the creditor's system, in bulk.
+
+One path for one account (API PUT), a batch (API, up to 10,000) and a CSV import: rows
+are validated, duplicates within a batch refused, contacts matched by national id, email
+or phone (E.164) — or created —, then accounts inserted or updated with a few set-based
+statements per chunk. Each row that fails is reported with its reasons; the good rows
+are stored. A row identical to what is stored changes nothing (idempotent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from babel.numbers import list_currencies
+from flask import current_app
+from sqlalchemy import any_, cast, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from helpdesk.audit.models import AuditEvent
+from helpdesk.audit.services import Actor
+from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
+from helpdesk.contacts.services import mask, national_id_hash
+from helpdesk.dunning.models import CollectionAccount
+
+MAX_BATCH = 10_000
+CHUNK = 2_000
+FIELDS = ("portfolio", "balance", "currency", "days_past_due", "status", "next_due_date")
+_CURRENCIES = frozenset(list_currencies())
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    national_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    number: str
+    creditor: str
+    portfolio: str
+    contact: ContactInput
+    balance: Decimal
+    currency: str
+    days_past_due: int
+    status: str
+    next_due_date: date | None
+
+
+@dataclass
+class RowError:
+    index: int
+    number: str | None
+    errors: dict[str, str]
+    conflict: bool = False  # valid, but at odds with what is stored
+
+
+@dataclass
+class BatchReport:
+    """Accounts by (creditor, number) as stored, and the rows that failed."""
+
+    created: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "errors": [
+                {"index": e.index, "number": e.number, "errors": e.errors} for e in self.errors
+            ],
+        }
+
+
+# --- Validation -------------------------------------------------------------------------
+
+
+def parse_account(body: Any, number: str | None = None) -> tuple[AccountInput | None, dict]:
+    """A validated account, or the errors by field (the API's 422 details)."""
+    if not isinstance(body, dict):
+        return None, {"body": "must be a JSON object"}
+    errors: dict[str, str] = {}
+    number = number if number is not None else body.get("number")
+    values = {
+        "number": _text(number, "number", errors, max_length=64),
+        "creditor": _text(body.get("creditor"), "creditor", errors, max_length=120),
+        "portfolio": _text(
+            body.get("portfolio", ""), "portfolio", errors, max_length=120, required=False
+        ),
+        "contact": _contact(body.get("contact"), errors),
+        "balance": _balance(body.get("balance"), errors),
+        "currency": _currency(body.get("currency"), errors),
+        "days_past_due": _days(body.get("days_past_due", 0), errors),
+        "status": _text(body.get("status", "active"), "status", errors, max_length=30),
+        "next_due_date": _date(body.get("next_due_date"), errors),
+    }
+    if errors:
+        return None, errors
+    return AccountInput(**values), {}
+
+
+def parse_contact(value: Any) -> tuple[ContactInput | None, dict]:
+    """A contact on its own (the tickets API), or the errors by field."""
+    errors: dict[str, str] = {}
+    person = _contact(value, errors)
+    return (None, errors) if errors else (person, {})
+
+
+def _text(value: Any, name: str, errors: dict, *, max_length: int, required: bool = True) -> str:
+    if not isinstance(value, str) or (required and not trim(value)):
+        errors[name] = "required text" if required else "must be text"
+        return ""
+    if len(trim(value)) > max_length:
+        errors[name] = f"at most {max_length} characters"
+    return trim(value)
+
+
+# JSON Schema's \s (ECMA-262) is narrower than Python's str.strip(): use one definition.
+_BLANKS = " \t\n\r\f\v\u00a0\ufeff"
+
+
+def trim(value: str) -> str:
+    return value.strip(_BLANKS)
+
+
+def _contact(value: Any, errors: dict) -> ContactInput:
+    if not isinstance(value, dict):
+        errors["contact"] = "required object with name and email, phone or national_id"
+        return ContactInput(name="")
+    name = _text(value.get("name"), "contact.name", errors, max_length=200)
+    email = value.get("email")
+    if email is not None and (not isinstance(email, str) or "@" not in email or len(email) > 254):
+        errors["contact.email"] = "not an email address"
+        email = None
+    phone = _phone(value.get("phone"), errors)
+    national_id = value.get("national_id")
+    if national_id is not None and (not isinstance(national_id, str) or not trim(national_id)):
+        errors["contact.national_id"] = "must be text"
+        national_id = None
+    if not (email or phone or national_id) and "contact.email" not in errors:
+        errors["contact"] = "needs an email, a phone or a national_id to be matched"
+    return ContactInput(
+        name=name,
+        email=email.strip().lower() if email else None,
+        phone=phone,
+        national_id=national_id,
+    )
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
+def _phone(value: Any, errors: dict) -> str | None:
+    """E.164 as given, or a national number of the default region turned into E.164."""
+    if value is None:
+        return None
+    compact = re.sub(r"[\s().-]", "", str(value))
+    if _E164.fullmatch(compact):
+        return compact
+    try:
+        parsed = phonenumbers.parse(str(value), current_app.config["DEFAULT_PHONE_REGION"])
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_possible_number(parsed):
+        errors["contact.phone"] = "not a phone number"
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _balance(value: Any, errors: dict) -> Decimal:
+    try:
+        amount = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount.as_tuple().exponent < -2:
+        errors["balance"] = 'a decimal string with at most 2 decimals, e.g. "12500.00"'
+        return Decimal(0)
+    if amount < 0 and not current_app.config["ACCOUNTS_ALLOW_NEGATIVE_BALANCE"]:
+        errors["balance"] = "must not be negative"
+    if abs(amount) >= Decimal("1e12"):
+        errors["balance"] = "too large"
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: Any, errors: dict) -> str:
+    if not isinstance(value, str) or value not in _CURRENCIES:
+        errors["currency"] = "an ISO 4217 code such as MXN, COP, ARS, USD"
+        return ""
+    return value
+
+
+def _days(value: Any, errors: dict) -> int:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 0 <= value <= 36_500:
+        errors["days_past_due"] = "a whole number from 0 to 36500"
+        return 0
+    return int(value)
+
+
+def _date(value: Any, errors: dict) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        pass
+    errors["next_due_date"] = "a date as YYYY-MM-DD"
+    return None
+
+
+# --- Storing ----------------------------------------------------------------------------
+
+
+def upsert_accounts(
+    session: Session,
+    rows: Sequence[Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    numbers: Sequence[str | None] | None = None,
+) -> BatchReport:
+    """Validate and store ``rows``; ``numbers`` (API PUT) overrides each row's number."""
+    report = BatchReport()
+    valid: list[tuple[int, AccountInput]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, row in enumerate(rows):
+        account, errors = parse_account(row, numbers[index] if numbers else None)
+        key = (account.creditor, account.number) if account else None
+        if account and key in seen:
+            errors = {"number": f"duplicate of row {seen[key]} in this batch"}
+        if errors:
+            number = (
+                account.number
+                if account
+                else (row.get("number") if isinstance(row, dict) else None)
+            )
+            report.errors.append(
+                RowError(index, number if isinstance(number, str) else None, errors)
+            )
+            continue
+        seen[key] = index
+        valid.append((index, account))
+    for start in range(0, len(valid), CHUNK):
+        _store_chunk(session, valid[start : start + CHUNK], report, actor=actor, now=now)
+    # Bulk statements bypass the identity map: objects already loaded must be refreshed.
+    session.expire_all()
+    return report
+
+
+def _store_chunk(
+    session: Session,
+    chunk: list[tuple[int, AccountInput]],
+    report: BatchReport,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    existing = _existing_accounts(session, [a for _, a in chunk])
+    contacts = ContactMatcher(session, actor=actor, now=now)
+    contacts.load([a.contact for _, a in chunk])
+    inserts, updates, audits = [], [], []
+    for index, account in chunk:
+        key = (account.creditor, account.number)
+        stored = existing.get(key)
+        if stored is not None and stored["currency"] != account.currency:
+            report.errors.append(
+                RowError(
+                    index,
+                    account.number,
+                    {"currency": f"the account is in {stored['currency']}; it cannot change"},
+                    conflict=True,
+                )
+            )
+            continue
+        values = _values(account, contacts.contact_id(account.contact), now)
+        if stored is None:
+            inserts.append({**values, "created_at": now})
+            report.created.append(key)
+        elif _differs(stored, values):
+            updates.append({**values, "id": stored["id"]})
+            audits.append(
+                _audit(actor, "account.updated", stored["id"], now, _changes(stored, values))
+            )
+            report.updated.append(key)
+        else:
+            report.unchanged.append(key)
+    _write(session, inserts, updates, audits, actor=actor, now=now)
+
+
+def _write(
+    session: Session,
+    inserts: list[dict],
+    updates: list[dict],
+    audits: list[dict],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    if inserts:
+        ids = session.scalars(
+            insert(CollectionAccount).returning(CollectionAccount.id, sort_by_parameter_order=True),
+            inserts,
+        ).all()
+        audits += [
+            _audit(
+                actor,
+                "account.created",
+                ident,
+                now,
+                {"number": row["number"], "balance": str(row["balance"])},
+            )
+            for ident, row in zip(ids, inserts, strict=True)
+        ]
+    if updates:
+        session.execute(update(CollectionAccount), updates)
+    if audits:
+        session.execute(insert(AuditEvent), audits)
+
+
+def _existing_accounts(session: Session, accounts: list[AccountInput]) -> dict:
+    keys = {(a.creditor, a.number) for a in accounts}
+    columns = [
+        CollectionAccount.id,
+        CollectionAccount.creditor,
+        CollectionAccount.number,
+        CollectionAccount.contact_id,
+        *(getattr(CollectionAccount, f) for f in FIELDS),
+    ]
+    found: dict[tuple[str, str], dict] = {}
+    numbers = sorted({number for _creditor, number in keys})
+    for part in any_of(session, CollectionAccount.number, numbers):
+        for row in session.execute(select(*columns).where(part)).mappings():
+            if (row["creditor"], row["number"]) in keys:
+                found[(row["creditor"], row["number"])] = dict(row)
+    return found
+
+
+def any_of(session: Session, column: Any, values: list[Any]) -> list[Any]:
+    """Conditions ``column IN values``, as few and as cheap as the database allows: one
+    array parameter on PostgreSQL (a thousand placeholders cost more to prepare than to
+    run), chunks of placeholders elsewhere."""
+    if not values:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(cast(values, ARRAY(column.type)))]
+    return [column.in_(values[start : start + 500]) for start in range(0, len(values), 500)]
+
+
+def _values(account: AccountInput, contact_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "number": account.number,
+        "creditor": account.creditor,
+        "portfolio": account.portfolio,
+        "contact_id": contact_id,
+        "balance": account.balance,
+        "currency": account.currency,
+        "days_past_due": account.days_past_due,
+        "status": account.status,
+        "next_due_date": account.next_due_date,
+        "updated_at": now,
+    }
+
+
+def _differs(stored: dict, values: dict) -> bool:
+    return any(stored[f] != values[f] for f in (*FIELDS, "contact_id"))
+
+
+def _changes(stored: dict, values: dict) -> dict[str, Any]:
+    return {f: _plain(values[f]) for f in (*FIELDS, "contact_id") if stored[f] != values[f]}
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, (Decimal, date)) else value
+
+
+def _audit(actor: Actor, action: str, ident: int, now: datetime, after: dict) -> dict:
+    return {
+        "created_at": now,
+        "actor_user_id": actor.user_id,
+        "actor_kind": actor.kind,
+        "actor_label": actor.label,
+        "action": action,
+        "object_type": "collection_accounts",
+        "object_id": ident,
+        "ticket_id": None,
+        "before": None,
+        "after": after,
+    }
+
+
+class ContactMatcher:
+    """Finds each row's contact — by national id, then email, then phone — in bulk, and
+    creates the missing ones (one per distinct person in the batch)."""
+
+    def __init__(self, session: Session, *, actor: Actor, now: datetime) -> None:
+        self.session, self.actor, self.now = session, actor, now
+        self.by_key: dict[tuple[str, str], int] = {}
+
+    def load(self, people: Iterable[ContactInput]) -> None:
+        people = list(people)
+        self._load_identities(people)
+        missing = [p for p in people if self._find(p) is None]
+        self._create(missing)
+
+    def contact_id(self, person: ContactInput) -> int:
+        found = self._find(person)
+        assert found is not None
+        return found
+
+    def _keys(self, person: ContactInput) -> list[tuple[str, str]]:
+        keys = []
+        if person.national_id:
+            keys.append(("national_id", national_id_hash(person.national_id)))
+        if person.email:
+            keys.append((IdentityKind.EMAIL.value, person.email))
+        if person.phone:
+            keys.append((IdentityKind.PHONE.value, person.phone))
+        return keys
+
+    def _find(self, person: ContactInput) -> int | None:
+        return next((self.by_key[k] for k in self._keys(person) if k in self.by_key), None)
+
+    def _load_identities(self, people: list[ContactInput]) -> None:
+        keys = {k for p in people for k in self._keys(p)}
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in keys:
+            by_kind.setdefault(kind, []).append(value)
+        for part in any_of(self.session, Contact.national_id_hash, by_kind.pop("national_id", [])):
+            for ident, digest in self.session.execute(
+                select(Contact.id, Contact.national_id_hash).where(part)
+            ):
+                self.by_key[("national_id", digest)] = ident
+        for kind, values in by_kind.items():
+            for part in any_of(self.session, ContactIdentity.value, values):
+                for ident, value in self.session.execute(
+                    select(ContactIdentity.contact_id, ContactIdentity.value).where(
+                        ContactIdentity.kind == kind, part
+                    )
+                ):
+                    self.by_key[(kind, value)] = ident
+
+    def _create(self, people: list[ContactInput]) -> None:
+        unique: list[ContactInput] = []
+        for person in people:
+            if self._find(person) is None:
+                unique.append(person)
+                for key in self._keys(person):
+                    self.by_key[key] = -len(unique)  # placeholder until inserted
+        if not unique:
+            return
+        ids = self.session.scalars(
+            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
+            [self._contact_row(p) for p in unique],
+        ).all()
+        placeholder = {-(n + 1): ident for n, ident in enumerate(ids)}
+        self.by_key = {k: placeholder.get(v, v) for k, v in self.by_key.items()}
+        identities = [
+            {"contact_id": ident, "kind": kind, "value": value, "is_verified": False}
+            for ident, person in zip(ids, unique, strict=True)
+            for kind, value in self._keys(person)
+            if kind != "national_id"
+        ]
+        if identities:
+            self.session.execute(insert(ContactIdentity), identities)
+        self.session.execute(
+            insert(AuditEvent),
+            [
+                _audit(self.actor, "contact.created", ident, self.now, {"via": "accounts"})
+                | {"object_type": "contacts"}
+                for ident in ids
+            ],
+        )
+
+    def _contact_row(self, person: ContactInput) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "name": person.name,
+            "language": "es",
+            "created_at": self.now,
+            "national_id_hash": None,
+            "national_id_masked": None,
+        }
+        if person.national_id:
+            row["national_id_hash"] = national_id_hash(person.national_id)
+            row["national_id_masked"] = mask(person.national_id)
+        return row

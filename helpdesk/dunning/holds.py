@@ -1,0 +1,418 @@
+"""Holds: while a dispute is pending, no payment reminder for its account goes out.
+
+A ticket of a holding type opens one Hold per linked account; the account is on hold
+while any hold is open, and reminders resume only after the grace period that follows
+the close — or never, when the outcome closes the account. Reopening the ticket
+reopens its holds. Every change is audited on the ticket and the account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from helpdesk import events
+from helpdesk.audit.services import Actor, record
+from helpdesk.dunning.models import (
+    ChannelOptOut,
+    CollectionAccount,
+    Hold,
+    TicketOutcome,
+    TicketTypeEffect,
+)
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.vocabulary import OPEN_STATUSES, TicketType
+
+OUTCOMES = ("favourable", "unfavourable", "partial")
+
+
+@dataclass(frozen=True)
+class Effect:
+    effect: str  # hold | flag | suppress | none
+    channel: str | None = None
+    flag: str | None = None
+
+
+# Defaults from the domain page; an admin changes them in ticket_type_effects.
+DEFAULT_EFFECTS: dict[str, Effect] = {
+    TicketType.DISPUTE: Effect("hold"),
+    TicketType.NOT_MY_DEBT: Effect("hold"),
+    TicketType.ALREADY_PAID: Effect("hold"),
+    TicketType.WRONG_AMOUNT: Effect("hold"),
+    TicketType.DOCUMENTS_REQUEST: Effect("hold"),
+    TicketType.PAYMENT_PLAN: Effect("hold"),
+    TicketType.IDENTITY_THEFT: Effect("hold", flag="fraud_review"),
+    TicketType.LEGAL: Effect("hold"),
+    TicketType.DATA_RIGHTS: Effect("flag", flag="under_review"),
+    TicketType.STOP_CONTACT: Effect("suppress"),
+    TicketType.COMPLAINT: Effect("none"),
+    TicketType.INFORMATION: Effect("none"),
+}
+
+
+class HoldError(ValueError):
+    pass
+
+
+def effect_for(session: Session, ticket_type: str) -> Effect:
+    row = session.get(TicketTypeEffect, ticket_type)
+    if row is not None:
+        return Effect(row.effect, row.channel, row.flag)
+    return DEFAULT_EFFECTS.get(ticket_type, Effect("none"))
+
+
+def apply_effects(
+    session: Session,
+    ticket: Ticket,
+    accounts: list[CollectionAccount],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """What the ticket's type does to these (newly linked) accounts."""
+    effect = effect_for(session, ticket.type)
+    if effect.flag:
+        for account in accounts:
+            _flag(session, ticket, account, effect.flag, actor=actor, now=now)
+    if effect.effect == "hold" and ticket.status in OPEN_STATUSES:
+        for account in accounts:
+            _open_hold(session, ticket, account, effect.channel, actor=actor, now=now)
+    elif effect.effect == "suppress":
+        _opt_out(session, ticket, effect.channel or "all", actor=actor, now=now)
+
+
+def link_account(
+    session: Session, ticket: Ticket, account: CollectionAccount, *, actor: Actor, now: datetime
+) -> None:
+    if account in ticket.accounts:
+        return
+    ticket.accounts.append(account)
+    record(
+        session,
+        actor,
+        "ticket.account_linked",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        after={"account": account.number},
+    )
+    apply_effects(session, ticket, [account], actor=actor, now=now)
+
+
+def unlink_account(
+    session: Session, ticket: Ticket, account: CollectionAccount, *, actor: Actor, now: datetime
+) -> None:
+    if account not in ticket.accounts:
+        return
+    ticket.accounts.remove(account)
+    record(
+        session,
+        actor,
+        "ticket.account_unlinked",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        after={"account": account.number},
+    )
+    for hold in _open_holds(session, ticket, account):
+        close_hold(session, hold, outcome="unlinked", resume_at=now, actor=actor, now=now)
+
+
+def record_outcome(
+    session: Session,
+    ticket: Ticket,
+    outcome: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    adjusted_balance: Decimal | None = None,
+    closes_account: bool = False,
+    note: str | None = None,
+) -> TicketOutcome:
+    """The agent's verdict on a dispute; closes its holds (the caller resolves the ticket)."""
+    if outcome not in OUTCOMES:
+        raise HoldError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    row = session.get(TicketOutcome, ticket.id) or TicketOutcome(ticket_id=ticket.id)
+    row.outcome, row.adjusted_balance, row.closes_account = (
+        outcome,
+        adjusted_balance,
+        closes_account,
+    )
+    row.note, row.recorded_at = note, now
+    session.add(row)
+    record(
+        session,
+        actor,
+        "ticket.outcome_recorded",
+        ticket,
+        now=now,
+        ticket_id=ticket.id,
+        after={
+            "outcome": outcome,
+            "adjusted_balance": _text(adjusted_balance),
+            "closes_account": closes_account,
+        },
+    )
+    for account in ticket.accounts:
+        _settle_account(session, ticket, account, row, actor=actor, now=now)
+    return row
+
+
+def _settle_account(
+    session: Session,
+    ticket: Ticket,
+    account: CollectionAccount,
+    outcome: TicketOutcome,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    if outcome.adjusted_balance is not None and outcome.adjusted_balance != account.balance:
+        record(
+            session,
+            actor,
+            "account.balance_adjusted",
+            account,
+            now=now,
+            ticket_id=ticket.id,
+            before={"balance": str(account.balance)},
+            after={"balance": str(outcome.adjusted_balance)},
+        )
+        account.balance = outcome.adjusted_balance
+    if outcome.closes_account and account.status != "closed":
+        record(
+            session,
+            actor,
+            "account.closed",
+            account,
+            now=now,
+            ticket_id=ticket.id,
+            before={"status": account.status},
+            after={"status": "closed"},
+        )
+        account.status = "closed"
+    resume_at = None if outcome.closes_account else now + grace_period()
+    for hold in _open_holds(session, ticket, account):
+        close_hold(
+            session, hold, outcome=outcome.outcome, resume_at=resume_at, actor=actor, now=now
+        )
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=current_app.config["HOLD_GRACE_DAYS"])
+
+
+def hold_state(session: Session, account: CollectionAccount, *, now: datetime) -> dict[str, Any]:
+    """The API's ``hold`` object: active while a hold is open or inside its grace period."""
+    holds = session.scalars(
+        select(Hold)
+        .where(Hold.account_id == account.id, or_(Hold.closed_at.is_(None), Hold.resume_at > now))
+        .order_by(Hold.opened_at)
+    ).all()
+    folios = (
+        dict(
+            session.execute(
+                select(Ticket.id, Ticket.folio).where(Ticket.id.in_({h.ticket_id for h in holds}))
+            ).all()
+        )
+        if holds
+        else {}
+    )
+    return {
+        "active": bool(holds),
+        "since": holds[0].opened_at.isoformat() if holds else None,
+        "reasons": [
+            {
+                "ticket": folios.get(h.ticket_id),
+                "type": h.ticket_type,
+                "channel": h.channel,
+                "resumes_at": h.resume_at.isoformat() if h.closed_at and h.resume_at else None,
+            }
+            for h in holds
+        ],
+    }
+
+
+def is_held(session: Session, account_id: int, channel: str, *, now: datetime) -> bool:
+    """The check the reminder dispatcher makes inside its sending transaction."""
+    return (
+        session.scalar(
+            select(Hold.id)
+            .where(
+                Hold.account_id == account_id,
+                or_(Hold.channel.is_(None), Hold.channel == channel),
+                or_(Hold.closed_at.is_(None), Hold.resume_at > now),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def auto_link_accounts(
+    session: Session, ticket: Ticket, text: str, *, actor: Actor, now: datetime
+) -> None:
+    """Link the contact's accounts the message names, or their only account."""
+    accounts = session.scalars(
+        select(CollectionAccount).where(
+            CollectionAccount.contact_id == ticket.contact_id, CollectionAccount.status != "closed"
+        )
+    ).all()
+    named = [a for a in accounts if re.search(rf"\b{re.escape(a.number)}\b", text)]
+    chosen = named or (list(accounts) if len(accounts) == 1 else [])
+    for account in chosen:
+        link_account(session, ticket, account, actor=actor, now=now)
+
+
+# --- internals --------------------------------------------------------------------------
+
+
+def _open_holds(session: Session, ticket: Ticket, account: CollectionAccount) -> list[Hold]:
+    return list(
+        session.scalars(
+            select(Hold).where(
+                Hold.ticket_id == ticket.id, Hold.account_id == account.id, Hold.closed_at.is_(None)
+            )
+        )
+    )
+
+
+def _open_hold(
+    session: Session,
+    ticket: Ticket,
+    account: CollectionAccount,
+    channel: str | None,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    if _open_holds(session, ticket, account):
+        return
+    hold = Hold(
+        account=account,
+        ticket_id=ticket.id,
+        ticket_type=ticket.type,
+        channel=channel,
+        opened_at=now,
+    )
+    session.add(hold)
+    session.flush()
+    record(
+        session,
+        actor,
+        "hold.started",
+        hold,
+        now=now,
+        ticket_id=ticket.id,
+        after={"account": account.number, "type": ticket.type, "channel": channel},
+    )
+    events.hold_started.send(hold, session=session, now=now)
+
+
+def close_hold(
+    session: Session,
+    hold: Hold,
+    *,
+    outcome: str,
+    resume_at: datetime | None,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    hold.closed_at, hold.outcome, hold.resume_at = now, outcome, resume_at
+    record(
+        session,
+        actor,
+        "hold.ended",
+        hold,
+        now=now,
+        ticket_id=hold.ticket_id,
+        after={
+            "account": hold.account.number,
+            "outcome": outcome,
+            "resume_at": resume_at.isoformat() if resume_at else None,
+        },
+    )
+    events.hold_ended.send(hold, session=session, now=now)
+
+
+def reopen_holds(session: Session, ticket: Ticket, *, actor: Actor, now: datetime) -> None:
+    """A reopened ticket puts its accounts on hold again."""
+    for hold in session.scalars(
+        select(Hold).where(
+            Hold.ticket_id == ticket.id, Hold.closed_at.is_not(None), Hold.outcome != "unlinked"
+        )
+    ):
+        if _open_holds(session, ticket, hold.account):
+            continue
+        hold.closed_at = hold.resume_at = hold.outcome = None
+        record(
+            session,
+            actor,
+            "hold.reopened",
+            hold,
+            now=now,
+            ticket_id=ticket.id,
+            after={"account": hold.account.number},
+        )
+        events.hold_started.send(hold, session=session, now=now)
+
+
+def _flag(
+    session: Session,
+    ticket: Ticket,
+    account: CollectionAccount,
+    flag: str,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    flags = list(account.flags or [])
+    if flag in flags:
+        return
+    account.flags = [*flags, flag]
+    record(
+        session,
+        actor,
+        "account.flagged",
+        account,
+        now=now,
+        ticket_id=ticket.id,
+        after={"flag": flag},
+    )
+
+
+def _opt_out(
+    session: Session, ticket: Ticket, channel: str, *, actor: Actor, now: datetime
+) -> None:
+    exists = session.scalar(
+        select(ChannelOptOut.id).where(
+            ChannelOptOut.contact_id == ticket.contact_id, ChannelOptOut.channel == channel
+        )
+    )
+    if exists is not None:
+        return
+    opt_out = ChannelOptOut(
+        contact_id=ticket.contact_id, channel=channel, ticket_id=ticket.id, created_at=now
+    )
+    session.add(opt_out)
+    session.flush()
+    record(
+        session,
+        actor,
+        "contact.opted_out",
+        opt_out,
+        now=now,
+        ticket_id=ticket.id,
+        after={"channel": channel},
+    )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None

@@ -1,0 +1,1 @@
+"""Routing: rules that pick a new ticket's queue, priority, type and tags; assignment."""

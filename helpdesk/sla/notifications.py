@@ -1,0 +1,146 @@
+"""In-app notices for staff, and the same notice by email (a job, after the commit).
+
+``send_notification_emails(ids)`` is the job entry: ids only, idempotent (a notice with
+``emailed_at`` is not sent again). Mail goes through the email channel's transport: the
+configured SMTP server, or the development outbox folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from helpdesk import clock
+from helpdesk.channels.email.transport import DeliveryError, SmtpSettings, send_smtp, write_outbox
+from helpdesk.extensions import db
+from helpdesk.jobs import enqueue_after_commit
+from helpdesk.sla.models import Notification
+from helpdesk.tickets.models import Ticket
+from helpdesk.users.models import User
+
+log = logging.getLogger(__name__)
+EMAIL_BATCH = 500
+
+
+def notify(session: Session, rows: Sequence[dict[str, Any]], *, email: bool = True) -> list[int]:
+    """Insert notices (``user_id``, ``ticket_id``, ``kind``, ``target``, ``created_at``) in
+    one statement; their emails are queued for after the commit."""
+    if not rows:
+        return []
+    ids = list(session.scalars(insert(Notification).returning(Notification.id), list(rows)))
+    if email:
+        for start in range(0, len(ids), EMAIL_BATCH):
+            batch = ids[start : start + EMAIL_BATCH]
+            enqueue_after_commit(session, send_notification_emails, batch, queue="mail")
+    return ids
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent(session: Session, user_id: int, *, limit: int = 100) -> list[tuple[Notification, str]]:
+    """The user's latest notices with the folio of their ticket."""
+    rows = session.execute(
+        select(Notification, Ticket.folio)
+        .outerjoin(Ticket, Ticket.id == Notification.ticket_id)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ).all()
+    return [(n, folio) for n, folio in rows]
+
+
+def mark_all_read(session: Session, user_id: int, *, now: datetime) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def describe(kind: str, target: str | None, folio: str | None) -> str:
+    """A notice in words, in the current locale."""
+    what = target_label(target) if target else ""
+    folio = folio or "—"
+    if kind == "sla.warning":
+        return _("%(folio)s: the %(target)s deadline is close", folio=folio, target=what)
+    if kind == "sla.breached":
+        return _("%(folio)s: the %(target)s deadline has passed", folio=folio, target=what)
+    if kind == "reassigned":
+        return _("%(folio)s was assigned to you", folio=folio)
+    return f"{folio}: {kind}"
+
+
+def target_label(target: str) -> str:
+    return {
+        "first_response": _("first response"),
+        "next_response": _("next response"),
+        "resolution": _("resolution"),
+    }.get(target, target)
+
+
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """The job: email each notice not emailed yet. Returns how many were sent."""
+    sent = 0
+    for notification, user, folio in _unsent(db.session, notification_ids):
+        try:
+            _send(user, notification, folio)
+        except DeliveryError as error:
+            log.warning("notification %s not emailed: %s", notification.id, error)
+            continue
+        notification.emailed_at = clock.now()
+        sent += 1
+    db.session.commit()
+    return sent
+
+
+def _unsent(session: Session, ids: list[int]) -> list[tuple[Notification, User, str | None]]:
+    rows = session.execute(
+        select(Notification, User, Ticket.folio)
+        .join(User, User.id == Notification.user_id)
+        .outerjoin(Ticket, Ticket.id == Notification.ticket_id)
+        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), User.is_active_user)
+    ).all()
+    return [(n, u, f) for n, u, f in rows]
+
+
+def _send(user: User, notification: Notification, folio: str | None) -> None:
+    config = current_app.config
+    sender = config["MAIL_FROM"] or f"helpdesk@{config['MAIL_DOMAIN']}"
+    with force_locale(user.locale):
+        subject = describe(notification.kind, notification.target, folio)
+        body = _("Open the ticket %(folio)s in Aclara to act on it.", folio=folio or "—")
+    mail = EmailMessage()
+    mail["From"] = formataddr(("Aclara", sender))
+    mail["To"] = user.email
+    mail["Subject"] = subject
+    mail["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(body)
+    if config["SMTP_URL"]:
+        send_smtp(mail, SmtpSettings.from_url(config["SMTP_URL"]))
+    elif config["ENV"] == "production":
+        raise DeliveryError("no SMTP server is configured", permanent=True)
+    else:
+        write_outbox(mail, Path(config["DATA_DIR"]) / "outbox")

@@ -1,0 +1,139 @@
+"""SLA reads for the inbox: deadline countdowns in working time, nearest-deadline order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from helpdesk.contacts.models import Contact
+from helpdesk.sla import calendars
+from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline, Unit
+from helpdesk.sla.notifications import target_label
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.queries import Page
+from helpdesk.tickets.vocabulary import Status
+
+STOPPED = {Status.RESOLVED.value, Status.CLOSED.value, Status.MERGED.value}
+_ORDER = {t.value: i for i, t in enumerate(Target)}
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """One clock as the inbox shows it."""
+
+    target: str
+    state: str  # ok | warning | breached | paused | met | stopped
+    due_at: datetime
+    minutes_left: float  # working minutes (elapsed for calendar days); < 0 when overdue
+    met_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return target_label(self.target)
+
+    @property
+    def text(self) -> str:
+        if self.state == "met":
+            return _("met")
+        if self.state == "stopped":
+            return _("stopped")
+        left = duration_text(abs(self.minutes_left))
+        if self.minutes_left < 0:
+            return _("overdue by %(time)s", time=left)
+        if self.state == "paused":
+            return _("paused, %(time)s left", time=left)
+        return _("%(time)s left", time=left)
+
+
+def duration_text(minutes: float) -> str:
+    whole = int(minutes)
+    hours, rest = divmod(whole, 60)
+    if hours >= 48:
+        return _("%(days)d d %(hours)d h", days=hours // 24, hours=hours % 24)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    return _("%(minutes)d min", minutes=rest)
+
+
+def views_for(
+    session: Session, tickets: Sequence[Ticket], *, now: datetime
+) -> dict[int, list[DeadlineView]]:
+    """Each ticket's clocks, in a fixed number of queries whatever the page size."""
+    ids = [t.id for t in tickets]
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(TicketDeadline)
+        .where(TicketDeadline.ticket_id.in_(ids))
+        .options(selectinload(TicketDeadline.policy).selectinload(SlaPolicy.calendar))
+    ).all()
+    status = {t.id: t.status for t in tickets}
+    found: dict[int, list[DeadlineView]] = {i: [] for i in ids}
+    for row in sorted(rows, key=lambda r: _ORDER.get(r.target, 9)):
+        found[row.ticket_id].append(_view(row, status[row.ticket_id], now))
+    return found
+
+
+def _view(row: TicketDeadline, status: str, now: datetime) -> DeadlineView:
+    if row.met_at is not None:
+        state = "met"
+    elif status in STOPPED:
+        state = "stopped"
+    elif row.paused_since is not None:
+        state = "paused"
+    elif row.breached_at is not None or row.due_at <= now:
+        state = "breached"
+    elif row.warned_at is not None or row.warn_at <= now:
+        state = "warning"
+    else:
+        state = "ok"
+    return DeadlineView(row.target, state, row.due_at, _minutes_left(row, now), row.met_at)
+
+
+def _minutes_left(row: TicketDeadline, now: datetime) -> float:
+    start = row.paused_since or now
+    policy = row.policy
+    unit = policy.target(Target(row.target))[1] if policy else Unit.CALENDAR_DAYS
+    if unit == Unit.CALENDAR_DAYS or policy is None:
+        return (row.due_at - start) / timedelta(minutes=1)
+    calendar = calendars.build(policy.calendar)
+    if row.due_at >= start:
+        return calendar.business_minutes_between(start, row.due_at)
+    return -calendar.business_minutes_between(row.due_at, start)
+
+
+def list_by_deadline(
+    session: Session, *, status: str | None = None, page: int = 1, per_page: int = 25
+) -> Page:
+    """Tickets whose running clock is due soonest first (overdue ones on top); tickets
+    with no running clock after them, by latest activity."""
+    nearest = (
+        select(TicketDeadline.ticket_id, func.min(TicketDeadline.due_at).label("due_at"))
+        .where(TicketDeadline.met_at.is_(None), TicketDeadline.paused_since.is_(None))
+        .group_by(TicketDeadline.ticket_id)
+        .subquery()
+    )
+    conditions = [Ticket.status == Status(status).value] if status else []
+    total = session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    rows = session.scalars(
+        select(Ticket)
+        .outerjoin(nearest, nearest.c.ticket_id == Ticket.id)
+        .where(*conditions)
+        .options(
+            selectinload(Ticket.contact).selectinload(Contact.identities),
+            selectinload(Ticket.queue),
+            selectinload(Ticket.assignee),
+        )
+        .order_by(
+            nearest.c.due_at.is_(None), nearest.c.due_at, Ticket.last_activity_at.desc(), Ticket.id
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)
