@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.ingest import database, drop  # noqa: E402
+from benchmarks.common import database, drop  # noqa: E402
 
 COLUMNS = [
     "number",

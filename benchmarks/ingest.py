@@ -19,15 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from email import policy
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import database, drop  # noqa: E402
+
 GENERATOR = ROOT.parent / "shared" / "corpus" / "gen_emails.py"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def generate(count: int, seed: int, out: Path) -> tuple[list[Path], list[dict]]:
@@ -58,25 +58,6 @@ def bare_parse_rate(raws: list[bytes]) -> float:
             if not part.is_multipart():
                 part.get_content()
     return len(raws) / (time.perf_counter() - started)
-
-
-def database(backend: str, tmp: Path) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", None
-    import psycopg
-
-    name = f"aclara_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return POSTGRES.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop(name: str | None) -> None:
-    if name:
-        import psycopg
-
-        with psycopg.connect(POSTGRES.replace("+psycopg", ""), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def ingest_rate(backend: str, raws: list[bytes], tmp: Path) -> dict:

@@ -25,13 +25,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import database, drop  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/14"
 SECRET = "benchmark-app-secret"  # noqa: S105  (a throwaway server on loopback)
 PHONE_NUMBER_ID = "109876543210"
@@ -42,25 +44,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def database(backend: str, tmp: Path) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", None
-    import psycopg
-
-    name = f"aclara_wabench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return POSTGRES.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop(name: str | None) -> None:
-    if name:
-        import psycopg
-
-        with psycopg.connect(POSTGRES.replace("+psycopg", ""), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def environment(url: str, tmp: Path) -> dict[str, str]:
@@ -135,7 +118,7 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 30) -> N
 
 
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
-    url, name = database(args.backend, tmp)
+    url, name = database(args.backend, tmp, prefix="aclara_wabench")
     env = environment(url, tmp)
     port = free_port()
     server = None
