@@ -24,3 +24,21 @@ class WhatsAppTemplateForm(FlaskForm):
         _l("Parameters, in order, separated by commas"), validators=[Optional(), Length(max=500)]
     )
     body = TextAreaField(_l("Approved text, with {{1}}, {{2}}…"), validators=[Optional()])
+
+
+class WhatsAppNumberEditForm(FlaskForm):
+    display_number = StringField(_l("Number debtors see"), validators=[Optional(), Length(max=32)])
+    api_version = StringField(_l("Graph API version"), validators=[DataRequired(), Length(max=16)])
+    queue = SelectField(_l("Queue"), coerce=str)
+    verify_token = PasswordField(
+        _l("New verify token (empty keeps the current one)"), validators=[Optional()]
+    )
+
+
+class WhatsAppSecretsForm(FlaskForm):
+    access_token = PasswordField(
+        _l("New access token (empty keeps the current one)"), validators=[Optional()]
+    )
+    app_secret = PasswordField(
+        _l("New app secret (empty keeps the current one)"), validators=[Optional()]
+    )

@@ -11,10 +11,16 @@ from sqlalchemy import select
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.views import bp
-from blueprints.admin.whatsapp_forms import WhatsAppNumberForm, WhatsAppTemplateForm
+from blueprints.admin.whatsapp_forms import (
+    WhatsAppNumberEditForm,
+    WhatsAppNumberForm,
+    WhatsAppSecretsForm,
+    WhatsAppTemplateForm,
+)
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp import numbers, queries, webhook
+from helpdesk.channels.whatsapp.client import GraphError
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate, WhatsAppWebhook
 from helpdesk.channels.whatsapp.templates import PARAMETER_SOURCES
 from helpdesk.extensions import db
@@ -27,9 +33,7 @@ SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
 @bp.route("/whatsapp", methods=["GET", "POST"])
 def whatsapp_number_list() -> Any:
     form = WhatsAppNumberForm()
-    form.queue.choices = [("", "—")] + [
-        (str(q.id), q.name) for q in db.session.scalars(select(Queue).order_by(Queue.name))
-    ]
+    form.queue.choices = _queue_choices()
     if form.validate_on_submit():
         values = {name: getattr(form, name).data or "" for name in NUMBER_FIELDS + SECRET_FIELDS}
         queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
@@ -75,13 +79,92 @@ def whatsapp_number_show(number_id: int) -> Any:
             db.session.commit()
             flash(_("Template added."), "success")
             return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
+    return _number_page(number, form=form)
+
+
+def _number_page(number: WhatsAppNumber, **forms: Any) -> Any:
+    edit_form = forms.pop("edit_form", None) or WhatsAppNumberEditForm(
+        formdata=None,
+        display_number=number.display_number,
+        api_version=number.api_version,
+        queue=str(number.queue_id or ""),
+    )
+    edit_form.queue.choices = _queue_choices()
     return render_template(
         "admin/whatsapp_number.html",
         number=number,
-        form=form,
+        form=forms.pop("form", None) or WhatsAppTemplateForm(formdata=None),
+        edit_form=edit_form,
+        secrets_form=forms.pop("secrets_form", None) or WhatsAppSecretsForm(formdata=None),
         action_form=EmptyForm(),
         sources=PARAMETER_SOURCES,
     )
+
+
+@bp.route("/whatsapp/<int:number_id>/edit", methods=["POST"])
+def whatsapp_number_edit(number_id: int) -> Any:
+    number = db.session.get(WhatsAppNumber, number_id) or abort(404)
+    form = WhatsAppNumberEditForm()
+    form.queue.choices = _queue_choices()
+    if form.validate_on_submit():
+        queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
+        try:
+            numbers.update_number(
+                db.session,
+                number,
+                display_number=form.display_number.data or "",
+                api_version=form.api_version.data or "",
+                queue=queue,
+                verify_token=form.verify_token.data or "",
+                actor=_actor(),
+                now=clock.now(),
+            )
+        except numbers.NumberError as error:
+            getattr(form, error.field, form.api_version).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("WhatsApp number saved."), "success")
+            return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
+    return _number_page(number, edit_form=form), 400
+
+
+@bp.route("/whatsapp/<int:number_id>/secrets", methods=["POST"])
+def whatsapp_number_secrets(number_id: int) -> Any:
+    number = db.session.get(WhatsAppNumber, number_id) or abort(404)
+    form = WhatsAppSecretsForm()
+    if form.validate_on_submit():
+        try:
+            numbers.rotate_secrets(
+                db.session,
+                number,
+                access_token=form.access_token.data or "",
+                app_secret=form.app_secret.data or "",
+                actor=_actor(),
+                now=clock.now(),
+            )
+        except numbers.NumberError as error:
+            getattr(form, error.field, form.access_token).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Secrets replaced."), "success")
+            return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
+    return _number_page(number, secrets_form=form), 400
+
+
+@bp.route("/whatsapp/<int:number_id>/test", methods=["POST"])
+def whatsapp_number_test(number_id: int) -> Any:
+    number = _posted(WhatsAppNumber, number_id)
+    try:
+        answer = numbers.check_connection(number)
+    except numbers.NumberError as error:
+        flash(_("Connection failed: %(error)s", error=str(error)), "error")
+    except GraphError as error:
+        flash(_("Connection failed: %(error)s", error=error.describe()), "error")
+    else:
+        shown = [answer.get("verified_name"), answer.get("display_phone_number")]
+        label = " ".join(str(part) for part in shown if part) or number.phone_number_id
+        flash(_("Connection works: %(number)s", number=label), "success")
+    return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
 
 
 @bp.route("/whatsapp/<int:number_id>/active", methods=["POST"])
@@ -135,6 +218,11 @@ def _posted(model: Any, row_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     return row
+
+
+def _queue_choices() -> list[tuple[str, str]]:
+    queues = db.session.scalars(select(Queue).order_by(Queue.name))
+    return [("", "—")] + [(str(q.id), q.name) for q in queues]
 
 
 def _actor() -> Actor:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +29,6 @@ from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate
 from helpdesk.queues.models import Queue
 
 ENVIRONMENT_NAME = "environment"
-SECRETS_TTL = 60.0  # seconds a process keeps the app secrets it decrypted
 _PHONE_NUMBER_ID = re.compile(r"[0-9]{5,64}")
 _VERSION = re.compile(r"v[0-9]{1,3}\.[0-9]{1,3}")
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
@@ -114,22 +112,31 @@ def credentials(number: WhatsAppNumber) -> Credentials:
 def app_secrets(session: Session, *, fresh: bool = False) -> list[bytes]:
     """Every app secret a webhook may be signed with (environment and active numbers).
 
-    Kept per process for ``SECRETS_TTL`` seconds so the webhook does not query and decrypt
-    on every POST; the view asks again with ``fresh=True`` before refusing a signature, so
-    a number added a moment ago is accepted at once."""
-    cache = current_app.extensions.setdefault("whatsapp_app_secrets", {})
-    if not fresh and cache.get("until", 0.0) > time.monotonic():
-        return list(cache["secrets"])
-    found = [current_app.config["WHATSAPP_APP_SECRET"]]
-    encrypted = session.scalars(
-        select(WhatsAppNumber.app_secret_encrypted).where(
-            WhatsAppNumber.is_active, WhatsAppNumber.app_secret_encrypted.is_not(None)
+    The process keeps what it decrypted keyed by the encrypted values it read: each POST
+    runs one light query, and decrypts again only when a secret was added, rotated or a
+    number (de)activated, so a rotation takes effect at once in every process.
+    ``fresh=True`` decrypts again regardless."""
+    env_secret = current_app.config["WHATSAPP_APP_SECRET"]
+    encrypted = tuple(
+        session.scalars(
+            select(WhatsAppNumber.app_secret_encrypted)
+            .where(WhatsAppNumber.is_active, WhatsAppNumber.app_secret_encrypted.is_not(None))
+            .order_by(WhatsAppNumber.id)
         )
     )
-    found += [_decrypt(token) for token in encrypted]
+    key = (env_secret, encrypted)
+    cache = current_app.extensions.setdefault("whatsapp_app_secrets", {})
+    if not fresh and cache.get("key") == key:
+        return list(cache["secrets"])
+    found = [env_secret] + [_decrypt(token) for token in encrypted]
     secrets = [s.encode() for s in dict.fromkeys(found) if s]
-    cache.update(secrets=secrets, until=time.monotonic() + SECRETS_TTL)
+    cache.update(key=key, secrets=secrets)
     return list(secrets)
+
+
+def forget_app_secrets() -> None:
+    """Drop this process's decrypted app secrets (after a rotation)."""
+    current_app.extensions.pop("whatsapp_app_secrets", None)
 
 
 def verify_tokens(session: Session) -> list[str]:
@@ -235,6 +242,77 @@ def _check_number(session: Session, name: str, phone_number_id: str, api_version
         raise NumberError("phone_number_id", _l("This phone number id is already configured."))
     if not _VERSION.fullmatch(api_version):
         raise NumberError("api_version", _l("The API version looks like v21.0."))
+
+
+def update_number(
+    session: Session,
+    number: WhatsAppNumber,
+    *,
+    display_number: str,
+    api_version: str,
+    queue: Queue | None,
+    verify_token: str = "",
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Edit what an admin may change of a number; an empty ``verify_token`` keeps it."""
+    api_version = api_version.strip()
+    if not _VERSION.fullmatch(api_version):
+        raise NumberError("api_version", _l("The API version looks like v21.0."))
+    verify_token = verify_token.strip()
+    if verify_token and number.is_from_environment:
+        raise NumberError(
+            "verify_token", _l("The environment's number keeps its secrets in the environment.")
+        )
+    before = summary(number)
+    number.display_number = display_number.strip()[:32]
+    number.api_version = api_version
+    number.queue = queue
+    if verify_token:
+        number.verify_token_encrypted = encrypt_password(verify_token)
+    session.flush()
+    after = summary(number)
+    if before == after and not verify_token:
+        return
+    after["verify_token_changed"] = bool(verify_token)
+    record(session, actor, "whatsapp.number_updated", number, now=now, before=before, after=after)
+
+
+def rotate_secrets(
+    session: Session,
+    number: WhatsAppNumber,
+    *,
+    access_token: str = "",
+    app_secret: str = "",
+    actor: Actor,
+    now: datetime,
+) -> list[str]:
+    """Replace the access token and/or app secret (empty keeps it); the names changed.
+
+    The audit event says which secrets changed, never their values."""
+    if number.is_from_environment:
+        raise NumberError(
+            "access_token", _l("The environment's number keeps its secrets in the environment.")
+        )
+    changed = []
+    if access_token.strip():
+        number.access_token_encrypted = encrypt_password(access_token.strip())
+        changed.append("access_token")
+    if app_secret.strip():
+        number.app_secret_encrypted = encrypt_password(app_secret.strip())
+        changed.append("app_secret")
+    if not changed:
+        raise NumberError("access_token", _l("Enter a new access token or app secret."))
+    session.flush()
+    record(session, actor, "whatsapp.secrets_rotated", number, now=now, after={"secrets": changed})
+    if "app_secret" in changed:
+        forget_app_secrets()
+    return changed
+
+
+def check_connection(number: WhatsAppNumber) -> dict[str, Any]:
+    """What the Graph API answers for this number; GraphError or NumberError if it fails."""
+    return client_for(number).phone_number()
 
 
 def set_active(

@@ -1,8 +1,9 @@
 """A Cloud API stand-in: a real HTTP server on loopback, in a thread, speaking Meta's shapes.
 
-Send (text, template, media), media upload (multipart), media metadata and download (the
-bearer token checked on both), Graph error bodies. Tests script failures with
-``fail(route, status, code=…)``; a media URL expires with ``expire_urls()``.
+Send (text, template, media), phone number details, media upload (multipart), media
+metadata and download (the bearer token checked on both), Graph error bodies. Tests
+script failures with ``fail(route, status, code=…)``; a media URL expires with
+``expire_urls()``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ class Graph:
     failures: dict[str, list[tuple[int, dict[str, Any] | None]]] = field(default_factory=dict)
     url_generation: int = 0
     next_wamids: list[str] = field(default_factory=list)  # ids the next sends answer with
+    # GET /{version}/{phone_number_id}: what Meta knows of the numbers (connection test)
+    phone_numbers: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "109876543210": {
+                "verified_name": "Aclara Cobranza",
+                "display_phone_number": "+52 55 5000 0000",
+                "quality_rating": "GREEN",
+            }
+        }
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_media(self, data: bytes, mime_type: str) -> str:
@@ -145,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._download(parts)
         elif len(parts) == 2 and parts[1] in self.graph.media:
             self._info(parts[1])
+        elif len(parts) == 2 and parts[1] in self.graph.phone_numbers:
+            self._answer(200, {"id": parts[1], **self.graph.phone_numbers[parts[1]]})
         elif len(parts) == 2 and parts[1].isdigit():
             self._answer(404 if int(parts[1]) > 900000 else 200, self._number(parts[1]))
         else:
