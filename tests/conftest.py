@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import settings
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -31,6 +32,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 FIXED_NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # a Monday, 10:00 in Mexico City
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# Property-based tests explore new examples on every local run; in CI they replay a fixed
+# set, so a submission's result does not depend on the luck of the draw.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def require_service(available: bool, reason: str) -> None:
