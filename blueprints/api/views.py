@@ -221,7 +221,7 @@ def _account_json(account: CollectionAccount) -> dict[str, Any]:
         }
         if contact
         else None,
-        "hold": holds.hold_state(db.session, account, now=clock.now()),
+        "hold": holds.hold_json(holds.hold_state(db.session, account, now=clock.now())),
         "updated_at": account.updated_at.isoformat(),
     }
 

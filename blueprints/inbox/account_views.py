@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -34,20 +33,10 @@ def account_flag(flag: str) -> str:
 def account_panel(ticket: Ticket) -> dict[str, Any]:
     """What the accounts card of a ticket shows (one place, so the view stays thin)."""
     now = clock.now()
-    items = []
-    for account in ticket.accounts:
-        state = holds.hold_state(db.session, account, now=now)
-        resumes = [r["resumes_at"] for r in state["reasons"] if r["resumes_at"]]
-        items.append(
-            {
-                "account": account,
-                "hold": state,
-                "since": _parse(state["since"]),
-                "resumes_at": _parse(max(resumes))
-                if resumes and len(resumes) == len(state["reasons"])
-                else None,
-            }
-        )
+    items = [
+        {"account": account, "hold": holds.hold_state(db.session, account, now=now)}
+        for account in ticket.accounts
+    ]
     candidates = [
         a
         for a in db.session.scalars(
@@ -81,10 +70,6 @@ def outcome_label(outcome: str) -> str:
         "type_changed": _("Type changed"),
     }
     return str(labels.get(outcome, outcome))
-
-
-def _parse(value: str | None) -> Any:
-    return datetime.fromisoformat(value) if value else None
 
 
 @bp.route("/tickets/<folio>/accounts", methods=["POST"])
@@ -127,7 +112,10 @@ def outcome_record(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        flash(_("Check the outcome form: %(errors)s", errors=form.errors), "error")
+        problems = "; ".join(
+            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
+        )
+        flash(_("Check the outcome form: %(errors)s", errors=problems), "error")
         return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
     actor, now = Actor.for_user(current_user), clock.now()
     holds.record_outcome(

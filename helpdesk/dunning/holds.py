@@ -210,7 +210,8 @@ def grace_period() -> timedelta:
 
 
 def hold_state(session: Session, account: CollectionAccount, *, now: datetime) -> dict[str, Any]:
-    """The API's ``hold`` object: active while a hold is open or inside its grace period."""
+    """Whether reminders for the account are stopped: while a hold is open or inside its
+    grace period. Datetimes stay datetimes; ``hold_json`` shapes it for the API."""
     holds = session.scalars(
         select(Hold)
         .where(Hold.account_id == account.id, or_(Hold.closed_at.is_(None), Hold.resume_at > now))
@@ -225,18 +226,35 @@ def hold_state(session: Session, account: CollectionAccount, *, now: datetime) -
         if holds
         else {}
     )
+    reasons = [
+        {
+            "ticket": folios.get(h.ticket_id),
+            "type": h.ticket_type,
+            "channel": h.channel,
+            "resumes_at": h.resume_at if h.closed_at else None,
+        }
+        for h in holds
+    ]
+    pending = [r["resumes_at"] for r in reasons]
     return {
         "active": bool(holds),
-        "since": holds[0].opened_at.isoformat() if holds else None,
-        "reasons": [
-            {
-                "ticket": folios.get(h.ticket_id),
-                "type": h.ticket_type,
-                "channel": h.channel,
-                "resumes_at": h.resume_at.isoformat() if h.closed_at and h.resume_at else None,
-            }
-            for h in holds
-        ],
+        "since": holds[0].opened_at if holds else None,
+        # Reminders come back when the last hold's grace ends (unknown while one is open).
+        "resumes_at": max(pending) if holds and None not in pending else None,
+        "reasons": reasons,
+    }
+
+
+def hold_json(state: dict[str, Any]) -> dict[str, Any]:
+    """The API's ``hold`` object."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "active": state["active"],
+        "since": iso(state["since"]),
+        "reasons": [{**r, "resumes_at": iso(r["resumes_at"])} for r in state["reasons"]],
     }
 
 
