@@ -1,5 +1,5 @@
 """End-to-end email ingestion speed: parse, thread, route, store (sending and indexing are
-left to their jobs), one commit per message as the IMAP poller does.
+left to their jobs), one commit per group of 50 messages as the IMAP poller does.
 
     .venv/bin/python benchmarks/ingest.py [--count 5000] [--seed 42] [--backend both]
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import database, drop  # noqa: E402
 
 GENERATOR = ROOT.parent / "shared" / "corpus" / "gen_emails.py"
+GROUP = 50  # messages per commit, as one IMAP FETCH group
 
 
 def generate(count: int, seed: int, out: Path) -> tuple[list[Path], list[dict]]:
@@ -91,9 +92,11 @@ def ingest_rate(backend: str, raws: list[bytes], tmp: Path) -> dict:
                 result = ingest_raw(
                     db.session, raw, source=f"bench:{number}", our_domains=domains, now=clock.now()
                 )
-                db.session.commit()
-                db.session.expunge_all()  # a poller's session does not keep every object
+                if number % GROUP == GROUP - 1:
+                    db.session.commit()
+                    db.session.expunge_all()  # a poller's session does not keep every object
                 actions[result.action] = actions.get(result.action, 0) + 1
+            db.session.commit()
             elapsed = time.perf_counter() - started
             tickets = db.session.scalar(select(func.count(Ticket.id)))
             db.engine.dispose()

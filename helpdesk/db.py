@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,3 +66,23 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+_TRANSACTION_CACHE = "db.transaction_cache"
+
+
+def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives until ``session``'s transaction ends (commit or any rollback).
+
+    For lookups repeated while one transaction ingests a group of messages (the same
+    sender's contact, say); dropping it at every rollback keeps it from ever holding an
+    object the database no longer has.
+    """
+    caches: dict[str, dict[Any, Any]] = session.info.setdefault(_TRANSACTION_CACHE, {})
+    return caches.setdefault(name, {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_transaction_cache(session: Session, *_: Any) -> None:
+    session.info.pop(_TRANSACTION_CACHE, None)

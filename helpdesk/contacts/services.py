@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.contacts.queries import contact_by_identity
+from helpdesk.db import transaction_cache
 
 
 def national_id_hash(value: str) -> str:
@@ -67,13 +68,14 @@ def find_or_create(
 ) -> Contact:
     """The contact known by this address, or a new one; an empty name is filled in."""
     value = normalise_identity(kind, value)
-    contact = contact_by_identity(session, kind, value)
+    known = transaction_cache(session, "contacts.by_identity")
+    contact = known.get((kind, value)) or contact_by_identity(session, kind, value)
     if contact is None:
         contact = Contact(name=display_name.strip()[:200], created_at=now)
         contact.identities.append(ContactIdentity(kind=kind, value=value))
         session.add(contact)
-        session.flush()
         record(session, actor, "contact.created", contact, now=now, after={"via": kind})
     elif not contact.name and display_name.strip():
         contact.name = display_name.strip()[:200]
+    known[(kind, value)] = contact
     return contact

@@ -100,7 +100,7 @@ def link_account(
         "ticket.account_linked",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"account": account.number},
     )
     apply_effects(session, ticket, [account], actor=actor, now=now)
@@ -118,7 +118,7 @@ def unlink_account(
         "ticket.account_unlinked",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"account": account.number},
     )
     for hold in _open_holds(session, ticket, account):
@@ -153,7 +153,7 @@ def record_outcome(
         "ticket.outcome_recorded",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={
             "outcome": outcome,
             "adjusted_balance": _text(adjusted_balance),
@@ -181,7 +181,7 @@ def _settle_account(
             "account.balance_adjusted",
             account,
             now=now,
-            ticket_id=ticket.id,
+            ticket=ticket,
             before={"balance": str(account.balance)},
             after={"balance": str(outcome.adjusted_balance)},
         )
@@ -193,7 +193,7 @@ def _settle_account(
             "account.closed",
             account,
             now=now,
-            ticket_id=ticket.id,
+            ticket=ticket,
             before={"status": account.status},
             after={"status": "closed"},
         )
@@ -328,7 +328,7 @@ def _open_hold(
         "hold.started",
         hold,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"account": account.number, "type": ticket.type, "channel": channel},
     )
     events.hold_started.send(hold, session=session, now=now)
@@ -376,7 +376,7 @@ def reopen_holds(session: Session, ticket: Ticket, *, actor: Actor, now: datetim
             "hold.reopened",
             hold,
             now=now,
-            ticket_id=ticket.id,
+            ticket=ticket,
             after={"account": hold.account.number},
         )
         events.hold_started.send(hold, session=session, now=now)
@@ -401,7 +401,7 @@ def _flag(
         "account.flagged",
         account,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"flag": flag},
     )
 
@@ -427,7 +427,7 @@ def _opt_out(
         "contact.opted_out",
         opt_out,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"channel": channel},
     )
 

@@ -63,6 +63,7 @@ def receive(
             channel=inbound.channel,
             contact=contact,
             html=inbound.html,
+            new_text=inbound.new_text,
             external_id=inbound.external_id,
             files=_files(inbound),
             now=now,
@@ -76,6 +77,7 @@ def receive(
             text=inbound.text,
             channel=inbound.channel,
             html=inbound.html,
+            new_text=inbound.new_text,
             external_id=inbound.external_id,
             files=_files(inbound),
             queue=queue or _queue_of(related),
@@ -128,15 +130,16 @@ def _remember(
     session: Session, inbound: Inbound, message: Message, ticket: Ticket, *, now: datetime
 ) -> None:
     """Keep what later messages thread on, and who else is in the conversation."""
-    message.new_text = inbound.new_text
-    message.skipped_files = [
-        {"filename": p.filename, "content_type": p.content_type, "size": p.size, "reason": p.reason}
-        for p in inbound.skipped
-    ] or None
+    if inbound.skipped:
+        message.skipped_files = [
+            {"filename": p.filename, "content_type": p.content_type, "size": p.size,
+             "reason": p.reason}
+            for p in inbound.skipped
+        ]
     named = (*inbound.hints.references, inbound.hints.in_reply_to, inbound.hints.context_id)
     refs = dict.fromkeys(r for r in named if r)
     session.add_all(
-        MessageReference(message_id=message.id, referenced=ref, position=position)
+        MessageReference(message=message, referenced=ref, position=position)
         for position, ref in enumerate(refs)
     )
     for person in inbound.participants:
@@ -150,7 +153,6 @@ def _remember(
         )
         if participant is not ticket.contact and participant not in ticket.participants:
             ticket.participants.append(participant)
-    session.flush()
 
 
 def _automatic(
@@ -171,14 +173,13 @@ def _automatic(
         created_at=now,
     )
     session.add(message)
-    session.flush()
     record(
         session,
         Actor.for_contact(contact),
         "message.auto_reply_received",
         message,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
     )
     return IntakeResult("auto_reply", ticket, message, "automatic reply")
 

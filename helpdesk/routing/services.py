@@ -65,7 +65,7 @@ def route_new_ticket(
         "ticket.routed",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"rules": list(outcome.matched), "recipients": list(facts.recipients)},
     )
     assignment.auto_assign(session, ticket, actor=ROUTING, now=now)
@@ -141,7 +141,7 @@ def add_tags(
         return []
     session.execute(insert(ticket_tags), [{"ticket_id": ticket.id, "tag": t} for t in new])
     record(
-        session, actor, "ticket.tagged", ticket, now=now, ticket_id=ticket.id, after={"tags": new}
+        session, actor, "ticket.tagged", ticket, now=now, ticket=ticket, after={"tags": new}
     )
     return new
 

@@ -128,7 +128,7 @@ def _record_change(
         "sla.deadlines_changed" if before else "sla.deadlines_set",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         before={k: v.isoformat() for k, v in before.items()} or None,
         after={
             "policy": policy.name if policy else None,

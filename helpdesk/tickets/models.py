@@ -140,6 +140,8 @@ class MessageReference(db.Model):
     referenced: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(default=0)  # References order, oldest first
 
+    message: Mapped[Message] = relationship()
+
 
 class Attachment(db.Model):
     """A file sent with a message; the bytes live content-addressed under the data dir."""

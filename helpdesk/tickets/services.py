@@ -56,6 +56,7 @@ def open_ticket(
     priority: str = Priority.NORMAL,
     queue: Queue | None = None,
     html: str | None = None,
+    new_text: str | None = None,
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
     accounts: Iterable[CollectionAccount] = (),
@@ -78,17 +79,19 @@ def open_ticket(
         created_at=now,
         updated_at=now,
         last_activity_at=now,
+        # Set, not left unset: an unset collection would be loaded by the first reader.
+        accounts=list(accounts),
+        participants=[],
+        messages=[],
     )
-    ticket.accounts.extend(accounts)
     session.add(ticket)
-    session.flush()
     record(
         session,
         actor,
         "ticket.opened",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={
             "folio": ticket.folio,
             "type": ticket.type,
@@ -104,6 +107,7 @@ def open_ticket(
         channel=ticket.channel,
         text=text,
         html=html,
+        new_text=new_text,
         external_id=external_id,
         files=files,
         contact=contact,
@@ -121,11 +125,15 @@ def append_inbound(
     channel: str,
     contact: Contact,
     html: str | None = None,
+    new_text: str | None = None,
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
     now: datetime,
 ) -> Message:
-    """Add the debtor's new message; a ticket waiting on them or resolved opens again."""
+    """Add the debtor's new message; a ticket waiting on them or resolved opens again.
+
+    ``new_text``: the part that is not quoted history, when the channel could tell.
+    """
     message = _add_message(
         session,
         ticket,
@@ -133,6 +141,7 @@ def append_inbound(
         channel=channel,
         text=text,
         html=html,
+        new_text=new_text,
         external_id=external_id,
         files=files,
         contact=contact,
@@ -145,7 +154,7 @@ def append_inbound(
         "message.received",
         message,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         after={"channel": channel},
     )
     if ticket.status in (Status.PENDING, Status.RESOLVED, Status.CLOSED):
@@ -179,7 +188,7 @@ def reply(
         delivery=Delivery.QUEUED,
     )
     record(
-        session, Actor.for_user(author), "message.replied", message, now=now, ticket_id=ticket.id
+        session, Actor.for_user(author), "message.replied", message, now=now, ticket=ticket
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = now
@@ -203,7 +212,7 @@ def add_note(
         author=author,
         now=now,
     )
-    record(session, Actor.for_user(author), "message.noted", message, now=now, ticket_id=ticket.id)
+    record(session, Actor.for_user(author), "message.noted", message, now=now, ticket=ticket)
     return message
 
 
@@ -224,7 +233,7 @@ def assign(
         "ticket.assigned",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         before={"assignee": before},
         after={"assignee": after},
     )
@@ -254,7 +263,7 @@ def set_status(
         "ticket.status_changed",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         before={"status": old.value},
         after={"status": new.value},
     )
@@ -287,7 +296,7 @@ def set_queue(
         "ticket.queue_changed",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         before={"queue": before},
         after={"queue": queue.name if queue else None},
     )
@@ -358,7 +367,7 @@ def _set_field(
         f"ticket.{field}_changed",
         ticket,
         now=now,
-        ticket_id=ticket.id,
+        ticket=ticket,
         before={field: old},
         after={field: value},
     )
@@ -376,6 +385,7 @@ def _add_message(
     text: str,
     now: datetime,
     html: str | None = None,
+    new_text: str | None = None,
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
     author: User | None = None,
@@ -387,6 +397,7 @@ def _add_message(
         direction=direction.value,
         channel=Channel(channel).value,
         text=text,
+        new_text=new_text,
         html=html,
         external_id=external_id,
         author_user=author,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.outbound import queue_send
-from helpdesk.contacts.models import ContactIdentity, IdentityKind
+from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
 
@@ -25,7 +25,7 @@ from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
 def acknowledge(session: Session, ticket: Ticket, *, now: datetime) -> Message | None:
     """Queue the acknowledgement, unless the sender cannot or should not get one."""
     address = ticket.contact.email
-    if ticket.channel != Channel.EMAIL or not address or _bounced(session, address):
+    if ticket.channel != Channel.EMAIL or not address or _bounced(ticket.contact):
         return None
     if _recent_acknowledgements(session, ticket.contact_id, now=now) >= _limit()[0]:
         return None
@@ -50,7 +50,7 @@ def acknowledge(session: Session, ticket: Ticket, *, now: datetime) -> Message |
     session.add(message)
     session.flush()
     record(
-        session, Actor.system("mail"), "message.acknowledged", message, now=now, ticket_id=ticket.id
+        session, Actor.system("mail"), "message.acknowledged", message, now=now, ticket=ticket
     )
     queue_send(session, message)
     return message
@@ -77,12 +77,7 @@ def _recent_acknowledgements(session: Session, contact_id: int, *, now: datetime
     )
 
 
-def _bounced(session: Session, address: str) -> bool:
-    return (
-        session.scalar(
-            select(ContactIdentity.bounced_at).where(
-                ContactIdentity.kind == IdentityKind.EMAIL, ContactIdentity.value == address
-            )
-        )
-        is not None
-    )
+def _bounced(contact: Contact) -> bool:
+    """The contact's address (its first email identity, loaded already) bounced for good."""
+    first = next((i for i in contact.identities if i.kind == IdentityKind.EMAIL), None)
+    return first is not None and first.bounced_at is not None

@@ -10,7 +10,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from helpdesk import clock
-from helpdesk.channels.email.ingest import ingest_raw, mail_domains, retry_quarantined
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    ingest_raw,
+    mail_domains,
+    retry_quarantined,
+)
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
@@ -25,6 +30,7 @@ def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
     mailbox = _mailbox(mailbox_name)
     domains = mail_domains(db.session)
     unreadable = 0
+    done: list[tuple[str, IngestResult]] = []
     for name in files:
         try:
             raw = Path(name).read_bytes()
@@ -40,11 +46,26 @@ def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
             our_domains=domains,
             now=clock.now(),
         )
-        db.session.commit()
-        run_ready_jobs(db.session)
-        _line(name, result.action, result.folio, result.reason)
+        done.append((name, result))
+        if len(done) == COMMIT_EVERY:
+            _commit(done)
+    _commit(done)
     if unreadable:
         raise SystemExit(1)
+
+
+# Files per commit: each message has its own savepoint, so a bad one is quarantined alone;
+# committing in groups (as the IMAP poll does) saves a commit per message.
+COMMIT_EVERY = 50
+
+
+def _commit(done: list[tuple[str, IngestResult]]) -> None:
+    """Make the group durable, run its jobs, then report it (never before the commit)."""
+    db.session.commit()
+    run_ready_jobs(db.session)
+    for name, result in done:
+        _line(name, result.action, result.folio, result.reason)
+    done.clear()
 
 
 @click.group("quarantine")

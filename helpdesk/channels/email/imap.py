@@ -11,11 +11,14 @@ The poll, in this order (see docs "IMAP with imapclient"):
    alone) in groups of bounded total size. A message larger than
    ``OVERSIZE_FACTOR × MAIL_MAX_BYTES`` is not downloaded: its headers are recorded as a
    quarantined InboundEmail ("too large: N bytes") and the poll goes on.
-4. For each message, in UID order: ``ingest_raw`` → **commit** → move it to the processed
-   folder (or, without one, flag it ``\\Seen`` for people reading the mailbox; progress is
-   the UID cursor, flags are never read back) → ``last_uid = uid`` → commit. A crash after
-   the first commit is a replay: the (mailbox, uidvalidity, uid) row makes it a duplicate,
-   and the move happens then.
+4. For each group, in UID order: ``ingest_raw`` each message (each in its own savepoint,
+   so one bad message is quarantined alone) → **commit** → move the group to the
+   processed folder in one command (or, without one, flag it ``\\Seen`` for people
+   reading the mailbox; progress is the UID cursor, flags are never read back) →
+   ``last_uid`` = the group's last UID → commit. A crash after the first commit is a
+   replay: the (mailbox, uidvalidity, uid) rows make the group duplicates, and the move
+   happens then. One commit and one MOVE per group rather than per message is what lets
+   a process ingest hundreds of messages a second.
 5. A server error (network, TLS, IMAP NO/BAD, missing password) is recorded on the
    mailbox — ``last_error``, ``consecutive_failures``, ``next_attempt_at`` with backoff
    1, 2, 4 … 30 minutes — and returned in the report, never raised.
@@ -234,15 +237,13 @@ class _Reader:
     def _read_group(self, group: list[int], sizes: dict[int, int]) -> None:
         wanted = [uid for uid in group if sizes[uid] <= self.limit]
         bodies = _fetch(self.client, wanted, "BODY.PEEK[]", b"BODY[]")
-        for uid in group:
-            if uid in wanted and uid not in bodies:  # expunged between the two fetches
-                self._advance(uid)
-                continue
+        read = [uid for uid in group if uid not in wanted or uid in bodies]
+        for uid in read:  # the others were expunged between the two fetches
             result = self._ingest(uid, sizes[uid], bodies.get(uid))
             self.tally[result.action] += 1
-            self.session.commit()  # durable before the message leaves the folder
-            dispose(self.client, self.mailbox, uid)
-            self._advance(uid)
+        self.session.commit()  # durable before the messages leave the folder
+        dispose(self.client, self.mailbox, read)
+        self._advance(group[-1])
 
     def _ingest(self, uid: int, size: int, raw: bytes | None) -> IngestResult:
         mailbox = self.mailbox
@@ -309,22 +310,24 @@ def _groups(uids: list[int], sizes: dict[int, int], budget: int, limit: int) -> 
         yield group
 
 
-def dispose(client: IMAPClient, mailbox: Mailbox, uid: int) -> None:
-    """After the commit: move the message to the processed folder, or flag it read.
+def dispose(client: IMAPClient, mailbox: Mailbox, uids: list[int]) -> None:
+    """After the commit: move the messages to the processed folder, or flag them read.
 
     MOVE when the server has it; else COPY, ``\\Deleted`` and UID EXPUNGE (UIDPLUS) — a
     server without UIDPLUS keeps the copy flagged ``\\Deleted`` (a plain EXPUNGE would
     also remove what other clients deleted).
     """
+    if not uids:
+        return
     if not mailbox.processed_folder:
-        client.add_flags([uid], [SEEN], silent=True)
+        client.add_flags(uids, [SEEN], silent=True)
     elif client.has_capability("MOVE"):
-        client.move([uid], mailbox.processed_folder)
+        client.move(uids, mailbox.processed_folder)
     else:
-        client.copy([uid], mailbox.processed_folder)
-        client.add_flags([uid], [DELETED], silent=True)
+        client.copy(uids, mailbox.processed_folder)
+        client.add_flags(uids, [DELETED], silent=True)
         if client.has_capability("UIDPLUS"):
-            client.uid_expunge([uid])
+            client.uid_expunge(uids)
 
 
 # --- IDLE -----------------------------------------------------------------------------

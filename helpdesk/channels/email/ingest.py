@@ -62,8 +62,7 @@ def ingest_raw(
         source=source[:255],
         action="quarantined",
         received_at=now,
-    )
-    session.add(row)
+    )  # added to the session with its outcome: one INSERT, no UPDATE
     try:
         inbound = parse_email(
             raw,
@@ -148,6 +147,7 @@ def _deliver(
     row.action, row.reason = result.action, result.reason
     row.ticket_id = result.ticket.id if result.ticket else None
     row.message_id = result.message.id if result.message else None
+    session.add(row)
     session.flush()
     return IngestResult(
         result.action, result.ticket.folio if result.ticket else None, result.reason, row
@@ -156,6 +156,7 @@ def _deliver(
 
 def _quarantine(session: Session, row: InboundEmail, reason: str) -> IngestResult:
     row.action, row.reason = "quarantined", reason[:500]
+    session.add(row)
     session.flush()
     log.warning("quarantined inbound email %s: %s", row.sha256[:12], reason[:200])
     return IngestResult("quarantined", None, row.reason, row)
