@@ -138,12 +138,14 @@ def configure_signals(app: Flask) -> None:
     from helpdesk.channels.email import outbound
     from helpdesk.channels.whatsapp import outbound as whatsapp_outbound
     from helpdesk.dunning import reactions as dunning_reactions
+    from helpdesk.outbound_webhooks import emit as outbound_webhooks
     from helpdesk.sla import deadlines
 
     outbound.connect()
     whatsapp_outbound.connect()
     dunning_reactions.connect()
     deadlines.connect()
+    outbound_webhooks.connect()
 
 
 def configure_jobs(app: Flask) -> None:

@@ -53,6 +53,11 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
     "HELPDESK_WHATSAPP_VERIFY_TOKEN": ("WHATSAPP_VERIFY_TOKEN", "webhook verification token"),
     "HELPDESK_WHATSAPP_GRAPH_URL": ("WHATSAPP_GRAPH_URL", "base URL of Meta's Graph API"),
     "HELPDESK_WHATSAPP_API_VERSION": ("WHATSAPP_API_VERSION", "Graph API version, e.g. v21.0"),
+    "HELPDESK_WEBHOOK_TIMEOUT": ("WEBHOOK_TIMEOUT", "seconds an outbound webhook POST may take"),
+    "HELPDESK_WEBHOOK_MAX_ATTEMPTS": (
+        "WEBHOOK_MAX_ATTEMPTS",
+        "attempts of an outbound webhook before it is marked failed",
+    ),
 }
 
 
@@ -86,6 +91,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WHATSAPP_VERIFY_TOKEN": None,
         "WHATSAPP_GRAPH_URL": "https://graph.facebook.com",
         "WHATSAPP_API_VERSION": "v21.0",
+        "WEBHOOK_TIMEOUT": 10.0,
+        "WEBHOOK_MAX_ATTEMPTS": 8,  # 1 + retries after 1, 2, 4, 8, 16, 32, 60 minutes
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
         "TICKETS_PER_PAGE": 25,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
@@ -117,6 +124,12 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["MAIL_MAX_BYTES"] = int(config["MAIL_MAX_BYTES"])
+    config["WEBHOOK_TIMEOUT"] = _number(
+        config, "WEBHOOK_TIMEOUT", "HELPDESK_WEBHOOK_TIMEOUT", float
+    )
+    config["WEBHOOK_MAX_ATTEMPTS"] = _number(
+        config, "WEBHOOK_MAX_ATTEMPTS", "HELPDESK_WEBHOOK_MAX_ATTEMPTS", int
+    )
     config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(config, instance_path)
     is_production = config["ENV"] == "production"
     config["SESSION_COOKIE_SECURE"] = is_production
@@ -131,6 +144,17 @@ def database_url(url: str) -> str:
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain) :]
     return url
+
+
+def _number(config: dict[str, Any], key: str, env_key: str, kind: type) -> Any:
+    """A positive int or float setting; the environment gives it as text."""
+    try:
+        value = kind(config[key])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{env_key} must be a number, not {config[key]!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{env_key} must be greater than zero")
+    return value
 
 
 def _secret_key(config: dict[str, Any], instance_path: Path) -> str:

@@ -46,6 +46,12 @@ CRON_TABLE: list[CronEntry] = [
         interval=60,
     ),
     CronEntry(name="sla.sweep", func="helpdesk.sla.jobs.sweep_job", interval=60),
+    # Outbound webhook retries live in the database; this re-enqueues the due ones.
+    CronEntry(
+        name="webhooks.retry",
+        func="helpdesk.outbound_webhooks.delivery.retry_due_job",
+        interval=30,
+    ),
 ]
 
 

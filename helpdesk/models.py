@@ -20,6 +20,7 @@ from helpdesk.dunning.models import (
     TicketOutcome,
     TicketTypeEffect,
 )
+from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.queues.models import Queue
 from helpdesk.routing.models import RoutingRule
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
@@ -51,6 +52,9 @@ __all__ = [
     "TicketOutcome",
     "TicketTypeEffect",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "WhatsAppMedia",
     "WhatsAppMessage",
     "WhatsAppNumber",

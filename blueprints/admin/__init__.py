@@ -3,8 +3,10 @@ from blueprints.admin.views import bp
 __all__ = ["bp"]
 
 from blueprints.admin import (  # noqa: F401  (SLA and routing)
+    effect_views,
     mail_views,
     routing_views,
     sla_views,
+    webhook_views,
     whatsapp_views,
 )
