@@ -186,6 +186,8 @@ def _contact_id(contact: Any, account: CollectionAccount | None) -> int:
 
 
 def _account_or_404(number: str, creditor: str | None) -> CollectionAccount:
+    # Path and query strings may carry a NUL too (PostgreSQL refuses it in a parameter).
+    number, creditor = clean_text(number), clean_text(creditor)
     query = select(CollectionAccount).where(CollectionAccount.number == number)
     if creditor:
         query = query.where(CollectionAccount.creditor == creditor)

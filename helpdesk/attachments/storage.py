@@ -29,8 +29,11 @@ def save(data: bytes, root: Path | None = None) -> str:
     target = path_for(sha256, root)
     if target.exists():
         return sha256
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    except FileNotFoundError:  # the first file of its directory
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, target)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
@@ -85,11 +85,18 @@ class _Waiting:
     ticket: Any
 
     def ready(self) -> bool:
-        return self.obj.id is not None and (self.ticket is None or self.ticket.id is not None)
+        # Flushed, not merely numbered: a group's objects get reserved ids before their
+        # rows exist, and the event's ticket_id must not be written ahead of its ticket.
+        return _flushed(self.obj) and (self.ticket is None or _flushed(self.ticket))
 
     def row(self) -> dict[str, Any]:
         ticket_id = self.ticket.id if self.ticket is not None else self.values["ticket_id"]
         return {**self.values, "object_id": self.obj.id, "ticket_id": ticket_id}
+
+
+def _flushed(obj: Any) -> bool:
+    state = inspect(obj, raiseerr=False)  # None for a stand-in that is not a mapped row
+    return obj.id is not None and (state is None or state.has_identity)
 
 
 @event.listens_for(Session, "after_flush_postexec")

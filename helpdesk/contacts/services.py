@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
@@ -68,8 +70,9 @@ def find_or_create(
 ) -> Contact:
     """The contact known by this address, or a new one; an empty name is filled in."""
     value = normalise_identity(kind, value)
-    known = transaction_cache(session, "contacts.by_identity")
-    contact = known.get((kind, value)) or contact_by_identity(session, kind, value)
+    known = transaction_cache(session, BY_IDENTITY)
+    key = (kind, value)
+    contact = known[key] if key in known else contact_by_identity(session, kind, value)
     if contact is None:
         contact = Contact(name=display_name.strip()[:200], created_at=now)
         contact.identities.append(ContactIdentity(kind=kind, value=value))
@@ -77,5 +80,32 @@ def find_or_create(
         record(session, actor, "contact.created", contact, now=now, after={"via": kind})
     elif not contact.name and display_name.strip():
         contact.name = display_name.strip()[:200]
-    known[(kind, value)] = contact
+    known[key] = contact
     return contact
+
+
+# Contacts by (kind, value) for this transaction: None = known to have no contact.
+BY_IDENTITY = "contacts.by_identity"
+
+
+def prefetch_contacts(session: Session, identities: Iterable[tuple[str, str]]) -> list[Contact]:
+    """Load the contacts of many addresses in one query for ``find_or_create``; returns
+    those found."""
+    known = transaction_cache(session, BY_IDENTITY)
+    wanted: dict[str, set[str]] = {}
+    for kind, value in identities:
+        key = (kind, normalise_identity(kind, value))
+        if key not in known:
+            known[key] = None
+            wanted.setdefault(kind, set()).add(key[1])
+    found = []
+    for kind, values in wanted.items():
+        rows = session.scalars(
+            select(ContactIdentity)
+            .options(joinedload(ContactIdentity.contact).selectinload(Contact.identities))
+            .where(ContactIdentity.kind == kind, ContactIdentity.value.in_(values))
+        )
+        for identity in rows:
+            known[(kind, identity.value)] = identity.contact
+            found.append(identity.contact)
+    return found

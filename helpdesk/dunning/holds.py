@@ -27,6 +27,7 @@ from helpdesk.dunning.models import (
     TicketOutcome,
     TicketTypeEffect,
 )
+from helpdesk.dunning.queries import accounts_of_contact
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import OPEN_STATUSES, TicketType
 
@@ -278,11 +279,9 @@ def auto_link_accounts(
     session: Session, ticket: Ticket, text: str, *, actor: Actor, now: datetime
 ) -> None:
     """Link the contact's accounts the message names, or their only account."""
-    accounts = session.scalars(
-        select(CollectionAccount).where(
-            CollectionAccount.contact_id == ticket.contact_id, CollectionAccount.status != "closed"
-        )
-    ).all()
+    accounts = [
+        a for a in accounts_of_contact(session, ticket.contact.id) if a.status != "closed"
+    ]
     named = [a for a in accounts if re.search(rf"\b{re.escape(a.number)}\b", text)]
     chosen = named or (list(accounts) if len(accounts) == 1 else [])
     for account in chosen:
@@ -315,13 +314,12 @@ def _open_hold(
         return
     hold = Hold(
         account=account,
-        ticket_id=ticket.id,
+        ticket=ticket,
         ticket_type=ticket.type,
         channel=channel,
         opened_at=now,
     )
     session.add(hold)
-    session.flush()
     record(
         session,
         actor,

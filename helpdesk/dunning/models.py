@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 
 if TYPE_CHECKING:
     from helpdesk.contacts.models import Contact
+    from helpdesk.tickets.models import Ticket
 
 
 class CollectionAccount(db.Model):
@@ -77,6 +78,7 @@ class Hold(db.Model):
     resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[CollectionAccount] = relationship()
+    ticket: Mapped[Ticket] = relationship()
 
 
 class TicketOutcome(db.Model):

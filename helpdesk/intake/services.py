@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import find_or_create
+from helpdesk.db import cached
 from helpdesk.dunning.models import CollectionAccount
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, InboundFile, with_fitted_ids
@@ -119,6 +120,11 @@ def _accounts(session: Session, inbound: Inbound) -> list[CollectionAccount]:
 
 
 def _stored(session: Session, inbound: Inbound) -> Message | None:
+    known = cached(session, threading.MESSAGES)
+    if known is not None and inbound.external_id in known:
+        message = known[inbound.external_id]
+        if message is None or message.channel == inbound.channel:
+            return message
     return session.scalar(
         select(Message).where(
             Message.channel == inbound.channel, Message.external_id == inbound.external_id
@@ -137,11 +143,12 @@ def _remember(
             for p in inbound.skipped
         ]
     named = (*inbound.hints.references, inbound.hints.in_reply_to, inbound.hints.context_id)
-    refs = dict.fromkeys(r for r in named if r)
+    refs = list(dict.fromkeys(r for r in named if r))
     session.add_all(
         MessageReference(message=message, referenced=ref, position=position)
         for position, ref in enumerate(refs)
     )
+    threading.remember(session, message, ticket, refs)
     for person in inbound.participants:
         participant = find_or_create(
             session,
@@ -173,6 +180,7 @@ def _automatic(
         created_at=now,
     )
     session.add(message)
+    threading.remember(session, message, ticket, [])
     record(
         session,
         Actor.for_contact(contact),

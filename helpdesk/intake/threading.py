@@ -13,12 +13,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.contacts.models import Contact
+from helpdesk.db import cached
 from helpdesk.intake.inbound import Inbound
 from helpdesk.tickets.message_ids import ticket_id_from
 from helpdesk.tickets.models import Message, MessageReference, Ticket
 from helpdesk.tickets.vocabulary import OPEN_STATUSES, Channel, Direction
 
 CHAT_CHANNELS = (Channel.WHATSAPP,)
+
+# Transaction caches a group's prefetch fills (``helpdesk.intake.group``) and ``receive``
+# keeps current: external id -> the message stored with it (None: none), and a
+# Message-ID -> the ticket of the first message that named it.
+MESSAGES, EARLY_REPLIES = "intake.messages", "intake.early_replies"
+
+
+def remember(session: Session, message: Message, ticket: Ticket, named: list[str]) -> None:
+    """Tell the group's caches about a message just stored (later ones may thread on it)."""
+    messages, early = cached(session, MESSAGES), cached(session, EARLY_REPLIES)
+    if messages is not None and message.external_id:
+        messages[message.external_id] = message
+    if early is not None:
+        for message_id in named:
+            if early.get(message_id) is None:
+                early[message_id] = ticket
 
 
 def find_ticket(
@@ -52,7 +69,7 @@ def outgoing_message(session: Session, message_id: str | None) -> Message | None
     )
 
 
-def _named_ids(inbound: Inbound) -> list[str]:
+def named_ids(inbound: Inbound) -> list[str]:
     """Newest first: In-Reply-To / context, then References right to left."""
     hints = inbound.hints
     named = [hints.context_id, hints.in_reply_to, *reversed(hints.references)]
@@ -60,13 +77,17 @@ def _named_ids(inbound: Inbound) -> list[str]:
 
 
 def _by_references(session: Session, inbound: Inbound, secret: str) -> Ticket | None:
-    named = _named_ids(inbound)
+    named = named_ids(inbound)
     if not named:
         return None
-    stored = {
-        m.external_id: m.ticket
-        for m in session.scalars(select(Message).where(Message.external_id.in_(named)))
-    }
+    known = cached(session, MESSAGES)
+    if known is not None and all(n in known for n in named):
+        stored = {n: known[n].ticket for n in named if known[n] is not None}
+    else:
+        stored = {
+            m.external_id: m.ticket
+            for m in session.scalars(select(Message).where(Message.external_id.in_(named)))
+        }
     for message_id in named:
         if message_id in stored:
             return stored[message_id]
@@ -78,6 +99,9 @@ def _by_references(session: Session, inbound: Inbound, secret: str) -> Ticket | 
 
 def _by_early_reply(session: Session, inbound: Inbound) -> Ticket | None:
     """The parent arriving after its reply joins the ticket the reply opened."""
+    known = cached(session, EARLY_REPLIES)
+    if known is not None and inbound.external_id in known:
+        return known[inbound.external_id]
     return session.scalar(
         select(Ticket)
         .join(Message, Message.ticket_id == Ticket.id)

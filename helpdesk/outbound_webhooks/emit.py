@@ -97,8 +97,7 @@ def ticket_data(session: Session, ticket: Ticket) -> dict[str, Any]:
 
 def hold_data(session: Session, hold: Hold, *, now: datetime) -> dict[str, Any]:
     """The hold that started or ended, and the account's hold state as the API shows it."""
-    account = hold.account
-    ticket = session.get(Ticket, hold.ticket_id)
+    account, ticket = hold.account, hold.ticket
     return {
         "account": {"number": account.number, "creditor": account.creditor},
         "hold": {
@@ -127,11 +126,17 @@ def _outcome(outcome: TicketOutcome) -> dict[str, Any]:
 
 
 def on_hold_started(hold: Hold, *, session: Session, now: datetime, **_: Any) -> None:
-    emit(session, endpoints.HOLD_STARTED, hold_data(session, hold, now=now), now=now)
+    _emit_hold(session, endpoints.HOLD_STARTED, hold, now=now)
 
 
 def on_hold_ended(hold: Hold, *, session: Session, now: datetime, **_: Any) -> None:
-    emit(session, endpoints.HOLD_ENDED, hold_data(session, hold, now=now), now=now)
+    _emit_hold(session, endpoints.HOLD_ENDED, hold, now=now)
+
+
+def _emit_hold(session: Session, event_type: str, hold: Hold, *, now: datetime) -> None:
+    targets = endpoints.subscribed(session, event_type)
+    if targets:  # the payload costs queries: only for someone who listens
+        emit(session, event_type, hold_data(session, hold, now=now), now=now, to=targets)
 
 
 def on_ticket_opened(ticket: Ticket, *, session: Session, now: datetime, **_: Any) -> None:
@@ -147,10 +152,16 @@ def on_status_changed(
 
 
 def _emit_opened(session: Session) -> None:
-    for ticket_id, now in session.info.pop(_OPENED, []):
+    opened = session.info.pop(_OPENED, [])
+    # Asked once per commit, not per ticket: a poll's commit may open fifty.
+    targets = endpoints.subscribed(session, endpoints.TICKET_OPENED) if opened else []
+    if not targets:
+        return
+    for ticket_id, now in opened:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
-            emit(session, endpoints.TICKET_OPENED, ticket_data(session, ticket), now=now)
+            data = ticket_data(session, ticket)
+            emit(session, endpoints.TICKET_OPENED, data, now=now, to=targets)
 
 
 def _forget_opened(session: Session) -> None:

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor, record
+from helpdesk.db import cached, transaction_cache
 from helpdesk.dunning.models import CollectionAccount
+from helpdesk.dunning.queries import accounts_of_contact
 from helpdesk.intake.inbound import Inbound
 from helpdesk.queues.models import Queue
 from helpdesk.routing import assignment
@@ -39,6 +41,9 @@ ROUTING = Actor.system("routing")
 
 
 def active_rules(session: Session) -> list[RoutingRule]:
+    known = cached(session, _ACTIVE_RULES)
+    if known is not None:
+        return known["rules"]
     return list(
         session.scalars(
             select(RoutingRule)
@@ -46,6 +51,16 @@ def active_rules(session: Session) -> list[RoutingRule]:
             .order_by(RoutingRule.position, RoutingRule.id)
         )
     )
+
+
+def prefetch_rules(session: Session) -> None:
+    """Keep the active rules for the rest of the transaction (a group of messages routed
+    together; rules are not edited inside such a transaction)."""
+    rules = active_rules(session)
+    transaction_cache(session, _ACTIVE_RULES)["rules"] = rules
+
+
+_ACTIVE_RULES = "routing.active_rules"
 
 
 def all_rules(session: Session) -> list[RoutingRule]:
@@ -206,11 +221,7 @@ def _snapshot(rule: RoutingRule) -> dict[str, Any]:
 def _accounts(session: Session, ticket: Ticket) -> list[CollectionAccount]:
     if ticket.accounts:
         return list(ticket.accounts)
-    return list(
-        session.scalars(
-            select(CollectionAccount).where(CollectionAccount.contact_id == ticket.contact_id)
-        )
-    )
+    return accounts_of_contact(session, ticket.contact.id)
 
 
 def _remembered(session: Session, ticket: Ticket) -> tuple[str, ...]:

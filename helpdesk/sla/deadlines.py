@@ -69,19 +69,21 @@ def refresh(session: Session, ticket: Ticket, *, now: datetime) -> list[TicketDe
     clocks = clocks_for(policy, history_of(session, ticket)) if policy else {}
     rows = _rows(session, ticket.id)
     before = {target: row.due_at for target, row in rows.items()}
-    kept = []
+    kept, deleted = [], False
     for target in Target:
         row, clock = rows.get(target.value), clocks.get(target)
         if clock is None:
             if row is not None:
                 session.delete(rows.pop(target.value))
+                deleted = True
             continue
         if row is None:
-            row = rows[target.value] = TicketDeadline(ticket_id=ticket.id, target=target.value)
+            row = rows[target.value] = TicketDeadline(ticket=ticket, target=target.value)
             session.add(row)
         _apply(row, clock, policy, now)
         kept.append(row)
-    session.flush()
+    if deleted:  # now, or a later row for the same target would be inserted before it goes
+        session.flush()
     _record_change(session, ticket, before, kept, policy, now)
     return kept
 

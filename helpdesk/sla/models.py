@@ -30,6 +30,7 @@ from helpdesk.extensions import db
 
 if TYPE_CHECKING:
     from helpdesk.queues.models import Queue
+    from helpdesk.tickets.models import Ticket
 
 
 class Target(StrEnum):
@@ -141,6 +142,7 @@ class TicketDeadline(db.Model):
     paused_minutes: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    ticket: Mapped[Ticket] = relationship()
     policy: Mapped[SlaPolicy | None] = relationship()
 
 

@@ -411,7 +411,8 @@ def _add_message(
     if direction != Direction.NOTE:
         ticket.last_activity_at = now
     _touch(ticket, now)
-    session.flush()
+    if message.id is None:  # callers use the id; a group's messages have theirs already
+        session.flush()
     return message
 
 

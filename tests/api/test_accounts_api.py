@@ -108,3 +108,11 @@ def test_garbage_bodies_are_refused_clearly(api):
     response = api.put("/accounts/MX-4", data="{no json", content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_json"
+
+
+def test_a_nul_in_the_account_number_or_creditor_is_a_404_not_a_crash(api):
+    # PostgreSQL refuses NUL in any parameter; schemathesis found this one in ?creditor=.
+    for url in ("/accounts/MX%00123", "/accounts/MX-000123?creditor=Ban%00co"):
+        response = api.get(url)
+        assert response.status_code == 404, url
+        assert response.get_json()["error"]["code"] == "not_found"

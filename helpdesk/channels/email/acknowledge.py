@@ -7,6 +7,7 @@ two auto-responders can never bounce mail at each other forever.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -22,13 +23,23 @@ from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
 
 
-def acknowledge(session: Session, ticket: Ticket, *, now: datetime) -> Message | None:
-    """Queue the acknowledgement, unless the sender cannot or should not get one."""
+def acknowledge(
+    session: Session, ticket: Ticket, *, now: datetime, recent: dict[int, int] | None = None
+) -> Message | None:
+    """Queue the acknowledgement, unless the sender cannot or should not get one.
+
+    ``recent``: acknowledgements per contact id inside the cap's window, when the caller
+    counted them for a whole group (kept up to date here); otherwise they are counted.
+    """
     address = ticket.contact.email
     if ticket.channel != Channel.EMAIL or not address or _bounced(ticket.contact):
         return None
-    if _recent_acknowledgements(session, ticket.contact_id, now=now) >= _limit()[0]:
+    contact_id = ticket.contact.id
+    if recent is None or contact_id not in recent:
+        recent = {contact_id: recent_acknowledgements(session, [contact_id], now=now)[contact_id]}
+    if recent[contact_id] >= _limit()[0]:
         return None
+    recent[contact_id] += 1
     with force_locale(ticket.contact.language or current_app.config["DEFAULT_LOCALE"]):
         text = _(
             "Hello %(name)s,\n\nWe received your message and opened case %(folio)s. "
@@ -48,7 +59,8 @@ def acknowledge(session: Session, ticket: Ticket, *, now: datetime) -> Message |
         created_at=now,
     )
     session.add(message)
-    session.flush()
+    if message.id is None:  # the send job needs it
+        session.flush()
     record(
         session, Actor.system("mail"), "message.acknowledged", message, now=now, ticket=ticket
     )
@@ -60,21 +72,25 @@ def _limit() -> tuple[int, int]:
     return current_app.config["ACK_LIMIT"]
 
 
-def _recent_acknowledgements(session: Session, contact_id: int, *, now: datetime) -> int:
+def recent_acknowledgements(
+    session: Session, contact_ids: Iterable[int], *, now: datetime
+) -> dict[int, int]:
+    """Acknowledgements sent to each contact inside the cap's window (one query)."""
+    counts = dict.fromkeys(contact_ids, 0)
     window = timedelta(seconds=_limit()[1])
-    return (
-        session.scalar(
-            select(func.count(Message.id))
-            .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(
-                Ticket.contact_id == contact_id,
-                Message.is_automatic,
-                Message.direction == Direction.OUT.value,
-                Message.created_at > now - window,
-            )
+    rows = session.execute(
+        select(Ticket.contact_id, func.count(Message.id))
+        .join(Ticket, Ticket.id == Message.ticket_id)
+        .where(
+            Ticket.contact_id.in_(list(counts)),
+            Message.is_automatic,
+            Message.direction == Direction.OUT.value,
+            Message.created_at > now - window,
         )
-        or 0
+        .group_by(Ticket.contact_id)
     )
+    counts.update({contact_id: count for contact_id, count in rows})
+    return counts
 
 
 def _bounced(contact: Contact) -> bool:

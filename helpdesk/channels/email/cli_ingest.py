@@ -10,12 +10,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from helpdesk import clock
-from helpdesk.channels.email.ingest import (
-    IngestResult,
-    ingest_raw,
-    mail_domains,
-    retry_quarantined,
-)
+from helpdesk.channels.email.ingest import mail_domains, retry_quarantined
+from helpdesk.channels.email.ingest_group import RawMail, ingest_group
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
@@ -30,7 +26,7 @@ def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
     mailbox = _mailbox(mailbox_name)
     domains = mail_domains(db.session)
     unreadable = 0
-    done: list[tuple[str, IngestResult]] = []
+    group: list[tuple[str, RawMail]] = []
     for name in files:
         try:
             raw = Path(name).read_bytes()
@@ -38,34 +34,31 @@ def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
             unreadable += 1
             _line(name, "unreadable", None, error.strerror or str(error))
             continue
-        result = ingest_raw(
-            db.session,
-            raw,
-            source=f"file:{Path(name).name}",
-            mailbox=mailbox,
-            our_domains=domains,
-            now=clock.now(),
-        )
-        done.append((name, result))
-        if len(done) == COMMIT_EVERY:
-            _commit(done)
-    _commit(done)
+        group.append((name, RawMail(raw, f"file:{Path(name).name}")))
+        if len(group) == GROUP_SIZE:
+            _ingest(group, mailbox, domains)
+    _ingest(group, mailbox, domains)
     if unreadable:
         raise SystemExit(1)
 
 
-# Files per commit: each message has its own savepoint, so a bad one is quarantined alone;
-# committing in groups (as the IMAP poll does) saves a commit per message.
-COMMIT_EVERY = 50
+# Files per group and commit, as the IMAP poll reads them (see ingest_group).
+GROUP_SIZE = 50
 
 
-def _commit(done: list[tuple[str, IngestResult]]) -> None:
-    """Make the group durable, run its jobs, then report it (never before the commit)."""
+def _ingest(
+    group: list[tuple[str, RawMail]], mailbox: Mailbox | None, domains: tuple[str, ...]
+) -> None:
+    """Ingest, commit, run the group's jobs, then report it (never before the commit)."""
+    if not group:
+        return
+    mails = [mail for _name, mail in group]
+    results = ingest_group(db.session, mails, mailbox=mailbox, our_domains=domains, now=clock.now())
     db.session.commit()
     run_ready_jobs(db.session)
-    for name, result in done:
+    for (name, _mail), result in zip(group, results, strict=True):
         _line(name, result.action, result.folio, result.reason)
-    done.clear()
+    group.clear()
 
 
 @click.group("quarantine")

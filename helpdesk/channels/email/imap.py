@@ -11,8 +11,9 @@ The poll, in this order (see docs "IMAP with imapclient"):
    alone) in groups of bounded total size. A message larger than
    ``OVERSIZE_FACTOR × MAIL_MAX_BYTES`` is not downloaded: its headers are recorded as a
    quarantined InboundEmail ("too large: N bytes") and the poll goes on.
-4. For each group, in UID order: ``ingest_raw`` each message (each in its own savepoint,
-   so one bad message is quarantined alone) → **commit** → move the group to the
+4. For each group, in UID order: ``ingest_group`` (one flush for the group; if anything
+   fails, each message alone in its own savepoint, so one bad message is quarantined
+   alone) → **commit** → move the group to the
    processed folder in one command (or, without one, flag it ``\\Seen`` for people
    reading the mailbox; progress is the UID cursor, flags are never read back) →
    ``last_uid`` = the group's last UID → commit. A crash after the first commit is a
@@ -45,12 +46,8 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
-from helpdesk.channels.email.ingest import (
-    IngestResult,
-    ingest_raw,
-    mail_domains,
-    quarantine_oversize,
-)
+from helpdesk.channels.email.ingest import IngestResult, mail_domains, quarantine_oversize
+from helpdesk.channels.email.ingest_group import RawMail, ingest_group
 from helpdesk.channels.email.mailboxes import (
     MailboxError,
     imap_password,
@@ -238,25 +235,41 @@ class _Reader:
         wanted = [uid for uid in group if sizes[uid] <= self.limit]
         bodies = _fetch(self.client, wanted, "BODY.PEEK[]", b"BODY[]")
         read = [uid for uid in group if uid not in wanted or uid in bodies]
-        for uid in read:  # the others were expunged between the two fetches
-            result = self._ingest(uid, sizes[uid], bodies.get(uid))
-            self.tally[result.action] += 1
+        # (the others were expunged between the two fetches)
+        for uid in read:
+            if uid not in wanted:
+                self.tally[self._too_large(uid, sizes[uid]).action] += 1
+        mails = [RawMail(bodies[uid], self.source, uid) for uid in read if uid in bodies]
+        results = ingest_group(
+            self.session,
+            mails,
+            mailbox=self.mailbox,
+            uidvalidity=self.mailbox.uidvalidity,
+            our_domains=self.domains,
+            now=self.now,
+        )
+        self.tally.update(result.action for result in results)
         self.session.commit()  # durable before the messages leave the folder
         dispose(self.client, self.mailbox, read)
         self._advance(group[-1])
 
-    def _ingest(self, uid: int, size: int, raw: bytes | None) -> IngestResult:
+    @property
+    def source(self) -> str:
+        return f"imap:{self.mailbox.name}"
+
+    def _too_large(self, uid: int, size: int) -> IngestResult:
         mailbox = self.mailbox
-        where = {"mailbox": mailbox, "uidvalidity": mailbox.uidvalidity, "uid": uid}
-        source = f"imap:{mailbox.name}"
-        if raw is not None:
-            return ingest_raw(
-                self.session, raw, source=source, our_domains=self.domains, now=self.now, **where
-            )
         headers = _fetch(self.client, [uid], "BODY.PEEK[HEADER]", b"BODY[HEADER]").get(uid, b"")
         log.warning("mailbox %s: message uid %s is too large (%d bytes)", mailbox.name, uid, size)
         return quarantine_oversize(
-            self.session, headers=headers, size=size, source=source, now=self.now, **where
+            self.session,
+            headers=headers,
+            size=size,
+            source=self.source,
+            mailbox=mailbox,
+            uidvalidity=mailbox.uidvalidity,
+            uid=uid,
+            now=self.now,
         )
 
     def _advance(self, uid: int) -> None:

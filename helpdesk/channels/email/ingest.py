@@ -25,7 +25,7 @@ from helpdesk.channels.email.headers import normalise_message_id
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.email.parse import UnparseableEmail, parse_email
 from helpdesk.intake.inbound import Inbound
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeResult, receive
 from helpdesk.queues.models import Queue
 
 log = logging.getLogger(__name__)
@@ -52,28 +52,44 @@ def ingest_raw(
 ) -> IngestResult:
     if uid is not None and _seen_uid(session, mailbox, uidvalidity, uid):
         return IngestResult("duplicate", None, "already read from this mailbox", None)
-    sha256 = storage.save(raw)
-    row = InboundEmail(
-        mailbox=mailbox,
-        uidvalidity=uidvalidity,
-        uid=uid,
-        sha256=sha256,
-        size=len(raw),
-        source=source[:255],
-        action="quarantined",
-        received_at=now,
-    )  # added to the session with its outcome: one INSERT, no UPDATE
+    row = new_row(raw, source=source, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, now=now)
     try:
-        inbound = parse_email(
-            raw,
-            max_bytes=current_app.config["MAIL_MAX_BYTES"],
-            our_domains=our_domains or mail_domains(session),
-            folio_prefix=current_app.config["FOLIO_PREFIX"],
-        )
+        inbound = parse(session, raw, our_domains)
     except UnparseableEmail as error:
         return _quarantine(session, row, f"unparseable: {error.reason}")
     row.message_id_header = inbound.external_id[:255]
     return _deliver(session, row, inbound, mailbox, now=now)
+
+
+def new_row(
+    raw: bytes,
+    *,
+    source: str,
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    uid: int | None,
+    now: datetime,
+) -> InboundEmail:
+    """Store the raw bytes; the row joins the session with its outcome (one INSERT)."""
+    return InboundEmail(
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        sha256=storage.save(raw),
+        size=len(raw),
+        source=source[:255],
+        action="quarantined",
+        received_at=now,
+    )
+
+
+def parse(session: Session, raw: bytes, our_domains: tuple[str, ...] | None) -> Inbound:
+    return parse_email(
+        raw,
+        max_bytes=current_app.config["MAIL_MAX_BYTES"],
+        our_domains=our_domains or mail_domains(session),
+        folio_prefix=current_app.config["FOLIO_PREFIX"],
+    )
 
 
 def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> IngestResult:
@@ -87,12 +103,7 @@ def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> 
     raw = storage.read(row.sha256)
     row.retried_at = now
     try:
-        inbound = parse_email(
-            raw,
-            max_bytes=current_app.config["MAIL_MAX_BYTES"],
-            our_domains=mail_domains(session),
-            folio_prefix=current_app.config["FOLIO_PREFIX"],
-        )
+        inbound = parse(session, raw, None)
     except UnparseableEmail as error:
         return _quarantine(session, row, f"unparseable: {error.reason}")
     row.message_id_header = inbound.external_id[:255]
@@ -144,34 +155,53 @@ def _deliver(
         return _quarantine(session, row, f"processing failed: {type(error).__name__}: {error}")
     if result.action == "created":
         acknowledge(session, result.ticket, now=now)
-    row.action, row.reason = result.action, result.reason
-    row.ticket_id = result.ticket.id if result.ticket else None
-    row.message_id = result.message.id if result.message else None
-    session.add(row)
+    outcome = settle(session, row, result)
     session.flush()
+    return outcome
+
+
+def settle(session: Session, row: InboundEmail, result: IntakeResult) -> IngestResult:
+    """Record intake's outcome on the inbound row (the caller flushes)."""
+    row.action, row.reason = result.action, result.reason
+    row.ticket, row.message = result.ticket, result.message
+    session.add(row)
     return IngestResult(
         result.action, result.ticket.folio if result.ticket else None, result.reason, row
     )
 
 
 def _quarantine(session: Session, row: InboundEmail, reason: str) -> IngestResult:
+    result = quarantine(session, row, reason)
+    session.flush()
+    return result
+
+
+def quarantine(session: Session, row: InboundEmail, reason: str) -> IngestResult:
+    """Keep the message with its reason (the caller flushes)."""
     row.action, row.reason = "quarantined", reason[:500]
     session.add(row)
-    session.flush()
     log.warning("quarantined inbound email %s: %s", row.sha256[:12], reason[:200])
     return IngestResult("quarantined", None, row.reason, row)
 
 
 def _seen_uid(session: Session, mailbox: Mailbox | None, uidvalidity: int | None, uid: int) -> bool:
-    return (
-        session.scalar(
-            select(InboundEmail.id).where(
+    return bool(seen_uids(session, mailbox, uidvalidity, [uid]))
+
+
+def seen_uids(
+    session: Session, mailbox: Mailbox | None, uidvalidity: int | None, uids: list[int]
+) -> set[int]:
+    """Which of these UIDs of the mailbox were read before (replays after a crash)."""
+    if not uids:
+        return set()
+    return set(
+        session.scalars(
+            select(InboundEmail.uid).where(
                 InboundEmail.mailbox_id == (mailbox.id if mailbox else None),
                 InboundEmail.uidvalidity == uidvalidity,
-                InboundEmail.uid == uid,
+                InboundEmail.uid.in_(uids),
             )
         )
-        is not None
     )
 
 

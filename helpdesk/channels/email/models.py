@@ -11,6 +11,7 @@ from helpdesk.extensions import db
 
 if TYPE_CHECKING:
     from helpdesk.queues.models import Queue
+    from helpdesk.tickets.models import Message, Ticket
 
 
 class Mailbox(db.Model):
@@ -85,3 +86,6 @@ class InboundEmail(db.Model):
     retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mailbox: Mapped[Mailbox | None] = relationship()
+    # Set as objects, not ids, so one flush orders the INSERTs (a group's ids are reserved).
+    ticket: Mapped[Ticket | None] = relationship()
+    message: Mapped[Message | None] = relationship()

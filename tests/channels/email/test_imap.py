@@ -270,14 +270,14 @@ def test_a_server_stopped_mid_poll_is_recorded_and_the_next_poll_finishes(
     dovecot.append(account, eml(1))
     dovecot.append(account, eml(2, subject="Solicitud de convenio de pago"))
     mailbox = mailbox_for(session, dovecot, account, processed_folder="Procesados")
-    real_ingest = imap.ingest_raw
+    real_ingest = imap.ingest_group
 
     def ingest_then_stop_server(*args: Any, **kwargs: Any) -> Any:
         result = real_ingest(*args, **kwargs)
         dovecot.stop()
         return result
 
-    monkeypatch.setattr(imap, "ingest_raw", ingest_then_stop_server)
+    monkeypatch.setattr(imap, "ingest_group", ingest_then_stop_server)
     failed = poll(session, mailbox)
     monkeypatch.undo()
 

@@ -1,0 +1,149 @@
+"""Ingesting a group of raw messages with one flush: what the IMAP poll and ``helpdesk
+ingest-eml`` do with each FETCH group or batch of files.
+
+Each message ends exactly as ``ingest_raw`` would end it (created, appended, duplicate,
+automatic, bounce or quarantined), but the group is received together (see
+``helpdesk.intake.group``): its lookups are asked once, its rows written by one flush.
+Should anything in the group fail, the group is undone and every message goes through
+``ingest_raw`` alone, in its own savepoint — one bad message still only quarantines
+itself, and nothing is lost. The caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from helpdesk.channels.email.acknowledge import acknowledge, recent_acknowledgements
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    ingest_raw,
+    mail_domains,
+    new_row,
+    parse,
+    quarantine,
+    seen_uids,
+    settle,
+)
+from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.parse import UnparseableEmail
+from helpdesk.intake.group import finish_group, prepare_group
+from helpdesk.intake.inbound import Inbound
+from helpdesk.intake.services import receive
+
+log = logging.getLogger(__name__)
+
+ALREADY_READ = IngestResult("duplicate", None, "already read from this mailbox", None)
+
+
+@dataclass(frozen=True)
+class RawMail:
+    raw: bytes
+    source: str
+    uid: int | None = None
+
+
+@dataclass
+class _Pending:
+    """A message of the group between parsing and its outcome."""
+
+    row: InboundEmail
+    inbound: Inbound | None
+    result: IngestResult | None = None
+
+
+def ingest_group(
+    session: Session,
+    mails: Sequence[RawMail],
+    *,
+    mailbox: Mailbox | None = None,
+    uidvalidity: int | None = None,
+    our_domains: tuple[str, ...] | None = None,
+    now: datetime,
+) -> list[IngestResult]:
+    """Ingest ``mails`` (in order) into the session's transaction; one result each."""
+    domains = our_domains or mail_domains(session)
+    try:
+        with session.begin_nested():
+            return _together(session, mails, mailbox, uidvalidity, domains, now)
+    except Exception:  # undone as a whole; one at a time finds (and quarantines) the culprit
+        log.warning("a group of %d messages failed; ingesting them one by one", len(mails),
+                    exc_info=True)
+    return [
+        ingest_raw(
+            session,
+            mail.raw,
+            source=mail.source,
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=mail.uid,
+            our_domains=domains,
+            now=now,
+        )
+        for mail in mails
+    ]
+
+
+def _together(
+    session: Session,
+    mails: Sequence[RawMail],
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    domains: tuple[str, ...],
+    now: datetime,
+) -> list[IngestResult]:
+    seen = seen_uids(session, mailbox, uidvalidity, [m.uid for m in mails if m.uid is not None])
+    pending = [
+        None if mail.uid in seen else _parsed(session, mail, mailbox, uidvalidity, domains, now)
+        for mail in mails
+    ]
+    inbounds = [p.inbound for p in pending if p is not None and p.inbound is not None]
+    known = prepare_group(session, inbounds, now=now)
+    # Acknowledgements inside the cap's window: counted once, kept up to date as we go.
+    recent = recent_acknowledgements(session, {c.id for c in known}, now=now)
+    with session.no_autoflush:
+        for item in pending:
+            if item is not None and item.inbound is not None:
+                item.result = _receive(session, item, mailbox, recent, now)
+    finish_group(session)
+    session.flush()
+    return [p.result if p is not None and p.result else ALREADY_READ for p in pending]
+
+
+def _parsed(
+    session: Session,
+    mail: RawMail,
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    domains: tuple[str, ...],
+    now: datetime,
+) -> _Pending:
+    row = new_row(
+        mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
+        now=now,
+    )
+    try:
+        inbound = parse(session, mail.raw, domains)
+    except UnparseableEmail as error:
+        return _Pending(row, None, quarantine(session, row, f"unparseable: {error.reason}"))
+    row.message_id_header = inbound.external_id[:255]
+    return _Pending(row, inbound)
+
+
+def _receive(
+    session: Session,
+    item: _Pending,
+    mailbox: Mailbox | None,
+    recent: dict[int, int],
+    now: datetime,
+) -> IngestResult:
+    assert item.inbound is not None
+    result = receive(session, item.inbound, queue=mailbox.queue if mailbox else None, now=now)
+    if result.action == "created" and result.ticket is not None:
+        recent.setdefault(result.ticket.contact.id, 0)  # a contact new in this group
+        acknowledge(session, result.ticket, now=now, recent=recent)
+    return settle(session, item.row, result)

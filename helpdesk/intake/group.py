@@ -1,0 +1,101 @@
+"""Receiving a group of messages with one flush (the email poller's FETCH group).
+
+``receive`` asks the database a handful of questions per message: was it stored, which
+stored messages does it name or name it, who sent it, which accounts and rules apply.
+Asked once per message, with a flush before each to learn ids, that is most of the cost
+of intake. ``prepare_group`` asks each question once for the whole group, reserves the
+ids and folios the group may use, and leaves the answers in transaction caches that
+``receive`` consults and keeps current (a reply in the same group as its parent threads
+on it). The caller then receives every message with autoflush off and flushes once:
+the group is written by a few multi-row INSERTs.
+
+What the caches do not hold is asked of the database as usual; since the group is not
+flushed yet, such questions see only what was there before the group, which is why
+everything a later message of the group could need from an earlier one is cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from helpdesk.contacts.models import Contact
+from helpdesk.contacts.services import prefetch_contacts
+from helpdesk.db import release_ids, reserve_ids, transaction_cache
+from helpdesk.dunning.queries import prefetch_accounts
+from helpdesk.intake import threading
+from helpdesk.intake.inbound import Inbound, with_fitted_ids
+from helpdesk.routing.services import prefetch_rules
+from helpdesk.tickets.folio import release_folios, reserve_folios
+from helpdesk.tickets.models import Message, MessageReference, Ticket
+
+
+def prepare_group(
+    session: Session, inbounds: Sequence[Inbound], *, now: datetime
+) -> list[Contact]:
+    """Load what receiving ``inbounds`` will ask, reserve their ids and folios; returns
+    the contacts already known among the senders and participants."""
+    inbounds = [with_fitted_ids(i) for i in inbounds]
+    _prefetch_messages(session, inbounds)
+    _prefetch_early_replies(session, inbounds)
+    people = [(i.sender.kind, i.sender.value) for i in inbounds]
+    people += [(p.kind, p.value) for i in inbounds for p in i.participants]
+    known = prefetch_contacts(session, people)
+    new_contacts = reserve_ids(session, Contact, len(people))
+    prefetch_accounts(session, [c.id for c in known], new_contact_ids=new_contacts)
+    prefetch_rules(session)
+    reserve_ids(session, Ticket, len(inbounds))
+    reserve_ids(session, Message, 2 * len(inbounds))  # each may get an acknowledgement
+    reserve_folios(session, len(inbounds), now=now)
+    return known
+
+
+def finish_group(session: Session) -> None:
+    """Give back the folios the group did not use and stop handing out reserved ids."""
+    release_folios(session)
+    release_ids(session)
+
+
+def _prefetch_messages(session: Session, inbounds: Sequence[Inbound]) -> None:
+    """Stored messages with the group's own ids (duplicates) or the ids they name."""
+    wanted = {i.external_id for i in inbounds if i.external_id}
+    wanted |= {n for i in inbounds for n in threading.named_ids(i)}
+    known = transaction_cache(session, threading.MESSAGES)
+    wanted -= set(known)
+    if not wanted:
+        return
+    for message_id in wanted:
+        known[message_id] = None
+    rows = session.scalars(
+        select(Message)
+        .options(joinedload(Message.ticket))
+        .where(Message.external_id.in_(wanted))
+        .order_by(Message.id)
+    )
+    for message in rows:
+        if known[message.external_id] is None:
+            known[message.external_id] = message
+
+
+def _prefetch_early_replies(session: Session, inbounds: Sequence[Inbound]) -> None:
+    """For each message of the group, the ticket of a stored message that names it."""
+    wanted = {i.external_id for i in inbounds if i.external_id}
+    known = transaction_cache(session, threading.EARLY_REPLIES)
+    wanted -= set(known)
+    if not wanted:
+        return
+    for message_id in wanted:
+        known[message_id] = None
+    rows = session.execute(
+        select(MessageReference.referenced, Ticket)
+        .join(Message, MessageReference.message_id == Message.id)
+        .join(Ticket, Message.ticket_id == Ticket.id)
+        .where(MessageReference.referenced.in_(wanted))
+        .order_by(Message.id)
+    )
+    for referenced, ticket in rows:
+        if known[referenced] is None:
+            known[referenced] = ticket
