@@ -46,6 +46,7 @@ CRON_TABLE: list[CronEntry] = [
         interval=60,
     ),
     CronEntry(name="sla.sweep", func="helpdesk.sla.jobs.sweep_job", interval=60),
+    CronEntry(name="dunning.run_due", func="helpdesk.dunning.jobs.run_due_job", interval=300),
 ]
 
 
