@@ -163,9 +163,8 @@ def _parse_now(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO 8601 moment (e.g. 2026-11-23T16:00:00Z)",
-            param_hint="--now",
+        raise click.ClickException(
+            f"--now {value!r} is not an ISO 8601 moment (e.g. 2026-11-23T16:00:00Z)"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 

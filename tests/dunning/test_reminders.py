@@ -299,3 +299,24 @@ def test_a_temporary_graph_failure_is_retried_later(session, make, schedule, gra
     retry_at = datetime.fromisoformat(report["deferred"][0]["until"])
     assert [s["channel"] for s in report_for(session, retry_at)["sent"]] == ["whatsapp"]
 
+
+
+# --- Defaults -----------------------------------------------------------------------------
+
+
+def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(session):
+    from helpdesk.demo import load_demo
+    from helpdesk.dunning.models import CollectionAccount, ContactRule
+
+    load_demo(session, tickets_count=10, debtors=30)
+    portfolios = set(
+        session.execute(select(CollectionAccount.creditor, CollectionAccount.portfolio))
+    )
+    schedules = session.scalars(select(ReminderSchedule)).all()
+    assert {(s.creditor, s.portfolio) for s in schedules} == portfolios
+    for row in schedules:
+        assert "D+0/email" in [step.key for step in row.steps]
+        assert row.is_active and row.country == "MX"
+    assert set(session.scalars(select(ContactRule.country))) >= {"MX", "CO", "AR"}
+    co = session.get(ContactRule, "CO")
+    assert co.skip_holidays and co.max_per_day == 1 and "sun" not in co.weekly_hours
