@@ -4,6 +4,7 @@ __all__ = ["bp"]
 
 from blueprints.admin import (  # noqa: F401  (SLA and routing)
     mail_views,
+    reminder_views,
     routing_views,
     sla_views,
     whatsapp_views,

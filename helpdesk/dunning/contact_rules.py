@@ -76,7 +76,7 @@ MX_WEEKDAYS_ONLY = Rule(
 
 def rule_for(session: Session, country: str) -> Rule:
     """The admin's rule for ``country``, else the default (else Mexico's)."""
-    row = session.get(ContactRule, country)
+    row = session.scalar(select(ContactRule).where(ContactRule.country == country))
     if row is None:
         return DEFAULT_RULES.get(country, DEFAULT_RULES["MX"])
     return Rule(
@@ -99,7 +99,9 @@ def all_rules(session: Session) -> list[Rule]:
 def save_rule(session: Session, rule: Rule, *, now: datetime) -> ContactRule:
     """Store ``rule`` for its country (checked first: a bad rule must not stop reminders)."""
     rule.calendar()  # raises CalendarError on bad hours or time zone
-    row = session.get(ContactRule, rule.country) or ContactRule(country=rule.country)
+    row = session.scalar(
+        select(ContactRule).where(ContactRule.country == rule.country)
+    ) or ContactRule(country=rule.country)
     for name, value in asdict(rule).items():
         setattr(row, name, value)
     row.updated_at = now

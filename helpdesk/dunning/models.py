@@ -183,7 +183,8 @@ class ContactRule(db.Model):
 
     __tablename__ = "contact_rules"
 
-    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     weekly_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
     skip_holidays: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -38,7 +38,7 @@ def install(session: Session, *, now: datetime) -> int:
     """Contact rules for MX, CO and AR, and a schedule for every portfolio without one.
     Returns how many schedules were created."""
     for country in ("MX", "CO", "AR"):
-        if session.get(ContactRule, country) is None:
+        if session.scalar(select(ContactRule).where(ContactRule.country == country)) is None:
             session.add(ContactRule(**asdict(DEFAULT_RULES[country]), updated_at=now))
     existing = set(session.execute(select(ReminderSchedule.creditor, ReminderSchedule.portfolio)))
     portfolios = session.execute(

@@ -20,6 +20,7 @@ depends_on = None
 
 def upgrade():
     op.create_table('contact_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('weekly_hours', sa.JSON(), nullable=False),
@@ -28,7 +29,8 @@ def upgrade():
     sa.Column('max_per_week', sa.Integer(), nullable=True),
     sa.Column('max_channels_per_week', sa.Integer(), nullable=True),
     sa.Column('updated_at', helpdesk.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('country', name=op.f('pk_contact_rules'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_rules')),
+    sa.UniqueConstraint('country', name=op.f('uq_contact_rules_country'))
     )
     op.create_table('reminder_schedules',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -318,5 +318,5 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
         assert "D+0/email" in [step.key for step in row.steps]
         assert row.is_active and row.country == "MX"
     assert set(session.scalars(select(ContactRule.country))) >= {"MX", "CO", "AR"}
-    co = session.get(ContactRule, "CO")
+    co = session.scalar(select(ContactRule).where(ContactRule.country == "CO"))
     assert co.skip_holidays and co.max_per_day == 1 and "sun" not in co.weekly_hours
