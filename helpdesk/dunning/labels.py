@@ -25,6 +25,7 @@ REASONS = {
     "frequency_cap": _l("contact limit reached"),
     "retry": _l("temporary failure, will retry"),
     "superseded": _l("a later reminder replaced it"),
+    "not_configured": _l("the channel is not configured"),
 }
 
 

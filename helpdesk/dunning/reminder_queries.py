@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from helpdesk.dunning import contact_rules
 from helpdesk.dunning.holds import hold_state
 from helpdesk.dunning.models import (
     CollectionAccount,
@@ -69,7 +70,8 @@ def next_reminder(
         )
     }
     zone = debtor_timezone(
-        session, schedule.country, account.contact.timezone if account.contact else None
+        account.contact.timezone if account.contact else None,
+        contact_rules.rule_for(session, schedule.country).timezone,
     )
     for step in schedule.steps:
         row = rows.get(step.id)

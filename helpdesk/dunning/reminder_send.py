@@ -53,6 +53,13 @@ def unreachable(contact: Contact | None, channel: str) -> str | None:
     return "no_address"
 
 
+def channel_ready(session: Session, step: ReminderStep) -> bool:
+    """Whether the step's channel can send at all here (WhatsApp: a number and a template)."""
+    if step.channel != "whatsapp":
+        return True
+    return bool(step.template_name) and numbers.default_number(session) is not None
+
+
 def send_email(
     account: CollectionAccount, step: ReminderStep, *, due_date: date, now: datetime
 ) -> str:

@@ -100,6 +100,10 @@ class DispatchReport:
                 reason = f"failed: {reason}"
             self.skipped.append({"account": account, "step": step.key, "reason": reason})
 
+    def failed(self, account: str, step: ReminderStep, error: Exception) -> None:
+        reason = f"error: {type(error).__name__}"
+        self.skipped.append({"account": account, "step": step.key, "reason": reason})
+
     def as_json(self) -> dict[str, list[dict[str, Any]]]:
         return {"sent": self.sent, "deferred": self.deferred, "skipped": self.skipped}
 
@@ -118,9 +122,23 @@ def run_due(session: Session, *, now: datetime) -> DispatchReport:
         except IntegrityError:
             session.rollback()  # a racing worker recorded this very reminder first
             continue
+        except Exception as error:
+            # One broken account must not stop everyone's reminders: say it, go on; the
+            # occurrence is still pending and the next run tries it again.
+            session.rollback()
+            log.exception("reminder for account %s failed", occurrence.account_id)
+            if step is not None:
+                report.failed(_number(session, occurrence.account_id), step, error)
+            continue
         if result is not None:
             report.add(*result)
     return report
+
+
+def _number(session: Session, account_id: int) -> str:
+    return session.scalar(
+        select(CollectionAccount.number).where(CollectionAccount.id == account_id)
+    ) or str(account_id)
 
 
 def due_occurrences(session: Session, *, now: datetime) -> list[Occurrence]:
@@ -166,8 +184,11 @@ def due_occurrences(session: Session, *, now: datetime) -> list[Occurrence]:
         .order_by(CollectionAccount.id, ReminderStep.offset_days, ReminderStep.id)
     ).all()
     found = []
+    rules: dict[str, contact_rules.Rule] = {}  # one lookup per country, not per row
     for account_id, due, step_id, offset, country, zone in rows:
-        moment = step_moment(due, offset, debtor_timezone(session, country, zone))
+        if country not in rules:
+            rules[country] = contact_rules.rule_for(session, country)
+        moment = step_moment(due, offset, debtor_timezone(zone, rules[country].timezone))
         if moment <= now:
             found.append(Occurrence(account_id, step_id, due, moment))
     return found
@@ -207,15 +228,15 @@ def step_moment(due: date, offset_days: int, timezone: str) -> datetime:
     return local.astimezone(ZoneInfo("UTC"))
 
 
-def debtor_timezone(session: Session, country: str, contact_timezone: str | None) -> str:
-    """The contact's own time zone when it is a real one, else the country rule's."""
+def debtor_timezone(contact_timezone: str | None, fallback: str) -> str:
+    """The contact's own time zone when it is a real one, else ``fallback`` (the rule's)."""
     if contact_timezone:
         try:
             ZoneInfo(contact_timezone)
             return contact_timezone
         except (ZoneInfoNotFoundError, ValueError):
             log.warning("contact time zone %r is unknown; using the country's", contact_timezone)
-    return contact_rules.rule_for(session, country).timezone
+    return fallback
 
 
 # --- Deciding -------------------------------------------------------------------------
@@ -231,8 +252,10 @@ def _decide(
     unreachable = reminder_send.unreachable(account.contact, step.channel)
     if unreachable:
         return Decision("skipped", unreachable)
+    if not reminder_send.channel_ready(session, step):
+        return Decision("skipped", "not_configured")  # looked at again on the next run
     rule = contact_rules.rule_for(session, step.schedule.country)
-    zone = debtor_timezone(session, rule.country, account.contact.timezone)
+    zone = debtor_timezone(account.contact.timezone, rule.timezone)
     opening = contact_rules.next_allowed(rule, zone, now)
     if opening is not None:
         return Decision("deferred", "contact_window", opening)

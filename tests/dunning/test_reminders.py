@@ -320,3 +320,34 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
     assert set(session.scalars(select(ContactRule.country))) >= {"MX", "CO", "AR"}
     co = session.scalar(select(ContactRule).where(ContactRule.country == "CO"))
     assert co.skip_holidays and co.max_per_day == 1 and "sun" not in co.weekly_hours
+
+
+def test_whatsapp_without_a_configured_number_waits_for_one(session, make, schedule):
+    schedule("MX", ReminderStep(offset_days=0, channel="whatsapp", template_name="recordatorio"))
+    account = make.account(contact=make.contact(phone="+525512345678"), next_due_date=DUE)
+    assert report_for(session, NOW)["skipped"] == [
+        {"account": account.number, "step": "D+0/whatsapp", "reason": "not_configured"}
+    ]
+
+
+def test_one_broken_reminder_does_not_stop_the_others(session, make, schedule, monkeypatch):
+    from helpdesk.dunning import reminder_send
+
+    schedule()
+    broken, fine = make.account(next_due_date=DUE), make.account(next_due_date=DUE)
+    session.commit()  # the run rolls back the broken reminder's transaction, not the setup
+    real_send = reminder_send.send_email
+
+    def send(account, step, **kwargs):
+        if account.id == broken.id:
+            raise RuntimeError("template bug")
+        return real_send(account, step, **kwargs)
+
+    monkeypatch.setattr(reminder_send, "send_email", send)
+    report = report_for(session, NOW)
+    assert report["skipped"] == [
+        {"account": broken.number, "step": "D+0/email", "reason": "error: RuntimeError"}
+    ]
+    assert [s["account"] for s in report["sent"]] == [fine.number]
+    monkeypatch.setattr(reminder_send, "send_email", real_send)
+    assert [s["account"] for s in report_for(session, NOW)["sent"]] == [broken.number]
