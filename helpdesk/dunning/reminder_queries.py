@@ -17,7 +17,8 @@ from helpdesk.dunning.models import (
     ReminderSchedule,
     ReminderStep,
 )
-from helpdesk.dunning.reminders import FINAL_REASONS, FINAL_STATUSES, debtor_timezone, step_moment
+from helpdesk.dunning.reminder_log import FINAL_REASONS, FINAL_STATUSES
+from helpdesk.dunning.reminders import debtor_timezone, step_moment
 
 
 @dataclass(frozen=True)

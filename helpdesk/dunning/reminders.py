@@ -41,9 +41,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.dunning import contact_rules, reminder_send
+from helpdesk.dunning import reminder_log as send_log
 from helpdesk.dunning.holds import is_held, lock_account
 from helpdesk.dunning.models import (
     ChannelOptOut,
@@ -52,30 +52,12 @@ from helpdesk.dunning.models import (
     ReminderSchedule,
     ReminderStep,
 )
+from helpdesk.dunning.reminder_log import Decision, Occurrence
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("email", "whatsapp")
-FINAL_STATUSES = ("sent", "failed")
-FINAL_REASONS = ("superseded",)
 RETRY_AFTER = timedelta(minutes=15)
-ACTOR = Actor.system("reminders")
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    account_id: int
-    step_id: int
-    due_date: date
-    moment: datetime
-
-
-@dataclass(frozen=True)
-class Decision:
-    status: str  # send | sent | deferred | skipped | failed
-    reason: str | None = None
-    until: datetime | None = None
-    external_id: str | None = None
 
 
 @dataclass
@@ -165,12 +147,12 @@ def due_occurrences(session: Session, *, now: datetime) -> list[Occurrence]:
         )
         .join(ReminderStep, ReminderStep.schedule_id == ReminderSchedule.id)
         .outerjoin(Contact, Contact.id == CollectionAccount.contact_id)
-        .outerjoin(ReminderDispatch, _same_occurrence())
+        .outerjoin(ReminderDispatch, send_log.same_occurrence())
         .where(
             ReminderSchedule.is_active,
             CollectionAccount.status != "closed",
             CollectionAccount.next_due_date.is_not(None),
-            _pending(now),
+            send_log.pending(now),
             or_(
                 *(
                     and_(
@@ -207,8 +189,8 @@ def dispatch(
         return None
     if account.next_due_date != occurrence.due_date:
         return None
-    row = _current_row(session, occurrence)
-    if row is not None and not _is_pending(row, now):
+    row = send_log.current_row(session, occurrence)
+    if row is not None and not send_log.is_pending(row, now):
         return None
     if superseded:
         decision = Decision("skipped", "superseded")
@@ -216,9 +198,9 @@ def dispatch(
         decision = _decide(session, account, step, now=now)
     previous = (row.status, row.reason, row.until) if row is not None else None
     if decision.status == "send":
-        row = _claim(session, row, account, step, occurrence, now=now)
+        row = send_log.claim(session, row, account, step, occurrence, now=now)
         decision = _send(session, account, step, occurrence, now=now)
-    _write(session, row, account, step, occurrence, decision, previous=previous, now=now)
+    send_log.write(session, row, account, step, occurrence, decision, previous=previous, now=now)
     return account.number, step, decision
 
 
@@ -305,111 +287,6 @@ def _send(
             return Decision("failed", str(error)[:500])
         return Decision("deferred", "retry", now + RETRY_AFTER)
     return Decision("sent", external_id=external_id)
-
-
-# --- The send log ---------------------------------------------------------------------
-
-
-def _same_occurrence() -> Any:
-    return and_(
-        ReminderDispatch.account_id == CollectionAccount.id,
-        ReminderDispatch.step_id == ReminderStep.id,
-        ReminderDispatch.due_date == CollectionAccount.next_due_date,
-    )
-
-
-def _pending(now: datetime) -> Any:
-    """SQL for "no row yet, or a row to look at again" (see ``_is_pending``)."""
-    return or_(
-        ReminderDispatch.id.is_(None),
-        and_(
-            ReminderDispatch.status.not_in(FINAL_STATUSES),
-            or_(ReminderDispatch.reason.is_(None), ReminderDispatch.reason.not_in(FINAL_REASONS)),
-            or_(ReminderDispatch.until.is_(None), ReminderDispatch.until <= now),
-        ),
-    )
-
-
-def _is_pending(row: ReminderDispatch, now: datetime) -> bool:
-    if row.status in FINAL_STATUSES or row.reason in FINAL_REASONS:
-        return False
-    return row.until is None or row.until <= now
-
-
-def _current_row(session: Session, occurrence: Occurrence) -> ReminderDispatch | None:
-    return session.scalar(
-        select(ReminderDispatch)
-        .where(
-            ReminderDispatch.account_id == occurrence.account_id,
-            ReminderDispatch.step_id == occurrence.step_id,
-            ReminderDispatch.due_date == occurrence.due_date,
-        )
-        .execution_options(populate_existing=True)
-    )
-
-
-def _claim(
-    session: Session,
-    row: ReminderDispatch | None,
-    account: CollectionAccount,
-    step: ReminderStep,
-    occurrence: Occurrence,
-    *,
-    now: datetime,
-) -> ReminderDispatch:
-    """Mark the occurrence sent before sending: a racing worker's insert fails here."""
-    if row is None:
-        row = ReminderDispatch(
-            account_id=account.id, step_id=step.id, due_date=occurrence.due_date, at=now
-        )
-        session.add(row)
-    row.channel, row.status, row.reason, row.until = step.channel, "sent", None, None
-    session.flush()
-    return row
-
-
-def _write(
-    session: Session,
-    row: ReminderDispatch | None,
-    account: CollectionAccount,
-    step: ReminderStep,
-    occurrence: Occurrence,
-    decision: Decision,
-    *,
-    previous: tuple[Any, ...] | None,
-    now: datetime,
-) -> ReminderDispatch:
-    """Record the decision; audit it on the account when it changes what the row said."""
-    if row is None:
-        row = ReminderDispatch(
-            account_id=account.id, step_id=step.id, due_date=occurrence.due_date, at=now
-        )
-        session.add(row)
-    current = (decision.status, decision.reason, decision.until)
-    row.channel = step.channel
-    row.status, row.reason, row.until = current
-    if decision.status == "sent":
-        row.sent_at, row.external_id = now, decision.external_id
-    if current != previous:
-        row.at = now
-        _audit(session, account, step, decision, now=now)
-    return row
-
-
-def _audit(
-    session: Session,
-    account: CollectionAccount,
-    step: ReminderStep,
-    decision: Decision,
-    *,
-    now: datetime,
-) -> None:
-    after = {"account": account.number, "step": step.key, "channel": step.channel}
-    if decision.reason:
-        after["reason"] = decision.reason
-    if decision.until:
-        after["until"] = decision.until.isoformat()
-    record(session, ACTOR, f"reminder.{decision.status}", account, now=now, after=after)
 
 
 def _latest_offsets(session: Session, occurrences: list[Occurrence]) -> dict[int, int]:
