@@ -4,6 +4,10 @@ The reminder is sent at most once, and never after the dispute's hold has commit
 both the dispatcher and the hold take the account's row lock. The processes are real
 (``spawn``), the database is a real PostgreSQL one shared by all of them; the test
 orders the moves by watching ``pg_stat_activity`` for sessions waiting on a lock.
+
+A new dispute would wait even without ``holds.lock_account`` (inserting rows that point
+at the account takes PostgreSQL's key-share lock, which conflicts with ``FOR UPDATE``);
+a *reopened* one only updates the hold row, so that case proves the explicit lock.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,6 +26,7 @@ from sqlalchemy import event, select, text
 
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.services import create_contact
+from helpdesk.dunning import holds
 from helpdesk.dunning.models import (
     CollectionAccount,
     Hold,
@@ -31,6 +36,7 @@ from helpdesk.dunning.models import (
 )
 from helpdesk.extensions import db
 from helpdesk.tickets import services as tickets
+from helpdesk.tickets.queries import ticket_by_folio
 from tests.conftest import (
     app_config,
     create_postgres_database,
@@ -43,6 +49,7 @@ pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # Monday 10:00 in Mexico City: in the window
 SPAWN = multiprocessing.get_context("spawn")
 WAIT = 60  # seconds; a spawned process needs a few to import the app
+SYSTEM = Actor.system("test")
 
 
 class Shared(NamedTuple):
@@ -72,27 +79,30 @@ def create_app_for(url: str, home: Path) -> Flask:
     return create_app(app_config(url, home))
 
 
-def dispatcher(url: str, home: str, pause: bool, locked: Any, go: Any, results: Any) -> None:
-    """A dispatcher process: ``run_due``; with ``pause`` it stops once it holds the lock."""
+def dispatcher(url: str, home: str, pause: bool, checked: Any, go: Any, results: Any) -> None:
+    """A dispatcher process: ``run_due``. With ``pause`` it stops in the dangerous window:
+    it holds the account's lock and has checked the holds, but has not sent yet."""
     from helpdesk.dunning.reminders import run_due
 
     app = create_app_for(url, Path(home))
     with app.app_context():
         if pause:
+            seen = {"lock": False}
 
-            def hold_the_lock(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-                if "FOR UPDATE" in statement and not locked.is_set():
-                    locked.set()
+            def stop_after_the_hold_check(_c: Any, _k: Any, statement: str, *_: Any) -> None:
+                seen["lock"] |= "FOR UPDATE" in statement
+                if seen["lock"] and "FROM holds" in statement and not checked.is_set():
+                    checked.set()
                     go.wait(WAIT)
 
-            event.listen(db.engine, "after_cursor_execute", hold_the_lock)
+            event.listen(db.engine, "after_cursor_execute", stop_after_the_hold_check)
         results.put(run_due(db.session, now=NOW).as_json())
         db.engine.dispose()
 
 
-def start_dispatcher(shared: Shared, *, pause: bool, locked: Any, go: Any, results: Any) -> Any:
+def start_dispatcher(shared: Shared, *, pause: bool, checked: Any, go: Any, results: Any) -> Any:
     process = SPAWN.Process(
-        target=dispatcher, args=(shared.url, str(shared.home), pause, locked, go, results)
+        target=dispatcher, args=(shared.url, str(shared.home), pause, checked, go, results)
     )
     process.start()
     return process
@@ -138,27 +148,46 @@ def due_account(app: Flask, portfolio: str) -> tuple[int, str]:
         return account.id, account.number
 
 
-def open_dispute(app: Flask, account_id: int, *, commit: bool = True) -> Any:
+def open_dispute(app: Flask, account_id: int, *, now: datetime = NOW, commit: bool = True) -> Any:
     """The third actor: a dispute for the account arrives (intake through the services)."""
     context = app.app_context()
     context.push()
     account = db.session.get(CollectionAccount, account_id)
-    tickets.open_ticket(
+    ticket = tickets.open_ticket(
         db.session,
         contact=account.contact,
         actor=Actor.for_contact(account.contact),
-        now=NOW,
+        now=now,
         subject="Aclaración de cargo",
         text="No reconozco este saldo.",
         channel="email",
         type="dispute",
         accounts=[account],
     )
-    if commit:
+    if not commit:
+        return context
+    db.session.commit()
+    folio = ticket.folio
+    db.session.remove()
+    context.pop()
+    return folio
+
+
+def resolve_long_ago(app: Flask, folio: str) -> None:
+    """The dispute was resolved against the debtor; the grace period is over by NOW."""
+    with app.app_context():
+        ticket = ticket_by_folio(db.session, folio)
+        long_ago = NOW - timedelta(days=10)
+        holds.record_outcome(db.session, ticket, "unfavourable", actor=SYSTEM, now=long_ago)
+        tickets.set_status(db.session, ticket, "resolved", actor=SYSTEM, now=long_ago)
         db.session.commit()
-        db.session.remove()
-        context.pop()
-    return context
+
+
+def reopen(app: Flask, folio: str) -> None:
+    with app.app_context():
+        ticket = ticket_by_folio(db.session, folio)
+        tickets.set_status(db.session, ticket, "open", actor=SYSTEM, now=NOW)
+        db.session.commit()
 
 
 def lock_waiters(app: Flask) -> int:
@@ -198,37 +227,57 @@ def collect(results: Any, count: int) -> list[dict[str, Any]]:
     return [results.get(timeout=WAIT) for _ in range(count)]
 
 
-def test_a_dispute_arriving_during_the_send_waits_and_the_reminder_goes_once(shared):
-    account_id, number = due_account(shared.app, "Race 1")
-    locked, go, results = SPAWN.Event(), SPAWN.Event(), SPAWN.Queue()
-    first = start_dispatcher(shared, pause=True, locked=locked, go=go, results=results)
-    assert locked.wait(WAIT), "the first dispatcher never locked the account"
-    second = start_dispatcher(shared, pause=False, locked=locked, go=go, results=results)
-
+def race_during_send(shared: Shared, account_id: int, third_actor: Any) -> tuple[list, float]:
+    """Dispatcher one stops after its hold check; dispatcher two and ``third_actor`` (who
+    puts the account on hold) must both wait for its lock. Returns the reports and when
+    the third actor's transaction had committed."""
+    checked, go, results = SPAWN.Event(), SPAWN.Event(), SPAWN.Queue()
+    first = start_dispatcher(shared, pause=True, checked=checked, go=go, results=results)
+    assert checked.wait(WAIT), "the first dispatcher never reached its hold check"
+    second = start_dispatcher(shared, pause=False, checked=checked, go=go, results=results)
     committed: dict[str, float] = {}
 
-    def dispute() -> None:
-        open_dispute(shared.app, account_id)
+    def act() -> None:
+        third_actor()
         committed["at"] = time.time()
 
-    third = threading.Thread(target=dispute)
+    third = threading.Thread(target=act)
     third.start()
-    # The second dispatcher and the dispute both wait for the first dispatcher's lock.
-    wait_for(lambda: lock_waiters(shared.app) >= 2, "two sessions waiting on the row lock")
-    assert "at" not in committed
-    go.set()
+    try:
+        wait_for(lambda: lock_waiters(shared.app) >= 2, "two sessions waiting on the row lock")
+        assert "at" not in committed, "the hold committed while a dispatcher held the lock"
+    finally:
+        go.set()  # never leave the first dispatcher waiting
     reports = collect(results, 2)
-    third.join(WAIT)
-    first.join(WAIT)
-    second.join(WAIT)
+    for joinable in (third, first, second):
+        joinable.join(WAIT)
+    return reports, committed["at"]
 
+
+def assert_sent_once_before(shared: Shared, account_id: int, number: str, reports, at) -> None:
     sent = [item for report in reports for item in report["sent"]]
     assert sent == [{"account": number, "step": "D+0/email", "channel": "email"}]
     assert len(sent_rows(shared.app, account_id)) == 1
     (email,) = emails_for(shared.home, number)
-    assert email.stat().st_mtime <= committed["at"]  # it left before the hold committed
+    assert email.stat().st_mtime <= at  # it left before the hold committed
+
+
+def test_a_dispute_arriving_during_the_send_waits_and_the_reminder_goes_once(shared):
+    account_id, number = due_account(shared.app, "Race 1")
+    reports, committed_at = race_during_send(
+        shared, account_id, lambda: open_dispute(shared.app, account_id)
+    )
+    assert_sent_once_before(shared, account_id, number, reports, committed_at)
     with shared.app.app_context():
         assert db.session.scalar(select(Hold.id).where(Hold.account_id == account_id))
+
+
+def test_a_dispute_reopened_during_the_send_waits_too(shared):
+    account_id, number = due_account(shared.app, "Race 3")
+    folio = open_dispute(shared.app, account_id, now=NOW - timedelta(days=12))
+    resolve_long_ago(shared.app, folio)
+    reports, committed_at = race_during_send(shared, account_id, lambda: reopen(shared.app, folio))
+    assert_sent_once_before(shared, account_id, number, reports, committed_at)
 
 
 def test_a_dispute_committed_first_stops_both_dispatchers(shared):
@@ -237,7 +286,7 @@ def test_a_dispute_committed_first_stops_both_dispatchers(shared):
     try:
         results, unused = SPAWN.Queue(), SPAWN.Event()
         workers = [
-            start_dispatcher(shared, pause=False, locked=unused, go=unused, results=results)
+            start_dispatcher(shared, pause=False, checked=unused, go=unused, results=results)
             for _ in range(2)
         ]
         wait_for(lambda: lock_waiters(shared.app) >= 2, "both dispatchers waiting on the lock")
