@@ -8,6 +8,8 @@ occurrence in its own short transaction, in this order:
    writers anyway) and read the occurrence's send-log row again under the lock;
 2. hold (``is_held`` for the step's channel) → skipped "hold"; opt-out of the channel or
    of all → skipped "opt_out"; no usable address → skipped "no_address" / "bounced";
+   WhatsApp without a number or template → skipped "not_configured" (all looked at
+   again on every run: a hold ends, an address gets fixed);
 3. outside the debtor's contact window → deferred until it opens; over a frequency cap
    → deferred until the cap frees (and the window is open): never dropped;
 4. otherwise the row is flushed as "sent" — the unique (account, step, due date) stops a
@@ -24,7 +26,8 @@ that one account's lock meanwhile, so a dispute arriving for it waits as long; a
 process dies between the send and the commit, the next run sends the reminder again
 (at-least-once in that rare case, rather than ever sending during a dispute).
 
-An occurrence already "sent", "failed" or "superseded" is final. When several steps of
+A temporary channel failure is deferred "retry" (15 minutes); a permanent one is
+"failed". An occurrence already "sent", "failed" or "superseded" is final. When several steps of
 the same due date are due at once (after a hold, or for a new account), only the latest
 is sent: the earlier ones are skipped "superseded", so a debtor never gets a burst.
 """
@@ -56,7 +59,6 @@ from helpdesk.dunning.reminder_log import Decision, Occurrence
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("email", "whatsapp")
 RETRY_AFTER = timedelta(minutes=15)
 
 
