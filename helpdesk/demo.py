@@ -18,6 +18,7 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
+from helpdesk.dunning import reminder_defaults
 from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
 from helpdesk.sla import defaults as sla_defaults
@@ -267,6 +268,8 @@ def load_demo(session: Session, *, tickets_count: int = 500, debtors: int = 200)
         sla_defaults.install(session, now=now)
         accounts = _debtors(session, rng, debtors, now)
         _tickets(session, rng, tickets_count, queues, staff, accounts, now)
+    # Outside the "created" branch: a demo database from before reminders gets them too.
+    reminder_defaults.install(session, now=now)
     return DemoSummary(
         created=created,
         queues=session.scalar(select(func.count(Queue.id))) or 0,

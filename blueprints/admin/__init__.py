@@ -5,6 +5,7 @@ __all__ = ["bp"]
 from blueprints.admin import (  # noqa: F401  (SLA and routing)
     effect_views,
     mail_views,
+    reminder_views,
     routing_views,
     sla_views,
     webhook_views,

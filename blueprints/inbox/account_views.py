@@ -16,7 +16,9 @@ from helpdesk import clock
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
 from helpdesk.dunning import holds
+from helpdesk.dunning.labels import reason_label, status_label, step_label
 from helpdesk.dunning.models import CollectionAccount, Hold, TicketOutcome
+from helpdesk.dunning.reminder_queries import account_reminders, next_reminder
 from helpdesk.extensions import db
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
@@ -34,7 +36,11 @@ def account_panel(ticket: Ticket) -> dict[str, Any]:
     """What the accounts card of a ticket shows (one place, so the view stays thin)."""
     now = clock.now()
     items = [
-        {"account": account, "hold": holds.hold_state(db.session, account, now=now)}
+        {
+            "account": account,
+            "hold": holds.hold_state(db.session, account, now=now),
+            "next_reminder": next_reminder(db.session, account, now=now),
+        }
         for account in ticket.accounts
     ]
     candidates = [
@@ -59,6 +65,11 @@ def account_panel(ticket: Ticket) -> dict[str, Any]:
         "outcome_form": OutcomeForm(),
         "needs_outcome": open_hold is not None and ticket.status in OPEN_STATUSES,
     }
+
+
+bp.add_app_template_global(step_label, "step_label")
+bp.add_app_template_global(status_label, "reminder_status_label")
+bp.add_app_template_global(reason_label, "reminder_reason_label")
 
 
 @bp.app_template_global("outcome_label")
@@ -165,4 +176,6 @@ def account_show(account_id: int) -> Any:
         outcomes=outcomes,
         history=history,
         hold=holds.hold_state(db.session, account, now=clock.now()),
+        reminders=account_reminders(db.session, account.id),
+        next_reminder=next_reminder(db.session, account, now=clock.now()),
     )

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.whatsapp.labels import whatsapp_label
+from helpdesk.dunning.labels import reminder_label
 from helpdesk.sla.labels import ACTIONS as sla_actions
 from helpdesk.sla.labels import sla_label
 from helpdesk.tickets.vocabulary import label
@@ -38,6 +39,8 @@ def event_label(event: AuditEvent) -> str:
         return _("Delivery: %(status)s", status=label((event.after or {}).get("delivery", "")))
     if action.startswith("whatsapp."):
         return whatsapp_label(event)
+    if action.startswith("reminder."):
+        return reminder_label(event)
     if action.startswith(sla_actions):
         return sla_label(event)
     if action == "message.noted":

@@ -1,10 +1,11 @@
-"""``helpdesk create-api-token`` and ``helpdesk import-accounts``."""
+"""``helpdesk create-api-token``, ``helpdesk import-accounts`` and ``helpdesk dunning``."""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,6 +15,7 @@ from flask.cli import with_appcontext
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.dunning.accounts import CHUNK, BatchReport, upsert_accounts
+from helpdesk.dunning.reminders import DispatchReport, run_due
 from helpdesk.extensions import db
 from helpdesk.tokens.services import SCOPES, TokenError, create_token
 
@@ -132,4 +134,58 @@ def _merge(total: BatchReport, report: BatchReport, *, offset: int) -> None:
         total.errors.append(error)
 
 
-dunning_commands: list[click.Command] = [create_api_token, import_accounts]
+@click.group("dunning")
+def dunning_group() -> None:
+    """Payment reminders."""
+
+
+@dunning_group.command("run-due")
+@click.option(
+    "--now",
+    "moment",
+    default=None,
+    metavar="ISO8601",
+    help="Act as if it were this moment (default: now); without a zone it is UTC.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def run_due_command(moment: str | None, as_json: bool) -> None:
+    """Send the due reminders; print what was sent, deferred and skipped, and why."""
+    now = _parse_now(moment) if moment else clock.now()
+    report = run_due(db.session, now=now)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_table(report)
+
+
+def _parse_now(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(
+            f"--now {value!r} is not an ISO 8601 moment (e.g. 2026-11-23T16:00:00Z)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _print_table(report: DispatchReport) -> None:
+    rows = [("sent", r["account"], r["step"], r["channel"]) for r in report.sent]
+    rows += [
+        ("deferred", r["account"], r["step"], f"{r['reason']} until {r['until']}")
+        for r in report.deferred
+    ]
+    rows += [("skipped", r["account"], r["step"], r["reason"]) for r in report.skipped]
+    if not rows:
+        click.echo("no reminders due")
+        return
+    widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+    for row in rows:
+        cells = [str(value).ljust(width) for value, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[3]]))
+    click.echo(
+        f"{len(report.sent)} sent, {len(report.deferred)} deferred, {len(report.skipped)} skipped"
+    )
+
+
+dunning_commands: list[click.Command] = [create_api_token, import_accounts, dunning_group]

@@ -275,6 +275,19 @@ def is_held(session: Session, account_id: int, channel: str, *, now: datetime) -
     )
 
 
+def lock_account(session: Session, account_id: int) -> CollectionAccount | None:
+    """Take the account's row lock until the transaction ends (PostgreSQL ``FOR UPDATE``;
+    SQLite has no row locks and serialises writers instead).
+
+    Opening a hold and sending a reminder both take it: that is what keeps a reminder
+    from going out once a dispute has committed (see ``dunning.reminders``)."""
+    return session.scalar(
+        select(CollectionAccount)
+        .where(CollectionAccount.id == account_id)
+        .with_for_update()
+    )
+
+
 def auto_link_accounts(
     session: Session, ticket: Ticket, text: str, *, actor: Actor, now: datetime
 ) -> None:
@@ -310,6 +323,8 @@ def _open_hold(
     actor: Actor,
     now: datetime,
 ) -> None:
+    if account.id is not None:
+        lock_account(session, account.id)  # wait for a reminder being sent right now
     if _open_holds(session, ticket, account):
         return
     hold = Hold(
@@ -365,6 +380,7 @@ def reopen_holds(session: Session, ticket: Ticket, *, actor: Actor, now: datetim
             Hold.ticket_id == ticket.id, Hold.closed_at.is_not(None), Hold.outcome != "unlinked"
         )
     ):
+        lock_account(session, hold.account_id)
         if _open_holds(session, ticket, hold.account):
             continue
         hold.closed_at = hold.resume_at = hold.outcome = None

@@ -1,7 +1,7 @@
 """Outbound webhooks: endpoints of the collection system, events and their deliveries
 
-Revision ID: 0007_outbound_webhooks
-Revises: 0005 (rechained after 0006 when merged)
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23 18:10:15.416381
 
 """
@@ -12,8 +12,8 @@ import helpdesk.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_outbound_webhooks'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

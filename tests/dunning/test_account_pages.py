@@ -47,3 +47,41 @@ def test_the_account_page_lists_tickets_and_holds(client, signed_in, make):
     page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
     assert ticket.folio in page and "Recordatorios detenidos" in page
     assert "Aclaración" in page
+
+
+def test_the_account_page_lists_reminders_and_the_ticket_says_why_the_next_one_waits(
+    client, signed_in, make, session
+):
+    from datetime import UTC, date, datetime
+
+    from helpdesk.dunning.models import ReminderSchedule, ReminderStep
+    from helpdesk.dunning.reminders import run_due
+
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    session.add(
+        ReminderSchedule(
+            creditor="Banco Demo",
+            portfolio="Tarjetas",
+            name="Tarjetas",
+            country="MX",
+            created_at=now,
+            updated_at=now,
+            steps=[
+                ReminderStep(offset_days=0, channel="email"),
+                ReminderStep(offset_days=7, channel="email"),
+            ],
+        )
+    )
+    account = make.account(next_due_date=date(2026, 11, 23))
+    run_due(session, now=now)
+    ticket = make.ticket(contact=account.contact, accounts=[account], type="dispute")
+    signed_in()
+
+    page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "Recordatorios" in page and "El día del vencimiento · " in page
+    assert "Enviado" in page
+    assert "Próximo recordatorio:" in page and "7 días después del vencimiento" in page
+    assert "Detenido por el ticket" in page and ticket.folio in page
+
+    panel = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
+    assert "Próximo recordatorio:" in panel and "Detenido por el ticket" in panel
