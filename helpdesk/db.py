@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, func, select, text
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -131,8 +131,24 @@ def _give_reserved_id(session: Session, instance: Any) -> None:
         instance.id = block.popleft()
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction: a savepoint released inside it (after_commit fires
+    # for those too) leaves everything the caches hold in place.
+    if transaction.parent is None:
+        _drop_transaction_cache(session)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_transaction_cache(session: Session, *_: Any) -> None:
+    forget_transaction_caches(session)
+
+
+def forget_transaction_caches(session: Session) -> None:
     session.info.pop(_TRANSACTION_CACHE, None)
     session.info.pop(_ID_BLOCKS, None)
+
+
+def caches_intact(session: Session, *names: str) -> bool:
+    """Whether these transaction caches are still there (a rollback drops them)."""
+    return all(cached(session, name) is not None for name in names)

@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import prefetch_contacts
-from helpdesk.db import release_ids, reserve_ids, transaction_cache
+from helpdesk.db import (
+    caches_intact,
+    forget_transaction_caches,
+    release_ids,
+    reserve_ids,
+    transaction_cache,
+)
 from helpdesk.dunning.queries import prefetch_accounts
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, with_fitted_ids
@@ -54,9 +60,21 @@ def prepare_group(
 
 
 def finish_group(session: Session) -> None:
-    """Give back the folios the group did not use and stop handing out reserved ids."""
+    """Give back the folios the group did not use and stop handing out reserved ids.
+
+    Raises GroupInterrupted when the caches vanished on the way (a savepoint rolled back
+    inside intake): later messages were then received without them, blind to the earlier
+    ones, and the group must be done again one message at a time.
+    """
+    if not caches_intact(session, threading.MESSAGES, threading.EARLY_REPLIES):
+        raise GroupInterrupted("the group's lookups were dropped by a rollback")
     release_folios(session)
     release_ids(session)
+    forget_transaction_caches(session)  # they describe this group; the next asks afresh
+
+
+class GroupInterrupted(RuntimeError):
+    """The group cannot be trusted as a whole; receive its messages one by one."""
 
 
 def _prefetch_messages(session: Session, inbounds: Sequence[Inbound]) -> None:

@@ -156,3 +156,30 @@ def test_small_groups_behave_like_single_messages(session: Session, size: int) -
     results = ingest_group(session, mails(*raws), now=clock.now())
     assert [r.action for r in results] == ["created"] * size
     assert folios(session) == list(range(1, size + 1))
+
+
+def test_a_savepoint_rolled_back_inside_intake_makes_the_group_start_over(
+    session: Session, monkeypatch
+) -> None:
+    """A rollback drops the group's lookups; the messages after it would be received blind
+    to the earlier ones (a reply opening its own ticket), so the group is redone alone."""
+    real_receive = group_module.receive
+
+    def receive_with_a_rolled_back_savepoint(session: Session, inbound: Any, **kw: Any) -> Any:
+        if inbound.external_id == "p9@correo.mx":
+            try:
+                with session.begin_nested():
+                    raise ValueError("something inside intake tried and gave up")
+            except ValueError:
+                pass
+        return real_receive(session, inbound, **kw)
+
+    monkeypatch.setattr(group_module, "receive", receive_with_a_rolled_back_savepoint)
+    parent = raw_email(message_id="p9@correo.mx", subject="Aclaración")
+    reply = raw_email(message_id="r9@correo.mx", in_reply_to="p9@correo.mx", subject="Re: Ac")
+
+    results = ingest_group(session, mails(parent, reply), now=clock.now())
+
+    assert [r.action for r in results] == ["created", "appended"]
+    assert results[0].folio == results[1].folio
+    assert session.scalar(select(func.count(Ticket.id))) == 1
