@@ -19,12 +19,13 @@ from typing import Any
 import phonenumbers
 from babel.numbers import list_currencies
 from flask import current_app
-from sqlalchemy import any_, cast, insert, select, text, update
+from sqlalchemy import any_, cast, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
+from helpdesk.bulk import insert_rows, insert_rows_returning_ids
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.contacts.services import mask, national_id_hash
 from helpdesk.dunning.models import CollectionAccount
@@ -120,12 +121,13 @@ def parse_contact(value: Any) -> tuple[ContactInput | None, dict]:
 
 
 def _text(value: Any, name: str, errors: dict, *, max_length: int, required: bool = True) -> str:
-    if not isinstance(value, str) or (required and not trim(value)):
+    trimmed = trim(value) if isinstance(value, str) else None
+    if trimmed is None or (required and not trimmed):
         errors[name] = "required text" if required else "must be text"
         return ""
-    if len(trim(value)) > max_length:
+    if len(trimmed) > max_length:
         errors[name] = f"at most {max_length} characters"
-    return trim(value)
+    return trimmed
 
 
 # JSON Schema's \s (ECMA-262) is narrower than Python's str.strip(): use one definition.
@@ -299,10 +301,29 @@ def _store_chunk(
             report.unchanged.append(key)
     _write(session, inserts, updates, audits, actor=actor, now=now)
     if len(inserts) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        # Statistics of tables that just grew by thousands of rows stay stale until
-        # autovacuum comes by, and meanwhile the planner scans instead of using the
-        # indexes: the next chunks of a first import would slow down as the table grows.
-        session.execute(text("ANALYZE collection_accounts, contacts, contact_identities"))
+        _analyze_grown_tables(session)
+
+
+_GROWN_TABLES = text(
+    """SELECT c.relname FROM pg_class AS c
+    WHERE c.oid IN ('collection_accounts'::regclass, 'contacts'::regclass,
+                    'contact_identities'::regclass)
+      AND pg_relation_size(c.oid) >= 2 * GREATEST(c.relpages, 4)
+                                       * current_setting('block_size')::int"""
+)
+
+
+def _analyze_grown_tables(session: Session) -> None:
+    """ANALYZE the tables that doubled in size since their statistics were taken.
+
+    Statistics of tables that just grew by thousands of rows stay stale until autovacuum
+    comes by, and meanwhile the planner scans instead of using the indexes: the chunks of
+    a first import would slow down as the tables grow. Analyzing at every chunk kept them
+    flat but cost more than the inserts themselves (it samples the whole table each time);
+    at each doubling it is a handful of ANALYZEs per import.
+    """
+    for table in session.scalars(_GROWN_TABLES).all():
+        session.execute(text(f'ANALYZE "{table}"'))
 
 
 def _write(
@@ -315,10 +336,7 @@ def _write(
     now: datetime,
 ) -> None:
     if inserts:
-        ids = session.scalars(
-            insert(CollectionAccount).returning(CollectionAccount.id, sort_by_parameter_order=True),
-            inserts,
-        ).all()
+        ids = insert_rows_returning_ids(session, CollectionAccount.__table__, inserts)
         audits += [
             _audit(
                 actor,
@@ -331,8 +349,7 @@ def _write(
         ]
     if updates:
         session.execute(update(CollectionAccount), updates)
-    if audits:
-        session.execute(insert(AuditEvent), audits)
+    insert_rows(session, AuditEvent.__table__, audits)
 
 
 def _existing_accounts(session: Session, accounts: list[AccountInput]) -> dict:
@@ -413,6 +430,7 @@ class ContactMatcher:
     def __init__(self, session: Session, *, actor: Actor, now: datetime) -> None:
         self.session, self.actor, self.now = session, actor, now
         self.by_key: dict[tuple[str, str], int] = {}
+        self._keys_of: dict[ContactInput, list[tuple[str, str]]] = {}
 
     def load(self, people: Iterable[ContactInput]) -> None:
         people = list(people)
@@ -426,6 +444,14 @@ class ContactMatcher:
         return found
 
     def _keys(self, person: ContactInput) -> list[tuple[str, str]]:
+        """What ``person`` can be matched on (computed once: the keyed hash is not free)."""
+        keys = self._keys_of.get(person)
+        if keys is None:
+            keys = self._keys_of[person] = self._new_keys(person)
+        return keys
+
+    @staticmethod
+    def _new_keys(person: ContactInput) -> list[tuple[str, str]]:
         keys = []
         if person.national_id:
             keys.append(("national_id", national_id_hash(person.national_id)))
@@ -466,10 +492,9 @@ class ContactMatcher:
                     self.by_key[key] = -len(unique)  # placeholder until inserted
         if not unique:
             return
-        ids = self.session.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-            [self._contact_row(p) for p in unique],
-        ).all()
+        ids = insert_rows_returning_ids(
+            self.session, Contact.__table__, [self._contact_row(p) for p in unique]
+        )
         placeholder = {-(n + 1): ident for n, ident in enumerate(ids)}
         self.by_key = {k: placeholder.get(v, v) for k, v in self.by_key.items()}
         identities = [
@@ -478,10 +503,10 @@ class ContactMatcher:
             for kind, value in self._keys(person)
             if kind != "national_id"
         ]
-        if identities:
-            self.session.execute(insert(ContactIdentity), identities)
-        self.session.execute(
-            insert(AuditEvent),
+        insert_rows(self.session, ContactIdentity.__table__, identities)
+        insert_rows(
+            self.session,
+            AuditEvent.__table__,
             [
                 _audit(self.actor, "contact.created", ident, self.now, {"via": "accounts"})
                 | {"object_type": "contacts"}
@@ -498,6 +523,6 @@ class ContactMatcher:
             "national_id_masked": None,
         }
         if person.national_id:
-            row["national_id_hash"] = national_id_hash(person.national_id)
+            row["national_id_hash"] = dict(self._keys(person))["national_id"]
             row["national_id_masked"] = mask(person.national_id)
         return row
