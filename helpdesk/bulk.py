@@ -16,8 +16,11 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, exc, insert, text
 from sqlalchemy.orm import Session
 
-# Ids for n rows in one round trip; taken from the sequence, so never given twice.
-_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+# Ids for n rows in one round trip (one array, not n rows); taken from the sequence, so
+# never given twice.
+_NEXT_IDS = text(
+    "SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"
+)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -25,7 +28,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if uses_copy(connection):
         _copy(connection, table, rows)
     else:
         session.execute(insert(table), list(rows))
@@ -38,12 +41,17 @@ def insert_rows_returning_ids(
     if not rows:
         return []
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if not uses_copy(connection):
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(session.scalars(statement, list(rows)))
-    ids = list(session.scalars(_NEXT_IDS, {"table": table.name, "n": len(rows)}))
+    ids = session.scalar(_NEXT_IDS, {"table": table.name, "n": len(rows)})
     _copy(connection, table, [{**row, "id": ident} for row, ident in zip(rows, ids, strict=True)])
     return ids
+
+
+def uses_copy(connection: Connection) -> bool:
+    """Whether rows go through COPY here (tests turn it off to compare both paths)."""
+    return connection.dialect.name == "postgresql"
 
 
 def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -52,20 +60,39 @@ def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     defaults = [(c, _scalar_default(c)) for c in table.columns if c.key not in rows[0]]
     defaults = [(c, value) for c, value in defaults if value is not None]
     columns = given + [c for c, _ in defaults]
-    fixed = [value for _, value in defaults]
     processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    processed = [(n, p) for n, p in enumerate(processors) if p is not None]
     quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+    names = ", ".join(quote(c.name) for c in columns)
+    statement = f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)"
+    fixed = [value for _, value in defaults]
     keys = [c.key for c in given]
     raw = connection.connection.driver_connection
     try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                values = [row[key] for key in keys] + fixed
-                copy.write_row([p(v) if p else v for p, v in zip(processors, values, strict=True)])
+        with raw.cursor() as cursor:
+            types = _column_types(cursor, table.name, [c.name for c in columns])
+            with cursor.copy(statement) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    values = [row[key] for key in keys]
+                    values += fixed
+                    for n, process in processed:
+                        values[n] = process(values[n])
+                    copy.write_row(values)
     except dialect.loaded_dbapi.Error as error:
         # The same exception classes (IntegrityError…) as a statement run through SQLAlchemy.
         raise exc.DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
+
+
+def _column_types(cursor: Any, table: str, names: list[str]) -> list[int]:
+    """The type oids of ``names`` in ``table``: binary COPY needs them, in order."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute"
+        " WHERE attrelid = %s::regclass AND attname = ANY(%s)",
+        (table, names),
+    )
+    oids = dict(cursor.fetchall())
+    return [oids[name] for name in names]
 
 
 def _scalar_default(column: Column[Any]) -> Any:
