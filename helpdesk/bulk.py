@@ -49,6 +49,9 @@ def insert_rows_returning_ids(
     return ids
 
 
+_UNSET = object()
+
+
 def uses_copy(connection: Connection) -> bool:
     """Whether rows go through COPY here (tests turn it off to compare both paths)."""
     return connection.dialect.name == "postgresql"
@@ -73,11 +76,18 @@ def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
             types = _column_types(cursor, table.name, [c.name for c in columns])
             with cursor.copy(statement) as copy:
                 copy.set_types(types)
+                # Many rows share one value (the import's ``now``, a constant JSON):
+                # bind processing is pure, so it runs again only when the value changes.
+                last: dict[int, tuple[Any, Any]] = {}
                 for row in rows:
                     values = [row[key] for key in keys]
                     values += fixed
                     for n, process in processed:
-                        values[n] = process(values[n])
+                        before, after = last.get(n, (_UNSET, None))
+                        if values[n] is not before:
+                            after = process(values[n])
+                            last[n] = (values[n], after)
+                        values[n] = after
                     copy.write_row(values)
     except dialect.loaded_dbapi.Error as error:
         # The same exception classes (IntegrityError…) as a statement run through SQLAlchemy.
