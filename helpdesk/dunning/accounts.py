@@ -32,7 +32,7 @@ from helpdesk.dunning.models import CollectionAccount
 
 MAX_BATCH = 10_000
 ANALYZE_AFTER = 500
-CHUNK = 2_000
+CHUNK = 5_000
 FIELDS = ("portfolio", "balance", "currency", "days_past_due", "status", "next_due_date")
 _CURRENCIES = frozenset(list_currencies())
 
@@ -163,13 +163,14 @@ def _contact(value: Any, errors: dict) -> ContactInput:
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
 
 
 def _phone(value: Any, errors: dict) -> str | None:
     """E.164 as given, or a national number of the default region turned into E.164."""
     if value is None:
         return None
-    compact = re.sub(r"[\s().-]", "", str(value))
+    compact = _PHONE_PUNCTUATION.sub("", str(value))
     if _E164.fullmatch(compact):
         return compact
     try:
@@ -423,6 +424,9 @@ def _audit(actor: Actor, action: str, ident: int, now: datetime, after: dict) ->
     }
 
 
+_VIA_ACCOUNTS = {"via": "accounts"}
+
+
 class ContactMatcher:
     """Finds each row's contact — by national id, then email, then phone — in bulk, and
     creates the missing ones (one per distinct person in the batch)."""
@@ -508,7 +512,7 @@ class ContactMatcher:
             self.session,
             AuditEvent.__table__,
             [
-                _audit(self.actor, "contact.created", ident, self.now, {"via": "accounts"})
+                _audit(self.actor, "contact.created", ident, self.now, _VIA_ACCOUNTS)
                 | {"object_type": "contacts"}
                 for ident in ids
             ],
