@@ -10,7 +10,7 @@ scalar column defaults fill in the keys a row leaves out, as ``insert()`` would.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table, exc, insert, text
@@ -45,11 +45,8 @@ def insert_rows_returning_ids(
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(session.scalars(statement, list(rows)))
     ids = session.scalar(_NEXT_IDS, {"table": table.name, "n": len(rows)})
-    _copy(connection, table, [{**row, "id": ident} for row, ident in zip(rows, ids, strict=True)])
+    _copy(connection, table, rows, ids=ids)
     return ids
-
-
-_UNSET = object()
 
 
 def uses_copy(connection: Connection) -> bool:
@@ -57,41 +54,59 @@ def uses_copy(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    dialect = connection.dialect
+def _copy(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    ids: Sequence[int] | None = None,
+) -> None:
+    """COPY ``rows`` (and their ``ids`` when given) into ``table``, in binary format."""
     given = [c for c in table.columns if c.key in rows[0]]
     defaults = [(c, _scalar_default(c)) for c in table.columns if c.key not in rows[0]]
     defaults = [(c, value) for c, value in defaults if value is not None]
-    columns = given + [c for c, _ in defaults]
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    processed = [(n, p) for n, p in enumerate(processors) if p is not None]
-    quote = dialect.identifier_preparer.quote
+    columns = ([table.c.id] if ids is not None else []) + given + [c for c, _ in defaults]
+    quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
     statement = f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)"
-    fixed = [value for _, value in defaults]
     keys = [c.key for c in given]
-    raw = connection.connection.driver_connection
+    fixed = [value for _, value in defaults]
+    lines = ([row[key] for key in keys] + fixed for row in rows)
+    if ids is not None:
+        lines = ([ident, *line] for ident, line in zip(ids, lines, strict=True))
+    dbapi = connection.dialect.loaded_dbapi
     try:
-        with raw.cursor() as cursor:
+        with connection.connection.driver_connection.cursor() as cursor:
             types = _column_types(cursor, table.name, [c.name for c in columns])
             with cursor.copy(statement) as copy:
                 copy.set_types(types)
-                # Many rows share one value (the import's ``now``, a constant JSON):
-                # bind processing is pure, so it runs again only when the value changes.
-                last: dict[int, tuple[Any, Any]] = {}
-                for row in rows:
-                    values = [row[key] for key in keys]
-                    values += fixed
-                    for n, process in processed:
-                        before, after = last.get(n, (_UNSET, None))
-                        if values[n] is not before:
-                            after = process(values[n])
-                            last[n] = (values[n], after)
-                        values[n] = after
-                    copy.write_row(values)
-    except dialect.loaded_dbapi.Error as error:
+                for line in _processed(connection.dialect, columns, lines):
+                    copy.write_row(line)
+    except dbapi.Error as error:
         # The same exception classes (IntegrityError…) as a statement run through SQLAlchemy.
-        raise exc.DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
+        raise exc.DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+
+_UNSET = object()
+
+
+def _processed(dialect: Any, columns: list[Column[Any]], lines: Iterable[list]) -> Iterator[list]:
+    """``lines`` through each column's bind processing (``insert()`` does the same).
+
+    Many rows share one value (the import's ``now``, a constant JSON): processing is pure,
+    so it runs again only when the value changes.
+    """
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    processed = [(n, p) for n, p in enumerate(processors) if p is not None]
+    last: dict[int, tuple[Any, Any]] = {n: (_UNSET, None) for n, _ in processed}
+    for values in lines:
+        for n, process in processed:
+            before, after = last[n]
+            if values[n] is not before:
+                after = process(values[n])
+                last[n] = (values[n], after)
+            values[n] = after
+        yield values
 
 
 def _column_types(cursor: Any, table: str, names: list[str]) -> list[int]:
