@@ -437,10 +437,9 @@ class ContactMatcher:
         self._keys_of: dict[ContactInput, list[tuple[str, str]]] = {}
 
     def load(self, people: Iterable[ContactInput]) -> None:
-        people = list(people)
-        self._load_identities(people)
-        missing = [p for p in people if self._find(p) is None]
-        self._create(missing)
+        pairs = [(person, self._keys(person)) for person in people]
+        self._load_identities([keys for _, keys in pairs])
+        self._create([(person, keys) for person, keys in pairs if not self._known(keys)])
 
     def contact_id(self, person: ContactInput) -> int:
         found = self._find(person)
@@ -468,10 +467,13 @@ class ContactMatcher:
     def _find(self, person: ContactInput) -> int | None:
         return next((self.by_key[k] for k in self._keys(person) if k in self.by_key), None)
 
-    def _load_identities(self, people: list[ContactInput]) -> None:
-        keys = {k for p in people for k in self._keys(p)}
+    def _known(self, keys: list[tuple[str, str]]) -> bool:
+        by_key = self.by_key
+        return any(k in by_key for k in keys)
+
+    def _load_identities(self, people: list[list[tuple[str, str]]]) -> None:
         by_kind: dict[str, list[str]] = {}
-        for kind, value in keys:
+        for kind, value in {k for keys in people for k in keys}:
             by_kind.setdefault(kind, []).append(value)
         for part in any_of(self.session, Contact.national_id_hash, by_kind.pop("national_id", [])):
             for ident, digest in self.session.execute(
@@ -487,24 +489,24 @@ class ContactMatcher:
                 ):
                     self.by_key[(kind, value)] = ident
 
-    def _create(self, people: list[ContactInput]) -> None:
-        unique: list[ContactInput] = []
-        for person in people:
-            if self._find(person) is None:
-                unique.append(person)
-                for key in self._keys(person):
+    def _create(self, people: list[tuple[ContactInput, list[tuple[str, str]]]]) -> None:
+        unique: list[tuple[ContactInput, list[tuple[str, str]]]] = []
+        for person, keys in people:
+            if not self._known(keys):  # an earlier row of the batch may have the same person
+                unique.append((person, keys))
+                for key in keys:
                     self.by_key[key] = -len(unique)  # placeholder until inserted
         if not unique:
             return
         ids = insert_rows_returning_ids(
-            self.session, Contact.__table__, [self._contact_row(p) for p in unique]
+            self.session, Contact.__table__, [self._contact_row(p, k) for p, k in unique]
         )
         placeholder = {-(n + 1): ident for n, ident in enumerate(ids)}
         self.by_key = {k: placeholder.get(v, v) for k, v in self.by_key.items()}
         identities = [
             {"contact_id": ident, "kind": kind, "value": value, "is_verified": False}
-            for ident, person in zip(ids, unique, strict=True)
-            for kind, value in self._keys(person)
+            for ident, (_person, keys) in zip(ids, unique, strict=True)
+            for kind, value in keys
             if kind != "national_id"
         ]
         insert_rows(self.session, ContactIdentity.__table__, identities)
@@ -518,7 +520,7 @@ class ContactMatcher:
             ],
         )
 
-    def _contact_row(self, person: ContactInput) -> dict[str, Any]:
+    def _contact_row(self, person: ContactInput, keys: list[tuple[str, str]]) -> dict[str, Any]:
         row: dict[str, Any] = {
             "name": person.name,
             "language": "es",
@@ -527,6 +529,6 @@ class ContactMatcher:
             "national_id_masked": None,
         }
         if person.national_id:
-            row["national_id_hash"] = dict(self._keys(person))["national_id"]
+            row["national_id_hash"] = dict(keys)["national_id"]
             row["national_id_masked"] = mask(person.national_id)
         return row
