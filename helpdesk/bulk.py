@@ -28,7 +28,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     connection = session.connection()
-    if uses_copy(connection):
+    if uses_copy(connection, len(rows)):
         _copy(connection, table, rows)
     else:
         session.execute(insert(table), list(rows))
@@ -41,7 +41,7 @@ def insert_rows_returning_ids(
     if not rows:
         return []
     connection = session.connection()
-    if not uses_copy(connection):
+    if not uses_copy(connection, len(rows)):
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(session.scalars(statement, list(rows)))
     ids = session.scalar(_NEXT_IDS, {"table": table.name, "n": len(rows)})
@@ -49,9 +49,14 @@ def insert_rows_returning_ids(
     return ids
 
 
-def uses_copy(connection: Connection) -> bool:
-    """Whether rows go through COPY here (tests turn it off to compare both paths)."""
-    return connection.dialect.name == "postgresql"
+# Below this many rows a plain INSERT is as fast and takes fewer round trips (COPY also
+# asks for the column types first): one account through the API stays a few statements.
+COPY_FROM = 50
+
+
+def uses_copy(connection: Connection, count: int) -> bool:
+    """Whether ``count`` rows go through COPY (tests switch it to compare both paths)."""
+    return connection.dialect.name == "postgresql" and count >= COPY_FROM
 
 
 def _copy(
