@@ -233,3 +233,15 @@ def test_import_accounts_reports_bad_rows_and_stores_the_good(app, session, tmp_
     numbers = session.scalars(select(CollectionAccount.number).order_by("number")).all()
     assert numbers == ["C-1", "C-3"]
     assert session.scalar(select(func.count(Contact.id))) == 1
+
+
+def test_numbers_and_emails_with_quotes_commas_and_braces_are_found_again(session):
+    odd = ['A"1', "B\\2", "C,3", "{D4}", " E 5", "ÑU-6", "NULL"]
+    rows = [
+        account_body(number=number, contact={"name": "X", "email": f'{number}"x@correo.mx'})
+        for number in odd
+    ]
+    assert len(_upsert(session, rows).created) == len(odd)
+    again = _upsert(session, rows)
+    assert (len(again.unchanged), len(again.created)) == (len(odd), 0)
+    assert session.scalar(select(func.count(Contact.id))) == len(odd)
