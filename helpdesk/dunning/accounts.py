@@ -19,19 +19,20 @@ from typing import Any
 import phonenumbers
 from babel.numbers import list_currencies
 from flask import current_app
-from sqlalchemy import any_, cast, insert, select, text, update
+from sqlalchemy import any_, cast, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
+from helpdesk.bulk import insert_rows, insert_rows_returning_ids
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.contacts.services import mask, national_id_hash
 from helpdesk.dunning.models import CollectionAccount
 
 MAX_BATCH = 10_000
 ANALYZE_AFTER = 500
-CHUNK = 2_000
+CHUNK = 5_000
 FIELDS = ("portfolio", "balance", "currency", "days_past_due", "status", "next_due_date")
 _CURRENCIES = frozenset(list_currencies())
 
@@ -120,12 +121,13 @@ def parse_contact(value: Any) -> tuple[ContactInput | None, dict]:
 
 
 def _text(value: Any, name: str, errors: dict, *, max_length: int, required: bool = True) -> str:
-    if not isinstance(value, str) or (required and not trim(value)):
+    trimmed = trim(value) if isinstance(value, str) else None
+    if trimmed is None or (required and not trimmed):
         errors[name] = "required text" if required else "must be text"
         return ""
-    if len(trim(value)) > max_length:
+    if len(trimmed) > max_length:
         errors[name] = f"at most {max_length} characters"
-    return trim(value)
+    return trimmed
 
 
 # JSON Schema's \s (ECMA-262) is narrower than Python's str.strip(): use one definition.
@@ -161,13 +163,14 @@ def _contact(value: Any, errors: dict) -> ContactInput:
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
 
 
 def _phone(value: Any, errors: dict) -> str | None:
     """E.164 as given, or a national number of the default region turned into E.164."""
     if value is None:
         return None
-    compact = re.sub(r"[\s().-]", "", str(value))
+    compact = _PHONE_PUNCTUATION.sub("", str(value))
     if _E164.fullmatch(compact):
         return compact
     try:
@@ -299,10 +302,29 @@ def _store_chunk(
             report.unchanged.append(key)
     _write(session, inserts, updates, audits, actor=actor, now=now)
     if len(inserts) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        # Statistics of tables that just grew by thousands of rows stay stale until
-        # autovacuum comes by, and meanwhile the planner scans instead of using the
-        # indexes: the next chunks of a first import would slow down as the table grows.
-        session.execute(text("ANALYZE collection_accounts, contacts, contact_identities"))
+        _analyze_grown_tables(session)
+
+
+_GROWN_TABLES = text(
+    """SELECT c.relname FROM pg_class AS c
+    WHERE c.oid IN ('collection_accounts'::regclass, 'contacts'::regclass,
+                    'contact_identities'::regclass)
+      AND pg_relation_size(c.oid) >= 2 * GREATEST(c.relpages, 4)
+                                       * current_setting('block_size')::int"""
+)
+
+
+def _analyze_grown_tables(session: Session) -> None:
+    """ANALYZE the tables that doubled in size since their statistics were taken.
+
+    Statistics of tables that just grew by thousands of rows stay stale until autovacuum
+    comes by, and meanwhile the planner scans instead of using the indexes: the chunks of
+    a first import would slow down as the tables grow. Analyzing at every chunk kept them
+    flat but cost more than the inserts themselves (it samples the whole table each time);
+    at each doubling it is a handful of ANALYZEs per import.
+    """
+    for table in session.scalars(_GROWN_TABLES).all():
+        session.execute(text(f'ANALYZE "{table}"'))
 
 
 def _write(
@@ -315,10 +337,7 @@ def _write(
     now: datetime,
 ) -> None:
     if inserts:
-        ids = session.scalars(
-            insert(CollectionAccount).returning(CollectionAccount.id, sort_by_parameter_order=True),
-            inserts,
-        ).all()
+        ids = insert_rows_returning_ids(session, CollectionAccount.__table__, inserts)
         audits += [
             _audit(
                 actor,
@@ -331,8 +350,7 @@ def _write(
         ]
     if updates:
         session.execute(update(CollectionAccount), updates)
-    if audits:
-        session.execute(insert(AuditEvent), audits)
+    insert_rows(session, AuditEvent.__table__, audits)
 
 
 def _existing_accounts(session: Session, accounts: list[AccountInput]) -> dict:
@@ -406,6 +424,9 @@ def _audit(actor: Actor, action: str, ident: int, now: datetime, after: dict) ->
     }
 
 
+_VIA_ACCOUNTS = {"via": "accounts"}
+
+
 class ContactMatcher:
     """Finds each row's contact — by national id, then email, then phone — in bulk, and
     creates the missing ones (one per distinct person in the batch)."""
@@ -413,12 +434,12 @@ class ContactMatcher:
     def __init__(self, session: Session, *, actor: Actor, now: datetime) -> None:
         self.session, self.actor, self.now = session, actor, now
         self.by_key: dict[tuple[str, str], int] = {}
+        self._keys_of: dict[ContactInput, list[tuple[str, str]]] = {}
 
     def load(self, people: Iterable[ContactInput]) -> None:
-        people = list(people)
-        self._load_identities(people)
-        missing = [p for p in people if self._find(p) is None]
-        self._create(missing)
+        pairs = [(person, self._keys(person)) for person in people]
+        self._load_identities([keys for _, keys in pairs])
+        self._create([(person, keys) for person, keys in pairs if not self._known(keys)])
 
     def contact_id(self, person: ContactInput) -> int:
         found = self._find(person)
@@ -426,6 +447,14 @@ class ContactMatcher:
         return found
 
     def _keys(self, person: ContactInput) -> list[tuple[str, str]]:
+        """What ``person`` can be matched on (computed once: the keyed hash is not free)."""
+        keys = self._keys_of.get(person)
+        if keys is None:
+            keys = self._keys_of[person] = self._new_keys(person)
+        return keys
+
+    @staticmethod
+    def _new_keys(person: ContactInput) -> list[tuple[str, str]]:
         keys = []
         if person.national_id:
             keys.append(("national_id", national_id_hash(person.national_id)))
@@ -438,10 +467,13 @@ class ContactMatcher:
     def _find(self, person: ContactInput) -> int | None:
         return next((self.by_key[k] for k in self._keys(person) if k in self.by_key), None)
 
-    def _load_identities(self, people: list[ContactInput]) -> None:
-        keys = {k for p in people for k in self._keys(p)}
+    def _known(self, keys: list[tuple[str, str]]) -> bool:
+        by_key = self.by_key
+        return any(k in by_key for k in keys)
+
+    def _load_identities(self, people: list[list[tuple[str, str]]]) -> None:
         by_kind: dict[str, list[str]] = {}
-        for kind, value in keys:
+        for kind, value in {k for keys in people for k in keys}:
             by_kind.setdefault(kind, []).append(value)
         for part in any_of(self.session, Contact.national_id_hash, by_kind.pop("national_id", [])):
             for ident, digest in self.session.execute(
@@ -457,39 +489,38 @@ class ContactMatcher:
                 ):
                     self.by_key[(kind, value)] = ident
 
-    def _create(self, people: list[ContactInput]) -> None:
-        unique: list[ContactInput] = []
-        for person in people:
-            if self._find(person) is None:
-                unique.append(person)
-                for key in self._keys(person):
+    def _create(self, people: list[tuple[ContactInput, list[tuple[str, str]]]]) -> None:
+        unique: list[tuple[ContactInput, list[tuple[str, str]]]] = []
+        for person, keys in people:
+            if not self._known(keys):  # an earlier row of the batch may have the same person
+                unique.append((person, keys))
+                for key in keys:
                     self.by_key[key] = -len(unique)  # placeholder until inserted
         if not unique:
             return
-        ids = self.session.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
-            [self._contact_row(p) for p in unique],
-        ).all()
+        ids = insert_rows_returning_ids(
+            self.session, Contact.__table__, [self._contact_row(p, k) for p, k in unique]
+        )
         placeholder = {-(n + 1): ident for n, ident in enumerate(ids)}
         self.by_key = {k: placeholder.get(v, v) for k, v in self.by_key.items()}
         identities = [
             {"contact_id": ident, "kind": kind, "value": value, "is_verified": False}
-            for ident, person in zip(ids, unique, strict=True)
-            for kind, value in self._keys(person)
+            for ident, (_person, keys) in zip(ids, unique, strict=True)
+            for kind, value in keys
             if kind != "national_id"
         ]
-        if identities:
-            self.session.execute(insert(ContactIdentity), identities)
-        self.session.execute(
-            insert(AuditEvent),
+        insert_rows(self.session, ContactIdentity.__table__, identities)
+        insert_rows(
+            self.session,
+            AuditEvent.__table__,
             [
-                _audit(self.actor, "contact.created", ident, self.now, {"via": "accounts"})
+                _audit(self.actor, "contact.created", ident, self.now, _VIA_ACCOUNTS)
                 | {"object_type": "contacts"}
                 for ident in ids
             ],
         )
 
-    def _contact_row(self, person: ContactInput) -> dict[str, Any]:
+    def _contact_row(self, person: ContactInput, keys: list[tuple[str, str]]) -> dict[str, Any]:
         row: dict[str, Any] = {
             "name": person.name,
             "language": "es",
@@ -498,6 +529,6 @@ class ContactMatcher:
             "national_id_masked": None,
         }
         if person.national_id:
-            row["national_id_hash"] = national_id_hash(person.national_id)
+            row["national_id_hash"] = dict(keys)["national_id"]
             row["national_id_masked"] = mask(person.national_id)
         return row
