@@ -188,3 +188,18 @@ def test_statuses_are_in_plain_spanish(client, session, make, portal_sign_in, st
     portal_sign_in(contact)
     page = client.get("/portal/").get_data(as_text=True)
     assert {"new": "Recibido", "resolved": "Resuelto"}[status] in page
+
+
+def test_a_case_or_reply_without_the_csrf_token_is_refused(
+    app, client, session, make, portal_sign_in, monkeypatch
+):
+    contact = make.contact()
+    account = make.account(contact=contact)
+    ticket = make.ticket(contact=contact, type="information")
+    portal_sign_in(contact)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+    assert open_case(client, "dispute", account).status_code == 400
+    reply = client.post(f"/portal/cases/{ticket.folio}/reply", data={"text": "Hola"})
+    assert reply.status_code == 400 and "El formulario caducó" in reply.get_data(as_text=True)
+    assert not held(session, account)
