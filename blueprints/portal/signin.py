@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -14,6 +15,8 @@ from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import db, limiter
 from helpdesk.portal import codes
 from helpdesk.portal.mail import send_code
+
+log = logging.getLogger(__name__)
 
 
 def _address_limit() -> str:
@@ -85,7 +88,7 @@ def logout() -> Any:
 def _send_code_if_known(address: str) -> None:
     contact = codes.contact_for(db.session, address)
     if contact is None:
-        current_app.logger.info("portal: code asked for unknown %s", codes.mask_address(address))
+        log.info("portal: code asked for unknown %s", codes.mask_address(address))
         return
     now = clock.now()
     code = codes.issue_code(db.session, contact, secret=current_app.config["SECRET_KEY"], now=now)
