@@ -89,12 +89,14 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.api import bp as api_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.inbox import bp as inbox_bp
+    from blueprints.portal import bp as portal_bp
     from blueprints.webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
 

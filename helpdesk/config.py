@@ -93,6 +93,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WHATSAPP_API_VERSION": "v21.0",
         "WEBHOOK_TIMEOUT": 10.0,
         "WEBHOOK_MAX_ATTEMPTS": 8,  # 1 + retries after 1, 2, 4, 8, 16, 32, 60 minutes
+        # Debtor portal: one-time codes asked per address and per IP, tries per IP;
+        # files a debtor may attach to one message.
+        "PORTAL_CODE_RATE_LIMIT": "5 per 15 minutes",
+        "PORTAL_CODE_IP_RATE_LIMIT": "30 per 15 minutes",
+        "PORTAL_VERIFY_RATE_LIMIT": "30 per 15 minutes",
+        "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,
+        "PORTAL_MAX_FILES": 5,
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
         "TICKETS_PER_PAGE": 25,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,

@@ -25,6 +25,7 @@ from helpdesk.dunning.models import (
     TicketTypeEffect,
 )
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
 from helpdesk.routing.models import RoutingRule
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
@@ -48,6 +49,7 @@ __all__ = [
     "Message",
     "MessageReference",
     "Notification",
+    "PortalCode",
     "Queue",
     "ReminderDispatch",
     "ReminderSchedule",

@@ -10,6 +10,9 @@ PUBLIC_ENDPOINTS = {
     "webhooks.whatsapp_verify",
     "webhooks.whatsapp_receive",
     "api.openapi_document",
+    # The debtor portal's sign-in (a one-time code by email); tests/portal/ checks the rest.
+    "portal.login",
+    "portal.code_verify",
 }
 
 

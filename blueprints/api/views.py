@@ -20,6 +20,7 @@ from helpdesk.dunning.models import CollectionAccount, TicketOutcome
 from helpdesk.extensions import csrf, db
 from helpdesk.intake.inbound import Inbound, Sender
 from helpdesk.intake.services import receive
+from helpdesk.intake.text import clean_text
 from helpdesk.tickets import queries
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.vocabulary import TicketType
@@ -136,20 +137,6 @@ def _json() -> dict[str, Any]:
             raise ApiError(400, "invalid_json", "the body must be a JSON object")
         request.environ["aclara.api_body"] = clean_text(body)
     return request.environ["aclara.api_body"]
-
-
-def clean_text(value: Any) -> Any:
-    """JSON may carry NUL characters and lone surrogates (``\\ud800``) that no database
-    stores: they are replaced (NUL by U+FFFD, a lone surrogate by "?") instead of failing."""
-    if isinstance(value, str):
-        if value.isascii() and "\x00" not in value:
-            return value
-        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {clean_text(k): clean_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean_text(v) for v in value]
-    return value
 
 
 def _actor() -> Actor:

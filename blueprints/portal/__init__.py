@@ -1,0 +1,3 @@
+from blueprints.portal.views import bp
+
+__all__ = ["bp"]

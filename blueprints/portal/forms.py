@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Regexp
+
+
+class CodeRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class CodeVerifyForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*\d{6}\s*$", message=_l("The code has six digits.")),
+        ],
+    )
+
+
+class CaseForm(FlaskForm):
+    kind = SelectField(_l("What is it about?"), validators=[DataRequired()])
+    account = SelectField(_l("Account"), coerce=str)
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
+    text = TextAreaField(
+        _l("Tell us what happened"), validators=[DataRequired(), Length(max=20000)]
+    )
+    files = MultipleFileField(_l("Attachments (optional)"))
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=20000)])
+    files = MultipleFileField(_l("Attachments (optional)"))
+
+
+class SignOutForm(FlaskForm):
+    """Only the CSRF token: signing out is a POST from this site."""

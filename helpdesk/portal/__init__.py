@@ -1,0 +1,1 @@
+"""The debtor's self-service portal: one-time sign-in codes and what a debtor may read."""
