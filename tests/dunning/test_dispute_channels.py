@@ -1,7 +1,7 @@
 """A debtor's dispute holds their account whichever door it came through, with no agent
 in between: the default routing rule types it as a dispute, intake links the account.
 
-(The API door is tested in tests/api/test_tickets_api.py; a web form has no door yet.)
+(The API door is tested in tests/api/test_tickets_api.py, the portal's in tests/portal.)
 """
 
 from __future__ import annotations
