@@ -14,6 +14,7 @@ from helpdesk.channels.whatsapp.models import (
 )
 from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.dunning.models import (
+    ChannelConsent,
     ChannelOptOut,
     CollectionAccount,
     ContactRule,
@@ -37,6 +38,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "ChannelConsent",
     "ChannelOptOut",
     "CollectionAccount",
     "Contact",

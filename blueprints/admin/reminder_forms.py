@@ -70,3 +70,4 @@ class ContactRuleForm(FlaskForm):
     max_per_day = _cap(_l("At most reminders a day (empty: no limit)"))
     max_per_week = _cap(_l("At most reminders in 7 days (empty: no limit)"))
     max_channels_per_week = _cap(_l("At most channels in 7 days (empty: no limit)"))
+    requires_consent = BooleanField(_l("Only on channels the debtor authorised (consent)"))

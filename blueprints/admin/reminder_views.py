@@ -114,6 +114,7 @@ def contact_rule_list(country: str | None = None) -> Any:
                 max_per_day=form.max_per_day.data,
                 max_per_week=form.max_per_week.data,
                 max_channels_per_week=form.max_channels_per_week.data,
+                requires_consent=form.requires_consent.data,
                 actor=Actor.for_user(current_user),
                 now=clock.now(),
             )

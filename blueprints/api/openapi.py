@@ -9,6 +9,7 @@ from babel.numbers import list_currencies
 
 from helpdesk.dunning.accounts import MAX_BATCH
 from helpdesk.dunning.holds import OUTCOMES
+from helpdesk.dunning.models import CONSENT_CHANNELS
 from helpdesk.tickets.vocabulary import TicketType
 
 TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
@@ -50,6 +51,12 @@ CONTACT_IN = {
             "pattern": r"^\+[1-9][0-9]{7,14}$",
         },
         "national_id": {**TEXT, "maxLength": 32},
+        "consents": {
+            "type": "array",
+            "description": "Channels the debtor authorised reminders on (added to the stored "
+            "ones, never removed: withdrawing consent is an opt-out)",
+            "items": {"type": "string", "enum": list(CONSENT_CHANNELS)},
+        },
     },
     "anyOf": [{"required": ["email"]}, {"required": ["phone"]}, {"required": ["national_id"]}],
 }

@@ -17,6 +17,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.dunning import accounts as account_service
 from helpdesk.dunning import holds
 from helpdesk.dunning.models import CollectionAccount, TicketOutcome
+from helpdesk.dunning.reminder_queries import contact_consents
 from helpdesk.extensions import csrf, db
 from helpdesk.intake.inbound import Inbound, Sender
 from helpdesk.intake.services import receive
@@ -207,6 +208,7 @@ def _account_json(account: CollectionAccount) -> dict[str, Any]:
             "email": contact.email,
             "phone": contact.phone,
             "national_id": contact.national_id_masked,
+            "consents": [c.channel for c in contact_consents(db.session, contact.id)],
         }
         if contact
         else None,

@@ -18,7 +18,11 @@ from helpdesk.audit.services import Actor
 from helpdesk.dunning import holds
 from helpdesk.dunning.labels import reason_label, status_label, step_label
 from helpdesk.dunning.models import CollectionAccount, Hold, TicketOutcome
-from helpdesk.dunning.reminder_queries import account_reminders, next_reminder
+from helpdesk.dunning.reminder_queries import (
+    account_reminders,
+    contact_consents,
+    next_reminder,
+)
 from helpdesk.extensions import db
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
@@ -70,6 +74,17 @@ def account_panel(ticket: Ticket) -> dict[str, Any]:
 bp.add_app_template_global(step_label, "step_label")
 bp.add_app_template_global(status_label, "reminder_status_label")
 bp.add_app_template_global(reason_label, "reminder_reason_label")
+
+
+@bp.app_template_global("consent_source_label")
+def consent_source_label(source: str) -> str:
+    labels = {
+        "api": _("collection system (API)"),
+        "import": _("import"),
+        "portal": _("debtor portal"),
+        "agent": _("agent"),
+    }
+    return labels.get(source, source)
 
 
 @bp.app_template_global("outcome_label")
@@ -178,4 +193,5 @@ def account_show(account_id: int) -> Any:
         hold=holds.hold_state(db.session, account, now=clock.now()),
         reminders=account_reminders(db.session, account.id),
         next_reminder=next_reminder(db.session, account, now=clock.now()),
+        consents=contact_consents(db.session, account.contact_id),
     )

@@ -99,6 +99,10 @@ def _account_label(event: AuditEvent, who: str) -> str | None:
         "contact.opted_out": lambda: _(
             "The debtor opted out of %(channel)s", channel=after.get("channel", "")
         ),
+        "contact.consent_granted": lambda: _(
+            "The debtor authorised reminders by %(channels)s",
+            channels=", ".join(after.get("channels", [])),
+        ),
     }
     text = texts.get(event.action)
     return text() if text else None

@@ -5,6 +5,10 @@ are validated, duplicates within a batch refused, contacts matched by national i
 or phone (E.164) — or created —, then accounts inserted or updated with a few set-based
 statements per chunk. Each row that fails is reported with its reasons; the good rows
 are stored. A row identical to what is stored changes nothing (idempotent).
+
+A contact may list the channels the debtor authorised (``"consents": ["email"]``): the
+missing ``ChannelConsent`` rows are added (never removed: withdrawing is an opt-out), so
+the same consents twice change nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import phonenumbers
 from babel.numbers import list_currencies
 from flask import current_app
 from sqlalchemy import any_, cast, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -28,7 +33,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.bulk import insert_rows, insert_rows_returning_ids
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.contacts.services import mask, national_id_hash
-from helpdesk.dunning.models import CollectionAccount
+from helpdesk.dunning.models import CONSENT_CHANNELS, ChannelConsent, CollectionAccount
 
 MAX_BATCH = 10_000
 ANALYZE_AFTER = 500
@@ -43,6 +48,7 @@ class ContactInput:
     email: str | None = None
     phone: str | None = None
     national_id: str | None = None
+    consents: tuple[str, ...] = ()  # channels the debtor authorised, sorted
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,19 @@ def _contact(value: Any, errors: dict) -> ContactInput:
         email=email.strip().lower() if email else None,
         phone=phone,
         national_id=national_id,
+        consents=_consents(value.get("consents"), errors),
     )
+
+
+def _consents(value: Any, errors: dict) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(channel, str) and channel in CONSENT_CHANNELS for channel in value
+    ):
+        errors["contact.consents"] = f"a list of channels: {', '.join(CONSENT_CHANNELS)}"
+        return ()
+    return tuple(sorted(set(value)))
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -234,8 +252,10 @@ def upsert_accounts(
     actor: Actor,
     now: datetime,
     numbers: Sequence[str | None] | None = None,
+    source: str = "api",
 ) -> BatchReport:
-    """Validate and store ``rows``; ``numbers`` (API PUT) overrides each row's number."""
+    """Validate and store ``rows``; ``numbers`` (API PUT) overrides each row's number.
+    ``source`` says where consents came from ("api", "import")."""
     report = BatchReport()
     valid: list[tuple[int, AccountInput]] = []
     seen: dict[tuple[str, str], int] = {}
@@ -257,7 +277,9 @@ def upsert_accounts(
         seen[key] = index
         valid.append((index, account))
     for start in range(0, len(valid), CHUNK):
-        _store_chunk(session, valid[start : start + CHUNK], report, actor=actor, now=now)
+        _store_chunk(
+            session, valid[start : start + CHUNK], report, actor=actor, now=now, source=source
+        )
     # Bulk statements bypass the identity map: objects already loaded must be refreshed.
     session.expire_all()
     return report
@@ -270,10 +292,15 @@ def _store_chunk(
     *,
     actor: Actor,
     now: datetime,
+    source: str,
 ) -> None:
     existing = _existing_accounts(session, [a for _, a in chunk])
     contacts = ContactMatcher(session, actor=actor, now=now)
     contacts.load([a.contact for _, a in chunk])
+    consents = _existing_consents(
+        session, [contacts.contact_id(a.contact) for _, a in chunk if a.contact.consents]
+    )
+    granted: dict[int, list[str]] = {}  # new consents by contact id
     inserts, updates, audits = [], [], []
     for index, account in chunk:
         key = (account.creditor, account.number)
@@ -289,9 +316,19 @@ def _store_chunk(
             )
             continue
         values = _values(account, contacts.contact_id(account.contact), now)
+        new_consents = [
+            channel
+            for channel in account.contact.consents
+            if (values["contact_id"], channel) not in consents
+        ]
+        for channel in new_consents:
+            consents.add((values["contact_id"], channel))
+            granted.setdefault(values["contact_id"], []).append(channel)
         if stored is None:
             inserts.append({**values, "created_at": now})
             report.created.append(key)
+        elif new_consents and not _differs(stored, values):
+            report.updated.append(key)  # the account is as stored; its debtor's consent is new
         elif _differs(stored, values):
             updates.append({**values, "id": stored["id"]})
             audits.append(
@@ -301,6 +338,7 @@ def _store_chunk(
         else:
             report.unchanged.append(key)
     _write(session, inserts, updates, audits, actor=actor, now=now)
+    _grant_consents(session, granted, actor=actor, now=now, source=source)
     if len(inserts) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         _analyze_grown_tables(session)
 
@@ -351,6 +389,51 @@ def _write(
     if updates:
         session.execute(update(CollectionAccount), updates)
     insert_rows(session, AuditEvent.__table__, audits)
+
+
+def _existing_consents(session: Session, contact_ids: list[int]) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    for part in any_of(session, ChannelConsent.contact_id, sorted(set(contact_ids))):
+        found.update(
+            session.execute(select(ChannelConsent.contact_id, ChannelConsent.channel).where(part))
+        )
+    return found
+
+
+def _grant_consents(
+    session: Session,
+    granted: dict[int, list[str]],
+    *,
+    actor: Actor,
+    now: datetime,
+    source: str,
+) -> None:
+    """Insert the new consents (a few rows: a plain multi-row INSERT, not COPY). A racing
+    import may have stored the same consent meanwhile: that row is left as it is."""
+    if not granted:
+        return
+    rows = [
+        {"contact_id": ident, "channel": channel, "granted_at": now, "source": source}
+        for ident, channels in granted.items()
+        for channel in channels
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(ChannelConsent).on_conflict_do_nothing(), rows)
+    insert_rows(
+        session,
+        AuditEvent.__table__,
+        [
+            _audit(
+                actor,
+                "contact.consent_granted",
+                ident,
+                now,
+                {"channels": sorted(channels), "source": source},
+            )
+            | {"object_type": "contacts"}
+            for ident, channels in granted.items()
+        ],
+    )
 
 
 def _existing_accounts(session: Session, accounts: list[AccountInput]) -> dict:

@@ -71,14 +71,15 @@ def create_api_token(name: str, scopes: str, expires_days: int | None) -> None:
 def import_accounts(file: Path, errors_file: TextIO | None) -> None:
     """Create or update accounts from a CSV file (columns: number, creditor, portfolio,
     balance, currency, days_past_due, status, next_due_date, contact_name, contact_email,
-    contact_phone, contact_national_id)."""
+    contact_phone, contact_national_id and, optionally, consents: the channels the debtor
+    authorised, as ``email|whatsapp``)."""
     rows = list(_read_csv(file))
     total = BatchReport()
     with click.progressbar(length=len(rows), label="accounts", file=sys.stderr) as bar:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             report = upsert_accounts(
-                db.session, chunk, actor=Actor.system("import"), now=clock.now()
+                db.session, chunk, actor=Actor.system("import"), now=clock.now(), source="import"
             )
             db.session.commit()
             _merge(total, report, offset=start)
@@ -119,6 +120,9 @@ def _body(row: dict[str, str | None]) -> dict[str, Any]:
         if value.get(k) is not None
     }
     body["portfolio"] = value.get("portfolio") or ""
+    consents = value.get("consents")
+    if contact and consents:
+        contact["consents"] = [c.strip() for c in consents.split("|") if c.strip()]
     body["contact"] = contact or None
     days = value.get("days_past_due")
     body["days_past_due"] = int(days) if days and days.isdigit() else days or 0

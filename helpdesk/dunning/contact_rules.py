@@ -1,4 +1,5 @@
-"""When a debtor may be contacted: hours in their local time, holidays and frequency caps.
+"""When a debtor may be contacted: hours in their local time, holidays, frequency caps and
+whether only the channels the debtor authorised may be used (consent).
 
 The defaults come from the domain page (../shared/domain/collections.md); an admin
 overrides a country with a ``ContactRule`` row, because the customer's compliance officer
@@ -41,6 +42,8 @@ class Rule:
     max_per_day: int | None = None
     max_per_week: int | None = None
     max_channels_per_week: int | None = None
+    # Reminders only on channels the debtor authorised (``ChannelConsent``); else "no_consent".
+    requires_consent: bool = False
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """The allowed hours as a calendar in ``timezone`` (the debtor's, else the rule's)."""
@@ -54,7 +57,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     # MX_WEEKDAYS_ONLY below: an admin saves it as the MX rule to adopt it.
     "MX": Rule("MX", "America/Mexico_City", _hours(EVERY_DAY, "07:00", "22:00")),
     # CO (Ley 2300 de 2023): Mon–Fri 07:00–19:00, Sat 08:00–15:00, never Sundays or
-    # holidays; at most one contact a day and one channel a week (the safe reading).
+    # holidays; at most one contact a day and one channel a week (the safe reading); only
+    # channels the debtor authorised.
     "CO": Rule(
         "CO",
         "America/Bogota",
@@ -62,6 +66,7 @@ DEFAULT_RULES: dict[str, Rule] = {
         skip_holidays=True,
         max_per_day=1,
         max_channels_per_week=1,
+        requires_consent=True,
     ),
     # AR: no national hour limit was found; a courteous 08:00–21:00 by default.
     "AR": Rule("AR", "America/Argentina/Buenos_Aires", _hours(EVERY_DAY, "08:00", "21:00")),
@@ -87,6 +92,7 @@ def rule_for(session: Session, country: str) -> Rule:
         max_per_day=row.max_per_day,
         max_per_week=row.max_per_week,
         max_channels_per_week=row.max_channels_per_week,
+        requires_consent=row.requires_consent,
     )
 
 

@@ -19,6 +19,7 @@ STATUSES = {
 REASONS = {
     "hold": _l("the account is on hold"),
     "opt_out": _l("the debtor opted out"),
+    "no_consent": _l("the debtor has not authorised this channel"),
     "no_address": _l("no address for this channel"),
     "bounced": _l("the email address bounced"),
     "contact_window": _l("outside the allowed contact hours"),

@@ -120,6 +120,25 @@ class ChannelOptOut(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+CONSENT_CHANNELS = ("email", "whatsapp")
+CONSENT_SOURCES = ("api", "import", "portal", "agent")
+
+
+class ChannelConsent(db.Model):
+    """The debtor authorised reminders on ``channel`` (Colombia, Ley 2300 de 2023: only
+    channels the debtor authorised). Checked at send time when the country's contact rule
+    ``requires_consent``; an opt-out still wins over a consent."""
+
+    __tablename__ = "channel_consents"
+    __table_args__ = (UniqueConstraint("contact_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))  # email | whatsapp
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(20))  # api | import | portal | agent
+
+
 class ReminderSchedule(db.Model):
     """The payment reminders of one portfolio: steps around each account's next due date.
 
@@ -193,6 +212,8 @@ class ContactRule(db.Model):
     max_per_day: Mapped[int | None] = mapped_column()
     max_per_week: Mapped[int | None] = mapped_column()
     max_channels_per_week: Mapped[int | None] = mapped_column()
+    # Reminders only on channels the debtor authorised (a ``ChannelConsent``).
+    requires_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,4 +1,5 @@
-"""Reads for the screens: an account's reminders and the next one, and why it waits."""
+"""Reads for the screens: an account's reminders and the next one, and why it waits; the
+channels the debtor authorised."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from helpdesk.dunning import contact_rules
 from helpdesk.dunning.holds import hold_state
 from helpdesk.dunning.models import (
+    ChannelConsent,
     CollectionAccount,
     ReminderDispatch,
     ReminderSchedule,
@@ -19,6 +21,19 @@ from helpdesk.dunning.models import (
 )
 from helpdesk.dunning.reminder_log import FINAL_REASONS, FINAL_STATUSES
 from helpdesk.dunning.reminders import debtor_timezone, step_moment
+
+
+def contact_consents(session: Session, contact_id: int | None) -> list[ChannelConsent]:
+    """The channels the contact authorised, by channel name."""
+    if contact_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(ChannelConsent)
+            .where(ChannelConsent.contact_id == contact_id)
+            .order_by(ChannelConsent.channel)
+        )
+    )
 
 
 @dataclass(frozen=True)

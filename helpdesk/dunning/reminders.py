@@ -7,9 +7,11 @@ occurrence in its own short transaction, in this order:
 1. lock the account row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises
    writers anyway) and read the occurrence's send-log row again under the lock;
 2. hold (``is_held`` for the step's channel) → skipped "hold"; opt-out of the channel or
-   of all → skipped "opt_out"; no usable address → skipped "no_address" / "bounced";
+   of all → skipped "opt_out"; the country's contact rule requires consent and the
+   contact gave none for the channel → skipped "no_consent"; no usable address → skipped
+   "no_address" / "bounced";
    WhatsApp without a number or template → skipped "not_configured" (all looked at
-   again on every run: a hold ends, an address gets fixed);
+   again on every run: a hold ends, consent is recorded, an address gets fixed);
 3. outside the debtor's contact window → deferred until it opens; over a frequency cap
    → deferred until the cap frees (and the window is open): never dropped;
 4. otherwise the row is flushed as "sent" — the unique (account, step, due date) stops a
@@ -49,6 +51,7 @@ from helpdesk.dunning import contact_rules, reminder_send
 from helpdesk.dunning import reminder_log as send_log
 from helpdesk.dunning.holds import is_held, lock_account
 from helpdesk.dunning.models import (
+    ChannelConsent,
     ChannelOptOut,
     CollectionAccount,
     ReminderDispatch,
@@ -233,12 +236,14 @@ def _decide(
         return Decision("skipped", "hold")
     if _opted_out(session, account.contact_id, step.channel):
         return Decision("skipped", "opt_out")
+    rule = contact_rules.rule_for(session, step.schedule.country)
+    if rule.requires_consent and not _consented(session, account.contact_id, step.channel):
+        return Decision("skipped", "no_consent")
     unreachable = reminder_send.unreachable(account.contact, step.channel)
     if unreachable:
         return Decision("skipped", unreachable)
     if not reminder_send.channel_ready(session, step):
         return Decision("skipped", "not_configured")  # looked at again on the next run
-    rule = contact_rules.rule_for(session, step.schedule.country)
     zone = debtor_timezone(account.contact.timezone, rule.timezone)
     opening = contact_rules.next_allowed(rule, zone, now)
     if opening is not None:
@@ -260,6 +265,19 @@ def _opted_out(session: Session, contact_id: int | None, channel: str) -> bool:
                 ChannelOptOut.contact_id == contact_id,
                 ChannelOptOut.channel.in_((channel, "all")),
             )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _consented(session: Session, contact_id: int | None, channel: str) -> bool:
+    if contact_id is None:
+        return False
+    return (
+        session.scalar(
+            select(ChannelConsent.id)
+            .where(ChannelConsent.contact_id == contact_id, ChannelConsent.channel == channel)
             .limit(1)
         )
         is not None

@@ -114,6 +114,7 @@ def save_contact_rule(
     max_per_day: int | None,
     max_per_week: int | None,
     max_channels_per_week: int | None,
+    requires_consent: bool,
     actor: Actor,
     now: datetime,
 ) -> ContactRule:
@@ -141,6 +142,7 @@ def save_contact_rule(
         max_per_day,
         max_per_week,
         max_channels_per_week,
+        requires_consent,
     )
     row = save_rule(session, rule, now=now)
     record(session, actor, "contact_rule.saved", row, now=now, after=_rule_values(rule))
@@ -195,4 +197,5 @@ def _rule_values(rule: Rule) -> dict[str, Any]:
         "max_per_day": rule.max_per_day,
         "max_per_week": rule.max_per_week,
         "max_channels_per_week": rule.max_channels_per_week,
+        "requires_consent": rule.requires_consent,
     }

@@ -85,3 +85,23 @@ def test_the_account_page_lists_reminders_and_the_ticket_says_why_the_next_one_w
 
     panel = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
     assert "Próximo recordatorio:" in panel and "Detenido por el ticket" in panel
+
+
+def test_the_account_page_shows_the_debtors_consents(client, signed_in, make, session):
+    from helpdesk import clock
+    from helpdesk.dunning.models import ChannelConsent
+
+    signed_in()
+    account = make.account()
+    page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "Consentimiento" in page and "Ningún canal autorizado." in page
+    session.add(
+        ChannelConsent(
+            contact_id=account.contact_id, channel="whatsapp", granted_at=clock.now(),
+            source="import",
+        )
+    )
+    session.flush()
+    page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert "WhatsApp" in page and "vía importación" in page
+    assert "Ningún canal autorizado." not in page

@@ -246,3 +246,30 @@ def test_numbers_and_emails_with_quotes_commas_and_braces_are_found_again(sessio
     again = _upsert(session, rows)
     assert (len(again.unchanged), len(again.created)) == (len(odd), 0)
     assert session.scalar(select(func.count(Contact.id))) == len(odd)
+
+
+def test_import_accounts_takes_a_consents_column(app, session, tmp_path):
+    from helpdesk.dunning.models import ChannelConsent
+
+    csv_file = tmp_path / "accounts.csv"
+    csv_file.write_text(
+        "number,creditor,portfolio,balance,currency,days_past_due,status,next_due_date,"
+        "contact_name,contact_email,contact_phone,contact_national_id,consents\n"
+        "K-1,Banco Demo,Tarjetas,100.50,COP,3,active,2026-12-15,Ana,ana@correo.co,,,"
+        "email|whatsapp\n"
+        "K-2,Banco Demo,Tarjetas,7.00,COP,3,active,,Beto,beto@correo.co,,,\n"
+        "K-3,Banco Demo,Tarjetas,7.00,COP,3,active,,Caro,caro@correo.co,,,sms\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(import_accounts, [str(csv_file)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert json.loads(lines[-1]) == {"created": 2, "updated": 0, "unchanged": 0, "errors": 1}
+    assert "contact.consents" in next(line for line in lines if '"K-3"' in line)
+    consents = session.execute(
+        select(ChannelConsent.channel, ChannelConsent.source).order_by(ChannelConsent.channel)
+    ).all()
+    assert consents == [("email", "import"), ("whatsapp", "import")]
+    again = app.test_cli_runner().invoke(import_accounts, [str(csv_file)])
+    assert json.loads(again.output.strip().splitlines()[-1])["unchanged"] == 2
+    assert session.scalar(select(func.count(ChannelConsent.id))) == 2

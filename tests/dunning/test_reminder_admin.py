@@ -102,3 +102,19 @@ def test_the_forms_need_their_csrf_token(client, signed_in, session, app, monkey
     response = client.post("/admin/reminders", data={"creditor": "X", "name": "X", "country": "MX"})
     assert response.status_code == 400
     assert session.scalar(select(ReminderSchedule).where(ReminderSchedule.creditor == "X")) is None
+
+
+def test_an_admin_requires_consent_and_it_is_audited(client, signed_in, session):
+    signed_in("admin")
+    form = client.get("/admin/reminders/rules/CO").get_data(as_text=True)
+    assert 'name="requires_consent"' in form and "checked" in form  # the CO default
+    hours = HOURS | {day: "07:00-22:00" for day in ("mon", "tue", "wed", "thu", "fri")}
+    data = {"country": "MX", "timezone": "America/Mexico_City", **hours}
+    client.post("/admin/reminders/rules/MX", data={**data, "requires_consent": "y"})
+    assert rule_for(session, "MX").requires_consent
+    client.post("/admin/reminders/rules/MX", data=data)  # unticked
+    assert not rule_for(session, "MX").requires_consent
+    saved = session.scalars(
+        select(AuditEvent.after).where(AuditEvent.action == "contact_rule.saved")
+    ).all()
+    assert [a["requires_consent"] for a in saved] == [True, False]

@@ -16,6 +16,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.dunning import holds
 from helpdesk.dunning.models import (
+    ChannelConsent,
     ChannelOptOut,
     Hold,
     ReminderDispatch,
@@ -63,6 +64,17 @@ def outbox(app: Any) -> Path:
 
 def outbox_count(outbox: Path) -> int:
     return len(list(outbox.glob("*.eml"))) if outbox.exists() else 0
+
+
+def consent(session: Any, account: Any, *channels: str) -> None:
+    """The debtor authorised ``channels`` (Colombia sends only on those)."""
+    for channel in channels or ("email",):
+        session.add(
+            ChannelConsent(
+                contact_id=account.contact_id, channel=channel, granted_at=NOW, source="api"
+            )
+        )
+    session.flush()
 
 
 def report_for(session: Any, now: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -170,6 +182,7 @@ def test_outside_the_contact_window_the_reminder_waits(
 ):
     schedule(country)
     account = make.account(next_due_date=now.date() - timedelta(days=1))
+    consent(session, account)
     before = outbox_count(outbox)
     report = report_for(session, now)
     assert report["deferred"] == [
@@ -200,6 +213,7 @@ def test_colombia_allows_one_reminder_a_day(session, make, schedule):
         offset_days=7, channel="email"
     ))
     account = make.account(next_due_date=DUE)
+    consent(session, account)
     monday = utc(2026, 11, 23, 15, 0)  # 10:00 in Bogotá
     assert len(report_for(session, monday)["sent"]) == 1
     # The collection system moves the due date back a week: the +7 step is due today too.
@@ -235,6 +249,58 @@ def test_an_opt_out_of_everything_skips_every_channel(session, make, schedule):
     session.add(ChannelOptOut(contact_id=account.contact_id, channel="all", created_at=NOW))
     session.flush()
     assert [s["reason"] for s in report_for(session, NOW)["skipped"]] == ["opt_out"]
+
+
+MONDAY_BOGOTA = utc(2026, 11, 23, 15, 0)  # 10:00 in Bogotá
+
+
+def test_colombia_sends_only_on_channels_the_debtor_authorised(session, make, schedule, outbox):
+    schedule("CO")
+    account = make.account(next_due_date=DUE)
+    before = outbox_count(outbox)
+    assert report_for(session, MONDAY_BOGOTA)["skipped"] == [
+        {"account": account.number, "step": "D+0/email", "reason": "no_consent"}
+    ]
+    assert outbox_count(outbox) == before
+    consent(session, account, "whatsapp")  # another channel does not count
+    assert [s["reason"] for s in report_for(session, MONDAY_BOGOTA)["skipped"]] == ["no_consent"]
+    consent(session, account, "email")  # looked at again on the next run: now it leaves
+    report = report_for(session, MONDAY_BOGOTA + timedelta(minutes=5))
+    assert report["sent"] == [{"account": account.number, "step": "D+0/email", "channel": "email"}]
+    assert outbox_count(outbox) == before + 1
+
+
+def test_colombia_with_consent_for_email_sends(session, make, schedule):
+    schedule("CO")
+    account = make.account(next_due_date=DUE)
+    consent(session, account, "email")
+    assert [s["account"] for s in report_for(session, MONDAY_BOGOTA)["sent"]] == [account.number]
+
+
+def test_an_opt_out_wins_over_consent(session, make, schedule):
+    schedule("CO")
+    account = make.account(next_due_date=DUE)
+    consent(session, account, "email")
+    session.add(ChannelOptOut(contact_id=account.contact_id, channel="email", created_at=NOW))
+    session.flush()
+    assert [s["reason"] for s in report_for(session, MONDAY_BOGOTA)["skipped"]] == ["opt_out"]
+
+
+def test_mexico_does_not_require_consent(session, make, schedule):
+    schedule("MX")
+    account = make.account(next_due_date=DUE)
+    assert [s["account"] for s in report_for(session, NOW)["sent"]] == [account.number]
+
+
+def test_an_admin_can_require_consent_in_mexico(session, make, schedule):
+    from dataclasses import replace
+
+    from helpdesk.dunning.contact_rules import DEFAULT_RULES, save_rule
+
+    save_rule(session, replace(DEFAULT_RULES["MX"], requires_consent=True), now=NOW)
+    schedule("MX")
+    make.account(next_due_date=DUE)
+    assert [s["reason"] for s in report_for(session, NOW)["skipped"]] == ["no_consent"]
 
 
 def test_a_bounced_address_or_none_skips_email(session, make, schedule):
@@ -320,6 +386,9 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
     assert set(session.scalars(select(ContactRule.country))) >= {"MX", "CO", "AR"}
     co = session.scalar(select(ContactRule).where(ContactRule.country == "CO"))
     assert co.skip_holidays and co.max_per_day == 1 and "sun" not in co.weekly_hours
+    assert co.requires_consent
+    mx = session.scalar(select(ContactRule).where(ContactRule.country == "MX"))
+    assert not mx.requires_consent
 
 
 def test_whatsapp_without_a_configured_number_waits_for_one(session, make, schedule):
