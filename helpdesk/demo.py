@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -333,7 +333,8 @@ def _debtors(
                 currency="MXN",
                 days_past_due=rng.choice([0, 15, 30, 45, 60, 90, 120, 180]),
                 status="active",
-                next_due_date=date(now.year, now.month, 1) + timedelta(days=45),
+                # Spread around today, so some reminders are due as soon as the demo is up.
+                next_due_date=now.date() + timedelta(days=rng.randrange(-10, 21)),
                 created_at=now,
                 updated_at=now,
             )

@@ -391,6 +391,15 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
     assert not mx.requires_consent
 
 
+def test_right_after_the_demo_some_reminders_are_due_and_disputes_hold_others(session):
+    from helpdesk.demo import load_demo
+
+    load_demo(session, tickets_count=40, debtors=30)
+    report = report_for(session, NOW)
+    assert report["sent"], "a developer running run-due on the demo sees reminders go"
+    assert any(s["reason"] == "hold" for s in report["skipped"])
+
+
 def test_whatsapp_without_a_configured_number_waits_for_one(session, make, schedule):
     schedule("MX", ReminderStep(offset_days=0, channel="whatsapp", template_name="recordatorio"))
     account = make.account(contact=make.contact(phone="+525512345678"), next_due_date=DUE)
