@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from blueprints.admin.views import bp
 from blueprints.admin.webhook_forms import EFFECT_LABELS, TicketTypeEffectForm
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.dunning import effects
@@ -47,7 +48,7 @@ def ticket_type_effect_edit(ticket_type: str) -> Any:
                 now=clock.now(),
             )
         except effects.EffectError as error:
-            getattr(form, error.field, form.effect).errors.append(str(error))
+            show_error(form, error, default="effect")
         else:
             db.session.commit()
             flash(_("Effect saved. It applies to accounts linked from now on."), "success")

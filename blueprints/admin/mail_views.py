@@ -12,6 +12,7 @@ from sqlalchemy import select
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.mail_forms import MailboxForm
 from blueprints.admin.views import bp
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
@@ -64,7 +65,7 @@ def mailbox_list() -> Any:
                 **values,
             )
         except mailboxes.MailboxError as error:
-            getattr(form, error.field, form.name).errors.append(error.message)
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("Mailbox added. Test the connection before relying on it."), "success")

@@ -19,6 +19,7 @@ from blueprints.admin.reminder_forms import (
     StepForm,
 )
 from blueprints.admin.views import bp
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.dunning import contact_rules, schedules
@@ -42,7 +43,7 @@ def reminder_schedule_list(schedule_id: int | None = None) -> Any:
                 now=clock.now(),
             )
         except schedules.ReminderError as error:
-            form[error.field].errors.append(str(error.message))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Schedule saved."), "success")
@@ -74,7 +75,7 @@ def reminder_step_add(schedule_id: int) -> Any:
                 now=clock.now(),
             )
         except schedules.ReminderError as error:
-            form[error.field].errors.append(str(error.message))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Step added."), "success")
@@ -119,7 +120,7 @@ def contact_rule_list(country: str | None = None) -> Any:
                 now=clock.now(),
             )
         except schedules.ReminderError as error:
-            form[error.field].errors.append(str(error.message))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Contact rule saved."), "success")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from blueprints.admin.routing_forms import RuleActionForm, RuleForm, RuleTestForm
 from blueprints.admin.views import bp
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -44,7 +45,7 @@ def routing_rule_list(rule_id: int | None = None) -> Any:
                 now=clock.now(),
             )
         except RuleError as error:
-            getattr(form, error.field, form.name).errors.append(str(error.message))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("Rule saved."), "success")

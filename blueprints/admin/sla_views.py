@@ -17,6 +17,7 @@ from blueprints.admin.sla_forms import (
     QueueSettingsForm,
 )
 from blueprints.admin.views import bp
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -63,7 +64,7 @@ def sla_calendar_list(calendar_id: int | None = None) -> Any:
                 now=clock.now(),
             )
         except calendars.CalendarInputError as error:
-            getattr(form, error.field, form.name).errors.append(str(error.message))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("Calendar saved."), "success")
@@ -91,7 +92,7 @@ def sla_policy_list(policy_id: int | None = None) -> Any:
                 now=clock.now(),
             )
         except policies.PolicyError as error:
-            getattr(form, error.field, form.name).errors.append(str(error.message))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("Policy saved."), "success")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.admin.forms import ROLE_LABELS, EmptyForm, UserCreateForm
+from blueprints.forms import show_error
 from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.audit.services import Actor
@@ -36,7 +37,7 @@ def user_list() -> Any:
                 now=clock.now(),
             )
         except UserError as error:
-            getattr(form, error.field).errors.append(str(error))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("User created."), "success")

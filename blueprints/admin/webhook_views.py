@@ -11,6 +11,7 @@ from flask_login import current_user
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.views import bp
 from blueprints.admin.webhook_forms import DELIVERY_LABELS, EVENT_LABELS, WebhookEndpointForm
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -27,7 +28,7 @@ def webhook_endpoint_list() -> Any:
                 db.session, **_values(form), actor=_actor(), now=clock.now()
             )
         except endpoints.EndpointError as error:
-            getattr(form, error.field, form.name).errors.append(str(error))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             return _show_secret(endpoint, secret)
@@ -56,7 +57,7 @@ def webhook_endpoint_edit(endpoint_id: int) -> Any:
                 db.session, endpoint, **_values(form), actor=_actor(), now=clock.now()
             )
         except endpoints.EndpointError as error:
-            getattr(form, error.field, form.name).errors.append(str(error))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("Endpoint saved."), "success")

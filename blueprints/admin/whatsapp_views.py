@@ -17,6 +17,7 @@ from blueprints.admin.whatsapp_forms import (
     WhatsAppSecretsForm,
     WhatsAppTemplateForm,
 )
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp import numbers, queries, webhook
@@ -40,7 +41,7 @@ def whatsapp_number_list() -> Any:
         try:
             numbers.add_number(db.session, queue=queue, actor=_actor(), now=clock.now(), **values)
         except numbers.NumberError as error:
-            getattr(form, error.field, form.name).errors.append(str(error))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("WhatsApp number added."), "success")
@@ -74,7 +75,7 @@ def whatsapp_number_show(number_id: int) -> Any:
                 now=clock.now(),
             )
         except numbers.NumberError as error:
-            getattr(form, error.field, form.name).errors.append(str(error))
+            show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("Template added."), "success")
@@ -120,7 +121,7 @@ def whatsapp_number_edit(number_id: int) -> Any:
                 now=clock.now(),
             )
         except numbers.NumberError as error:
-            getattr(form, error.field, form.api_version).errors.append(str(error))
+            show_error(form, error, default="api_version")
         else:
             db.session.commit()
             flash(_("WhatsApp number saved."), "success")
@@ -143,7 +144,7 @@ def whatsapp_number_secrets(number_id: int) -> Any:
                 now=clock.now(),
             )
         except numbers.NumberError as error:
-            getattr(form, error.field, form.access_token).errors.append(str(error))
+            show_error(form, error, default="access_token")
         else:
             db.session.commit()
             flash(_("Secrets replaced."), "success")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth.forms import LoginForm, ProfileForm
+from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db, limiter
@@ -71,7 +72,7 @@ def profile_edit() -> Any:
                 now=clock.now(),
             )
         except UserError as error:
-            getattr(form, error.field).errors.append(str(error))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Your profile has been saved."), "success")

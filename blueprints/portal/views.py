@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from blueprints.forms import show_error
 from blueprints.portal import signin  # noqa: F401  (registers the sign-in routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
 from blueprints.portal.guard import bp, current_contact
@@ -72,7 +73,7 @@ def ticket_new() -> Any:
         except UploadError as error:
             form.files.errors.append(str(error))
         except cases.CaseError as error:
-            getattr(form, error.field).errors.append(str(error))
+            show_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("portal.ticket_show", folio=ticket.folio, opened=1))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.services import Actor, record
 from helpdesk.dunning.holds import Effect, effect_for
 from helpdesk.dunning.models import TicketTypeEffect
+from helpdesk.errors import FieldError
 from helpdesk.tickets.vocabulary import Channel, TicketType
 
 EFFECTS = ("hold", "flag", "suppress", "none")
@@ -27,13 +28,8 @@ CHANNELS = (Channel.EMAIL.value, Channel.WHATSAPP.value, Channel.PHONE.value)
 _FLAG = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
-class EffectError(ValueError):
+class EffectError(FieldError):
     """The effect cannot be saved as asked; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.services import Actor, record
 from helpdesk.dunning.contact_rules import Rule, save_rule
 from helpdesk.dunning.models import ContactRule, ReminderSchedule, ReminderStep
+from helpdesk.errors import FieldError
 from helpdesk.sla.calendar import DAY_NAMES
 from helpdesk.sla.calendars import COUNTRIES, CalendarInputError, parse_calendar_input
 
@@ -24,13 +25,8 @@ CHANNELS = ("email", "whatsapp")
 MAX_OFFSET = 365
 
 
-class ReminderError(ValueError):
+class ReminderError(FieldError):
     """A write that cannot be made; ``field`` names the form field to blame."""
-
-    def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 def save_schedule(

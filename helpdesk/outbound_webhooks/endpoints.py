@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
+from helpdesk.errors import FieldError
 from helpdesk.outbound_webhooks.models import WebhookEndpoint
 
 HOLD_STARTED = "account.hold_started"
@@ -29,13 +30,8 @@ EVENT_TYPES = (HOLD_STARTED, HOLD_ENDED, TICKET_OPENED, TICKET_RESOLVED)
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
-class EndpointError(ValueError):
+class EndpointError(FieldError):
     """An endpoint cannot be saved as asked; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 def check_url(url: str) -> str:

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from helpdesk.contacts.models import Contact
+from helpdesk.errors import FieldError
 from helpdesk.intake.inbound import Inbound, InboundFile, Sender, ThreadHints
 from helpdesk.intake.services import receive
 from helpdesk.portal import queries
@@ -32,12 +33,8 @@ CASE_KINDS = {
 ACCOUNT_OPTIONAL = {TicketType.COMPLAINT, TicketType.DATA_RIGHTS}
 
 
-class CaseError(Exception):
+class CaseError(FieldError):
     """A case that cannot be opened; ``field`` names the form field to show it on."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def open_case(

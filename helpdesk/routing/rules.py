@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from helpdesk.errors import FieldError
 from helpdesk.routing.text import fold, has_phrase, words
 from helpdesk.tickets.vocabulary import Channel, Priority, TicketType
 
@@ -26,13 +27,8 @@ RANGE_CONDITIONS = ("balance", "days_past_due")
 ACCOUNT_CONDITIONS = ("portfolios", "balance", "days_past_due")
 
 
-class RuleError(ValueError):
+class RuleError(FieldError):
     """A rule that cannot be saved; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
+from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
 from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, Unit
 from helpdesk.tickets.vocabulary import Priority, TicketType
@@ -23,13 +24,8 @@ MAX_AMOUNT = {
 }
 
 
-class PolicyError(ValueError):
+class PolicyError(FieldError):
     """A policy that cannot be saved; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,13 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
 from helpdesk.config import is_supported_locale
+from helpdesk.errors import FieldError
 from helpdesk.users.models import Role, User
 from helpdesk.users.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 
 
-class UserError(ValueError):
+class UserError(FieldError):
     """A user cannot be created or changed as asked; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: object) -> None:
-        super().__init__(str(message))
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

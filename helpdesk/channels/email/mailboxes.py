@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.models import Mailbox
+from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
 
 SECURITY_MODES = ("ssl", "starttls", "none")
@@ -36,13 +37,8 @@ _KEY_INFO = b"aclara mailbox passwords v1"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
-class MailboxError(ValueError):
+class MailboxError(FieldError):
     """A mailbox cannot be created or used as asked; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # --- Passwords ------------------------------------------------------------------------

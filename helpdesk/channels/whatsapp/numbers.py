@@ -26,6 +26,7 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
 from helpdesk.channels.whatsapp.client import WhatsAppClient
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate
+from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
 
 ENVIRONMENT_NAME = "environment"
@@ -35,13 +36,8 @@ _TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 
-class NumberError(ValueError):
+class NumberError(FieldError):
     """A number or template cannot be saved as asked; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: Any) -> None:
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
