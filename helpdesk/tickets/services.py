@@ -403,6 +403,8 @@ def _add_message(
         author_user=author,
         author_contact=contact,
         delivery_status=delivery.value if delivery else None,
+        # Set although it is the default: rows with every column set are INSERTed together.
+        is_automatic=False,
         created_at=now,
     )
     session.add(message)

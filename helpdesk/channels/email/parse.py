@@ -36,7 +36,6 @@ import email
 import hashlib
 import re
 from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -49,6 +48,7 @@ from helpdesk.channels.email.headers import (
     normalise_message_id,
     on_domains,
 )
+from helpdesk.channels.email.mailpolicy import PARSE_POLICY
 from helpdesk.channels.email.parts import (
     Body,
     body_html_source,
@@ -116,11 +116,11 @@ def parse_email(
 
 
 def load_message(raw: bytes) -> tuple[EmailMessage, RawHeaders]:
-    """Parse ``raw`` with ``policy.default``; refuse what is not mail."""
+    """Parse ``raw`` with ``policy.default`` (headers parsed once); refuse what is not mail."""
     if not raw or not raw.strip():
         raise UnparseableEmail("empty message")
     try:
-        msg = cast(EmailMessage, email.message_from_bytes(raw, policy=policy.default))
+        msg = cast(EmailMessage, email.message_from_bytes(raw, policy=PARSE_POLICY))
     except Exception as exc:  # the stdlib parser is lenient; anything it raises is fatal
         raise UnparseableEmail(f"parser error: {type(exc).__name__}") from exc
     headers = RawHeaders(msg)

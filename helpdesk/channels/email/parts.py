@@ -42,7 +42,7 @@ import logging
 import quopri
 import re
 from dataclasses import dataclass, field, replace
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from io import BytesIO
@@ -51,6 +51,7 @@ from urllib.parse import unquote
 
 from helpdesk.channels.email.charsets import decode_bytes
 from helpdesk.channels.email.headers import PartInfo, RawHeaders, part_info
+from helpdesk.channels.email.mailpolicy import PARSE_POLICY
 from helpdesk.channels.email.sanitise import html_to_texts
 from helpdesk.intake.inbound import InboundFile, SkippedPart
 
@@ -302,7 +303,7 @@ def inner_message(part: EmailMessage, *, serialise: bool = True) -> tuple[EmailM
             )
         except (binascii.Error, ValueError):
             data = encoded
-        return cast(EmailMessage, message_from_bytes(data, policy=policy.default)), data
+        return cast(EmailMessage, message_from_bytes(data, policy=PARSE_POLICY)), data
     return inner, (message_bytes(inner) if serialise else b"")
 
 
