@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import prefetch_contacts
@@ -35,6 +35,7 @@ from helpdesk.dunning.queries import prefetch_accounts
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, with_fitted_ids
 from helpdesk.routing.services import prefetch_rules
+from helpdesk.sla import deadlines
 from helpdesk.tickets.folio import release_folios, reserve_folios
 from helpdesk.tickets.models import Message, MessageReference, Ticket
 
@@ -47,6 +48,7 @@ def prepare_group(
     inbounds = [with_fitted_ids(i) for i in inbounds]
     _prefetch_messages(session, inbounds)
     _prefetch_early_replies(session, inbounds)
+    _prefetch_threads(session)
     people = [(i.sender.kind, i.sender.value) for i in inbounds]
     people += [(p.kind, p.value) for i in inbounds for p in i.participants]
     known = prefetch_contacts(session, people)
@@ -96,6 +98,22 @@ def _prefetch_messages(session: Session, inbounds: Sequence[Inbound]) -> None:
     for message in rows:
         if known[message.external_id] is None:
             known[message.external_id] = message
+
+
+def _prefetch_threads(session: Session) -> None:
+    """What appending to the tickets found above reads: their contact and participants,
+    and their SLA history and deadline rows."""
+    tickets = {m.ticket for m in transaction_cache(session, threading.MESSAGES).values() if m}
+    tickets |= {t for t in transaction_cache(session, threading.EARLY_REPLIES).values() if t}
+    if not tickets:
+        return
+    ids = [t.id for t in tickets]
+    session.scalars(
+        select(Ticket)
+        .options(joinedload(Ticket.contact), selectinload(Ticket.participants))
+        .where(Ticket.id.in_(ids))
+    ).all()
+    deadlines.prefetch(session, ids)
 
 
 def _prefetch_early_replies(session: Session, inbounds: Sequence[Inbound]) -> None:

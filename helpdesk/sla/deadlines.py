@@ -8,6 +8,7 @@ ticket's clocks from its history (``helpdesk.sla.clocks``) and writes the differ
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -157,6 +158,28 @@ def _statuses(session: Session, ticket_id: int) -> list[tuple[datetime, str]]:
         ).all()
         memory[ticket_id] = [(at, (after or {}).get("status", "")) for at, after in rows]
     return memory[ticket_id]
+
+
+def prefetch(session: Session, ticket_ids: Collection[int]) -> None:
+    """Load the status history and deadline rows of many tickets at once (a mail group
+    appending to them), so refreshing their clocks asks nothing per ticket."""
+    statuses, rows = _memory(session, _STATUSES), _memory(session, _ROWS)
+    wanted = [i for i in ticket_ids if i not in statuses or i not in rows]
+    if not wanted:
+        return
+    history: dict[int, list[tuple[datetime, str]]] = {i: [] for i in wanted}
+    for ticket_id, at, after in session.execute(
+        select(AuditEvent.ticket_id, AuditEvent.created_at, AuditEvent.after)
+        .where(AuditEvent.ticket_id.in_(wanted), AuditEvent.action == "ticket.status_changed")
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    ):
+        history[ticket_id].append((at, (after or {}).get("status", "")))
+    deadlines: dict[int, dict[str, TicketDeadline]] = {i: {} for i in wanted}
+    for row in session.scalars(select(TicketDeadline).where(TicketDeadline.ticket_id.in_(wanted))):
+        deadlines[row.ticket_id][row.target] = row
+    for ticket_id in wanted:
+        statuses.setdefault(ticket_id, history[ticket_id])
+        rows.setdefault(ticket_id, deadlines[ticket_id])
 
 
 def _rows(session: Session, ticket_id: int) -> dict[str, TicketDeadline]:

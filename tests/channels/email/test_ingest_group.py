@@ -14,10 +14,17 @@ from sqlalchemy.orm import Session
 
 from helpdesk import clock
 from helpdesk.audit.models import AuditEvent
+from helpdesk.audit.services import Actor
 from helpdesk.channels.email import ingest_group as group_module
 from helpdesk.channels.email.ingest import ingest_raw
 from helpdesk.channels.email.ingest_group import RawMail, ingest_group
 from helpdesk.channels.email.models import InboundEmail
+from helpdesk.queues.models import Queue
+from helpdesk.routing.services import save_rule
+from helpdesk.sla.calendar import cdmx
+from helpdesk.sla.calendars import save_calendar
+from helpdesk.sla.models import TicketDeadline
+from helpdesk.sla.policies import PolicyValues, save_policy
 from helpdesk.tickets.models import Message, Ticket
 from tests.channels.email.mail import raw_email
 from tests.conftest import require_service
@@ -119,10 +126,13 @@ def test_the_acknowledgement_cap_holds_inside_one_group(session: Session, app) -
     assert acknowledgements == limit
 
 
+@pytest.mark.parametrize("with_sla", [False, True], ids=["no-sla", "sla"])
 def test_a_corpus_ends_the_same_in_groups_as_one_by_one(
-    session: Session, tmp_path: Path
+    session: Session, tmp_path: Path, with_sla: bool
 ) -> None:
     require_service(GENERATOR.exists(), f"the corpus generator {GENERATOR} is missing")
+    if with_sla:
+        _policies_for_every_queue(session)
     command = [sys.executable, str(GENERATOR), "--count", "120", "--seed", "11"]
     subprocess.run([*command, "--out", str(tmp_path)], check=True, capture_output=True)
     raws = [path.read_bytes() for path in sorted(tmp_path.glob("*.eml"))]
@@ -132,7 +142,13 @@ def test_a_corpus_ends_the_same_in_groups_as_one_by_one(
         ingest_raw(session, raw, source=f"t:{n}", now=clock.now()).action
         for n, raw in enumerate(raws)
     ]
-    expected = (tickets_by_message(session), folios(session), _audit_actions(session))
+    expected = (
+        tickets_by_message(session),
+        folios(session),
+        _audit_actions(session),
+        _deadlines(session),
+    )
+    assert bool(expected[3]) == with_sla
     savepoint.rollback()
 
     grouped = []
@@ -142,7 +158,41 @@ def test_a_corpus_ends_the_same_in_groups_as_one_by_one(
 
     assert grouped == one_by_one
     assert "appended" in grouped and "created" in grouped
-    assert (tickets_by_message(session), folios(session), _audit_actions(session)) == expected
+    assert (
+        tickets_by_message(session),
+        folios(session),
+        _audit_actions(session),
+        _deadlines(session),
+    ) == expected
+
+
+def _policies_for_every_queue(session: Session) -> None:
+    """All mail routed to one queue with an SLA policy, so appends move real clocks."""
+    now, actor = clock.now(), Actor.system("test")
+    queue = Queue(name="General", slug="general", created_at=now)
+    session.add(queue)
+    session.flush()
+    calendar = save_calendar(
+        session, None, name="CDMX", config=cdmx().to_config(), actor=actor, now=now
+    )
+    values = PolicyValues(
+        name="SLA General", queue=queue, calendar=calendar,
+        first_response_amount=120, resolution_amount=600,
+    )  # fmt: skip
+    save_policy(session, None, values, actor=actor, now=now)
+    save_rule(
+        session, None, name="Todo", conditions={"channels": ["email"]},
+        actions={"queue_id": queue.id}, stops=True, is_active=True, actor=actor, now=now,
+    )  # fmt: skip
+
+
+def _deadlines(session: Session) -> list[tuple[str, str, Any, Any]]:
+    rows = session.execute(
+        select(Ticket.folio, TicketDeadline.target, TicketDeadline.due_at, TicketDeadline.met_at)
+        .join(Ticket, TicketDeadline.ticket_id == Ticket.id)
+        .order_by(Ticket.folio, TicketDeadline.target)
+    )
+    return [tuple(row) for row in rows]
 
 
 def _audit_actions(session: Session) -> dict[str, int]:
