@@ -7,6 +7,9 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
@@ -38,6 +41,27 @@ def save(data: bytes, root: Path | None = None) -> str:
         handle.write(data)
     os.replace(tmp, target)
     return sha256
+
+
+@contextmanager
+def writing_behind(root: Path | None = None) -> Iterator[Callable[[bytes], str]]:
+    """A ``save`` that returns the sha256 at once and writes on a background thread.
+
+    Creating files and directories is system calls, which release the GIL: a batch of
+    mail is parsed while its raw bytes are written. Leaving the block waits for every
+    write and raises the first failure, so the caller commits only what is on disk.
+    """
+    root = root or storage_root()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage") as pool:
+        writes: list[Future[str]] = []
+
+        def save_later(data: bytes) -> str:
+            writes.append(pool.submit(save, data, root))
+            return hashlib.sha256(data).hexdigest()
+
+        yield save_later
+        for write in writes:
+            write.result()
 
 
 def read(sha256: str, root: Path | None = None) -> bytes:

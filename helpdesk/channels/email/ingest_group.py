@@ -12,12 +12,13 @@ itself, and nothing is lost. The caller commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from helpdesk.attachments import storage
 from helpdesk.channels.email.acknowledge import acknowledge, recent_acknowledgements
 from helpdesk.channels.email.ingest import (
     IngestResult,
@@ -97,20 +98,23 @@ def _together(
     now: datetime,
 ) -> list[IngestResult]:
     seen = seen_uids(session, mailbox, uidvalidity, [m.uid for m in mails if m.uid is not None])
-    pending = [
-        None if mail.uid in seen else _parsed(session, mail, mailbox, uidvalidity, domains, now)
-        for mail in mails
-    ]
-    inbounds = [p.inbound for p in pending if p is not None and p.inbound is not None]
-    known = prepare_group(session, inbounds, now=now)
-    # Acknowledgements inside the cap's window: counted once, kept up to date as we go.
-    recent = recent_acknowledgements(session, {c.id for c in known}, now=now)
-    with session.no_autoflush:
-        for item in pending:
-            if item is not None and item.inbound is not None:
-                item.result = _receive(session, item, mailbox, recent, now)
-    finish_group(session)
-    session.flush()
+    with storage.writing_behind() as save:  # the raw bytes are written while we work
+        pending = [
+            None
+            if mail.uid in seen
+            else _parsed(session, mail, mailbox, uidvalidity, domains, now, save)
+            for mail in mails
+        ]
+        inbounds = [p.inbound for p in pending if p is not None and p.inbound is not None]
+        known = prepare_group(session, inbounds, now=now)
+        # Acknowledgements inside the cap's window: counted once, kept up to date as we go.
+        recent = recent_acknowledgements(session, {c.id for c in known}, now=now)
+        with session.no_autoflush:
+            for item in pending:
+                if item is not None and item.inbound is not None:
+                    item.result = _receive(session, item, mailbox, recent, now)
+        finish_group(session)
+        session.flush()
     return [p.result if p is not None and p.result else ALREADY_READ for p in pending]
 
 
@@ -121,11 +125,12 @@ def _parsed(
     uidvalidity: int | None,
     domains: tuple[str, ...],
     now: datetime,
+    save: Callable[[bytes], str],
 ) -> _Pending:
     row = new_row(
         mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
-        now=now,
-    )
+        now=now, save=save,
+    )  # fmt: skip
     try:
         inbound = parse(session, mail.raw, domains)
     except UnparseableEmail as error:
