@@ -32,6 +32,7 @@ from helpdesk.channels.email.ingest import (
 )
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.email.parse import UnparseableEmail
+from helpdesk.collector import fewer_collections
 from helpdesk.intake.group import finish_group, prepare_group
 from helpdesk.intake.inbound import Inbound
 from helpdesk.intake.services import receive
@@ -69,7 +70,7 @@ def ingest_group(
     """Ingest ``mails`` (in order) into the session's transaction; one result each."""
     domains = our_domains or mail_domains(session)
     try:
-        with session.begin_nested():
+        with fewer_collections(), session.begin_nested():
             return _together(session, mails, mailbox, uidvalidity, domains, now)
     except Exception:  # undone as a whole; one at a time finds (and quarantines) the culprit
         log.warning("a group of %d messages failed; ingesting them one by one", len(mails),
