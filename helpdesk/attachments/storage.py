@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from flask import current_app
@@ -27,7 +28,17 @@ def path_for(sha256: str, root: Path | None = None) -> Path:
 
 
 def save(data: bytes, root: Path | None = None) -> str:
-    """Store ``data`` (once) and return its sha256. Written atomically: no half files."""
+    """Store ``data`` (once) and return its sha256. Written atomically: no half files.
+
+    Inside ``writing_behind`` the write is left to its background thread.
+    """
+    behind = _behind.get()
+    if behind is not None and root is None:
+        return behind(data)
+    return _write(data, root)
+
+
+def _write(data: bytes, root: Path | None) -> str:
     sha256 = hashlib.sha256(data).hexdigest()
     target = path_for(sha256, root)
     if target.exists():
@@ -43,23 +54,31 @@ def save(data: bytes, root: Path | None = None) -> str:
     return sha256
 
 
+_behind: ContextVar[Callable[[bytes], str] | None] = ContextVar("storage_behind", default=None)
+
+
 @contextmanager
-def writing_behind(root: Path | None = None) -> Iterator[Callable[[bytes], str]]:
-    """A ``save`` that returns the sha256 at once and writes on a background thread.
+def writing_behind(root: Path | None = None) -> Iterator[None]:
+    """Inside the block, ``save`` returns the sha256 at once and a background thread writes.
 
     Creating files and directories is system calls, which release the GIL: a batch of
-    mail is parsed while its raw bytes are written. Leaving the block waits for every
-    write and raises the first failure, so the caller commits only what is on disk.
+    mail is parsed and received while its raw bytes and attachments are written. Leaving
+    the block waits for every write and raises the first failure, so the caller commits
+    only what is on disk.
     """
     root = root or storage_root()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage") as pool:
         writes: list[Future[str]] = []
 
         def save_later(data: bytes) -> str:
-            writes.append(pool.submit(save, data, root))
+            writes.append(pool.submit(_write, data, root))
             return hashlib.sha256(data).hexdigest()
 
-        yield save_later
+        token = _behind.set(save_later)
+        try:
+            yield
+        finally:
+            _behind.reset(token)
         for write in writes:
             write.result()
 

@@ -10,7 +10,6 @@ reason: one bad message never blocks the others, and nothing is dropped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -70,14 +69,13 @@ def new_row(
     uidvalidity: int | None,
     uid: int | None,
     now: datetime,
-    save: Callable[[bytes], str] = storage.save,
 ) -> InboundEmail:
     """Store the raw bytes; the row joins the session with its outcome (one INSERT)."""
     return InboundEmail(
         mailbox=mailbox,
         uidvalidity=uidvalidity,
         uid=uid,
-        sha256=save(raw),
+        sha256=storage.save(raw),
         size=len(raw),
         source=source[:255],
         action="quarantined",

@@ -12,7 +12,7 @@ itself, and nothing is lost. The caller commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,11 +99,9 @@ def _together(
     now: datetime,
 ) -> list[IngestResult]:
     seen = seen_uids(session, mailbox, uidvalidity, [m.uid for m in mails if m.uid is not None])
-    with storage.writing_behind() as save:  # the raw bytes are written while we work
+    with storage.writing_behind():  # raw bytes and attachments are written while we work
         pending = [
-            None
-            if mail.uid in seen
-            else _parsed(session, mail, mailbox, uidvalidity, domains, now, save)
+            None if mail.uid in seen else _parsed(session, mail, mailbox, uidvalidity, domains, now)
             for mail in mails
         ]
         inbounds = [p.inbound for p in pending if p is not None and p.inbound is not None]
@@ -126,11 +124,10 @@ def _parsed(
     uidvalidity: int | None,
     domains: tuple[str, ...],
     now: datetime,
-    save: Callable[[bytes], str],
 ) -> _Pending:
     row = new_row(
         mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
-        now=now, save=save,
+        now=now,
     )  # fmt: skip
     try:
         inbound = parse(session, mail.raw, domains)
