@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,33 +90,40 @@ def cached(session: Session, name: str) -> dict[Any, Any] | None:
 
 
 _ID_BLOCKS = "db.id_blocks"
-_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
-
-
-def reserve_ids(session: Session, model: type[Any], count: int) -> list[int]:
-    """Give the next ``count`` new ``model`` objects of this transaction their ids as soon
-    as they join the session, before any flush.
+def reserve_ids(session: Session, counts: Mapping[type[Any], int]) -> dict[type[Any], list[int]]:
+    """Give the next ``count`` new objects of each model in this transaction their ids as
+    soon as they join the session, before any flush.
 
     A group of messages can then be built in memory with every id known (what refers to
-    them, the SLA memory, the audit trail) and written by one flush of multi-row INSERTs,
-    instead of a flush per message to learn each id. PostgreSQL draws the ids from the
-    table's sequence; SQLite, which serialises writers, counts on from the largest id (a
-    concurrent writer would make the flush fail, and the caller falls back).
+    them, the SLA memory, the audit trail) and written by one flush of multi-row INSERTs
+    without RETURNING, instead of a flush per message to learn each id. PostgreSQL draws
+    the ids from the tables' sequences, all in one statement; SQLite, which serialises
+    writers, counts on from the largest id (a concurrent writer would make the flush fail,
+    and the caller falls back).
     """
-    if count <= 0:
-        return []
-    table = model.__table__
+    wanted = [(model, count) for model, count in counts.items() if count > 0]
+    ids: dict[type[Any], list[int]] = {model: [] for model, _ in wanted}
+    if not wanted:
+        return ids
     if session.get_bind().dialect.name == "postgresql":
-        ids = list(
-            session.scalars(
-                text(_NEXT_IDS),
-                {"t": table.name, "n": count},
-            )
-        )
+        # Only numbered placeholders go into the text; table names and counts are bound.
+        branches = [
+            f"SELECT {n}, nextval(pg_get_serial_sequence(:t{n}, 'id')) "  # noqa: S608
+            f"FROM generate_series(1, :n{n})"
+            for n in range(len(wanted))
+        ]
+        params: dict[str, Any] = {}
+        for n, (model, count) in enumerate(wanted):
+            params |= {f"t{n}": model.__table__.name, f"n{n}": count}
+        for branch, new_id in session.execute(text(" UNION ALL ".join(branches)), params):
+            ids[wanted[branch][0]].append(new_id)
     else:
-        start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
-        ids = list(range(start, start + count))
-    session.info.setdefault(_ID_BLOCKS, {})[model] = deque(ids)
+        for model, count in wanted:
+            start = (session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
+            ids[model] = list(range(start, start + count))
+    blocks = session.info.setdefault(_ID_BLOCKS, {})
+    for model, reserved in ids.items():
+        blocks[model] = deque(reserved)
     return ids
 
 

@@ -16,13 +16,14 @@ everything a later message of the group could need from an earlier one is cached
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from helpdesk.contacts.models import Contact
+from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.contacts.services import prefetch_contacts
 from helpdesk.db import (
     caches_intact,
@@ -37,14 +38,19 @@ from helpdesk.intake.inbound import Inbound, with_fitted_ids
 from helpdesk.routing.services import prefetch_rules
 from helpdesk.sla import deadlines
 from helpdesk.tickets.folio import release_folios, reserve_folios
-from helpdesk.tickets.models import Message, MessageReference, Ticket
+from helpdesk.tickets.models import Attachment, Message, MessageReference, Ticket
 
 
 def prepare_group(
-    session: Session, inbounds: Sequence[Inbound], *, now: datetime
+    session: Session,
+    inbounds: Sequence[Inbound],
+    *,
+    now: datetime,
+    more_ids: Mapping[type[Any], int] | None = None,
 ) -> list[Contact]:
-    """Load what receiving ``inbounds`` will ask, reserve their ids and folios; returns
-    the contacts already known among the senders and participants."""
+    """Load what receiving ``inbounds`` will ask, reserve their ids (and ``more_ids``, the
+    channel's own rows) and folios; returns the contacts already known among the senders
+    and participants."""
     inbounds = [with_fitted_ids(i) for i in inbounds]
     _prefetch_messages(session, inbounds)
     _prefetch_early_replies(session, inbounds)
@@ -52,11 +58,19 @@ def prepare_group(
     people = [(i.sender.kind, i.sender.value) for i in inbounds]
     people += [(p.kind, p.value) for i in inbounds for p in i.participants]
     known = prefetch_contacts(session, people)
-    new_contacts = reserve_ids(session, Contact, len(people))
-    prefetch_accounts(session, [c.id for c in known], new_contact_ids=new_contacts)
+    ids = reserve_ids(
+        session,
+        {
+            Contact: len(people),
+            ContactIdentity: len(people),
+            Ticket: len(inbounds),
+            Message: 2 * len(inbounds),  # each may get an acknowledgement
+            Attachment: sum(len(i.files) for i in inbounds),
+            **(more_ids or {}),
+        },
+    )
+    prefetch_accounts(session, [c.id for c in known], new_contact_ids=ids.get(Contact, []))
     prefetch_rules(session)
-    reserve_ids(session, Ticket, len(inbounds))
-    reserve_ids(session, Message, 2 * len(inbounds))  # each may get an acknowledgement
     reserve_folios(session, len(inbounds), now=now)
     return known
 

@@ -105,7 +105,8 @@ def _together(
             for mail in mails
         ]
         inbounds = [p.inbound for p in pending if p is not None and p.inbound is not None]
-        known = prepare_group(session, inbounds, now=now)
+        rows = sum(p is not None for p in pending)
+        known = prepare_group(session, inbounds, now=now, more_ids={InboundEmail: rows})
         # Acknowledgements inside the cap's window: counted once, kept up to date as we go.
         recent = recent_acknowledgements(session, {c.id for c in known}, now=now)
         with session.no_autoflush:
