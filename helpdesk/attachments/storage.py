@@ -38,8 +38,8 @@ def save(data: bytes, root: Path | None = None) -> str:
     return _write(data, root)
 
 
-def _write(data: bytes, root: Path | None) -> str:
-    sha256 = hashlib.sha256(data).hexdigest()
+def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
     target = path_for(sha256, root)
     if target.exists():
         return sha256
@@ -71,8 +71,9 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
         writes: list[Future[str]] = []
 
         def save_later(data: bytes) -> str:
-            writes.append(pool.submit(_write, data, root))
-            return hashlib.sha256(data).hexdigest()
+            sha256 = hashlib.sha256(data).hexdigest()
+            writes.append(pool.submit(_write, data, root, sha256))
+            return sha256
 
         token = _behind.set(save_later)
         try:

@@ -17,9 +17,9 @@ def test_saves_inside_the_block_are_written_behind_and_on_disk_when_it_ends(
     writers: set[str] = set()
     write = storage._write
 
-    def spying_write(data: bytes, root: Path | None) -> str:
+    def spying_write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
         writers.add(threading.current_thread().name)
-        return write(data, root)
+        return write(data, root, sha256)
 
     monkeypatch.setattr(storage, "_write", spying_write)
     blobs = [f"mensaje {n}".encode() for n in range(20)] + [b"mensaje 0"]
