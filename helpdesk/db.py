@@ -106,15 +106,15 @@ def reserve_ids(session: Session, counts: Mapping[type[Any], int]) -> dict[type[
     if not wanted:
         return ids
     if session.get_bind().dialect.name == "postgresql":
-        # Only numbered placeholders go into the text; table names and counts are bound.
+        # Only numbered placeholders go into the text; sequence names and counts are bound.
         branches = [
-            f"SELECT {n}, nextval(pg_get_serial_sequence(:t{n}, 'id')) "  # noqa: S608
+            f"SELECT {n}, nextval(CAST(:s{n} AS regclass)) "  # noqa: S608
             f"FROM generate_series(1, :n{n})"
             for n in range(len(wanted))
         ]
         params: dict[str, Any] = {}
         for n, (model, count) in enumerate(wanted):
-            params |= {f"t{n}": model.__table__.name, f"n{n}": count}
+            params |= {f"s{n}": _id_sequence(session, model.__table__.name), f"n{n}": count}
         for branch, new_id in session.execute(text(" UNION ALL ".join(branches)), params):
             ids[wanted[branch][0]].append(new_id)
     else:
@@ -125,6 +125,20 @@ def reserve_ids(session: Session, counts: Mapping[type[Any], int]) -> dict[type[
     for model, reserved in ids.items():
         blocks[model] = deque(reserved)
     return ids
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _id_sequence(session: Session, table: str) -> str:
+    """The sequence behind ``table.id``, asked once per database and table (asking inside
+    the reserving query costs a catalog lookup for every id)."""
+    key = (session.get_bind().url.render_as_string(), table)
+    if key not in _SEQUENCES:
+        _SEQUENCES[key] = session.scalar(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}
+        )
+    return _SEQUENCES[key]
 
 
 def release_ids(session: Session) -> None:

@@ -54,7 +54,7 @@ def prepare_group(
     inbounds = [with_fitted_ids(i) for i in inbounds]
     _prefetch_messages(session, inbounds)
     _prefetch_early_replies(session, inbounds)
-    _prefetch_threads(session)
+    _prefetch_deadlines(session)
     people = [(i.sender.kind, i.sender.value) for i in inbounds]
     people += [(p.kind, p.value) for i in inbounds for p in i.participants]
     known = prefetch_contacts(session, people)
@@ -105,7 +105,7 @@ def _prefetch_messages(session: Session, inbounds: Sequence[Inbound]) -> None:
         known[message_id] = None
     rows = session.scalars(
         select(Message)
-        .options(joinedload(Message.ticket))
+        .options(joinedload(Message.ticket).options(*_THREAD_LOADS))
         .where(Message.external_id.in_(wanted))
         .order_by(Message.id)
     )
@@ -114,20 +114,16 @@ def _prefetch_messages(session: Session, inbounds: Sequence[Inbound]) -> None:
             known[message.external_id] = message
 
 
-def _prefetch_threads(session: Session) -> None:
-    """What appending to the tickets found above reads: their contact and participants,
-    and their SLA history and deadline rows."""
+# What appending to a ticket reads, loaded with the tickets the group threads on.
+_THREAD_LOADS = (joinedload(Ticket.contact), selectinload(Ticket.participants))
+
+
+def _prefetch_deadlines(session: Session) -> None:
+    """The SLA history and deadline rows of the tickets found above."""
     tickets = {m.ticket for m in transaction_cache(session, threading.MESSAGES).values() if m}
     tickets |= {t for t in transaction_cache(session, threading.EARLY_REPLIES).values() if t}
-    if not tickets:
-        return
-    ids = [t.id for t in tickets]
-    session.scalars(
-        select(Ticket)
-        .options(joinedload(Ticket.contact), selectinload(Ticket.participants))
-        .where(Ticket.id.in_(ids))
-    ).all()
-    deadlines.prefetch(session, ids)
+    if tickets:
+        deadlines.prefetch(session, [t.id for t in tickets])
 
 
 def _prefetch_early_replies(session: Session, inbounds: Sequence[Inbound]) -> None:
@@ -145,6 +141,7 @@ def _prefetch_early_replies(session: Session, inbounds: Sequence[Inbound]) -> No
         .join(Ticket, Message.ticket_id == Ticket.id)
         .where(MessageReference.referenced.in_(wanted))
         .order_by(Message.id)
+        .options(*_THREAD_LOADS)
     )
     for referenced, ticket in rows:
         if known[referenced] is None:
