@@ -27,15 +27,16 @@ def path_for(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def save(data: bytes, root: Path | None = None) -> str:
+def save(data: bytes, root: Path | None = None, *, sha256: str | None = None) -> str:
     """Store ``data`` (once) and return its sha256. Written atomically: no half files.
 
+    ``sha256``: the digest of ``data`` when the caller has it already (a parsed mail).
     Inside ``writing_behind`` the write is left to its background thread.
     """
     behind = _behind.get()
     if behind is not None and root is None:
-        return behind(data)
-    return _write(data, root)
+        return behind(data, sha256)
+    return _write(data, root, sha256)
 
 
 def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
@@ -54,7 +55,8 @@ def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
     return sha256
 
 
-_behind: ContextVar[Callable[[bytes], str] | None] = ContextVar("storage_behind", default=None)
+_Save = Callable[[bytes, str | None], str]
+_behind: ContextVar[_Save | None] = ContextVar("storage_behind", default=None)
 
 
 @contextmanager
@@ -70,8 +72,8 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage") as pool:
         writes: list[Future[str]] = []
 
-        def save_later(data: bytes) -> str:
-            sha256 = hashlib.sha256(data).hexdigest()
+        def save_later(data: bytes, sha256: str | None) -> str:
+            sha256 = sha256 or hashlib.sha256(data).hexdigest()
             writes.append(pool.submit(_write, data, root, sha256))
             return sha256
 

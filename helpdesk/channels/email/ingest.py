@@ -52,11 +52,13 @@ def ingest_raw(
 ) -> IngestResult:
     if uid is not None and _seen_uid(session, mailbox, uidvalidity, uid):
         return IngestResult("duplicate", None, "already read from this mailbox", None)
-    row = new_row(raw, source=source, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, now=now)
+    kept = {"source": source, "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid}
     try:
         inbound = parse(session, raw, our_domains)
     except UnparseableEmail as error:
+        row = new_row(raw, **kept, now=now)
         return _quarantine(session, row, f"unparseable: {error.reason}")
+    row = new_row(raw, **kept, now=now, sha256=inbound.raw_sha256)
     row.message_id_header = inbound.external_id[:255]
     return _deliver(session, row, inbound, mailbox, now=now)
 
@@ -69,13 +71,15 @@ def new_row(
     uidvalidity: int | None,
     uid: int | None,
     now: datetime,
+    sha256: str | None = None,
 ) -> InboundEmail:
-    """Store the raw bytes; the row joins the session with its outcome (one INSERT)."""
+    """Store the raw bytes (``sha256``: their digest, when known); the row joins the
+    session with its outcome (one INSERT)."""
     return InboundEmail(
         mailbox=mailbox,
         uidvalidity=uidvalidity,
         uid=uid,
-        sha256=storage.save(raw),
+        sha256=storage.save(raw, sha256=sha256),
         size=len(raw),
         source=source[:255],
         action="quarantined",

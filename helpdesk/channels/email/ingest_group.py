@@ -126,14 +126,13 @@ def _parsed(
     domains: tuple[str, ...],
     now: datetime,
 ) -> _Pending:
-    row = new_row(
-        mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid,
-        now=now,
-    )  # fmt: skip
+    kept = {"source": mail.source, "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": mail.uid}
     try:
         inbound = parse(session, mail.raw, domains)
     except UnparseableEmail as error:
+        row = new_row(mail.raw, **kept, now=now)
         return _Pending(row, None, quarantine(session, row, f"unparseable: {error.reason}"))
+    row = new_row(mail.raw, **kept, now=now, sha256=inbound.raw_sha256)
     row.message_id_header = inbound.external_id[:255]
     return _Pending(row, inbound)
 
