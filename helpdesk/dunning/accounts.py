@@ -32,7 +32,7 @@ from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
 from helpdesk.bulk import insert_rows, insert_rows_returning_ids
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
-from helpdesk.contacts.services import mask, national_id_hash
+from helpdesk.contacts.services import mask, national_id_hasher
 from helpdesk.dunning.models import CONSENT_CHANNELS, ChannelConsent, CollectionAccount
 
 MAX_BATCH = 10_000
@@ -518,6 +518,7 @@ class ContactMatcher:
         self.session, self.actor, self.now = session, actor, now
         self.by_key: dict[tuple[str, str], int] = {}
         self._keys_of: dict[ContactInput, list[tuple[str, str]]] = {}
+        self._hash = national_id_hasher()
 
     def load(self, people: Iterable[ContactInput]) -> None:
         pairs = [(person, self._keys(person)) for person in people]
@@ -536,11 +537,10 @@ class ContactMatcher:
             keys = self._keys_of[person] = self._new_keys(person)
         return keys
 
-    @staticmethod
-    def _new_keys(person: ContactInput) -> list[tuple[str, str]]:
+    def _new_keys(self, person: ContactInput) -> list[tuple[str, str]]:
         keys = []
         if person.national_id:
-            keys.append(("national_id", national_id_hash(person.national_id)))
+            keys.append(("national_id", self._hash(person.national_id)))
         if person.email:
             keys.append((IdentityKind.EMAIL.value, person.email))
         if person.phone:
@@ -551,8 +551,7 @@ class ContactMatcher:
         return next((self.by_key[k] for k in self._keys(person) if k in self.by_key), None)
 
     def _known(self, keys: list[tuple[str, str]]) -> bool:
-        by_key = self.by_key
-        return any(k in by_key for k in keys)
+        return not self.by_key.keys().isdisjoint(keys)
 
     def _load_identities(self, people: list[list[tuple[str, str]]]) -> None:
         by_kind: dict[str, list[str]] = {}
@@ -593,15 +592,9 @@ class ContactMatcher:
             if kind != "national_id"
         ]
         insert_rows(self.session, ContactIdentity.__table__, identities)
-        insert_rows(
-            self.session,
-            AuditEvent.__table__,
-            [
-                _audit(self.actor, "contact.created", ident, self.now, _VIA_ACCOUNTS)
-                | {"object_type": "contacts"}
-                for ident in ids
-            ],
-        )
+        created = _audit(self.actor, "contact.created", 0, self.now, _VIA_ACCOUNTS)
+        created["object_type"] = "contacts"
+        insert_rows(self.session, AuditEvent.__table__, [{**created, "object_id": i} for i in ids])
 
     def _contact_row(self, person: ContactInput, keys: list[tuple[str, str]]) -> dict[str, Any]:
         row: dict[str, Any] = {
