@@ -376,14 +376,13 @@ def _write(
 ) -> None:
     if inserts:
         ids = insert_rows_returning_ids(session, CollectionAccount.__table__, inserts)
+        created = _audit(actor, "account.created", 0, now, {})
         audits += [
-            _audit(
-                actor,
-                "account.created",
-                ident,
-                now,
-                {"number": row["number"], "balance": str(row["balance"])},
-            )
+            {
+                **created,
+                "object_id": ident,
+                "after": {"number": row["number"], "balance": str(row["balance"])},
+            }
             for ident, row in zip(ids, inserts, strict=True)
         ]
     if updates:
