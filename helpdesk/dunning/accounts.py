@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
 from helpdesk.bulk import insert_rows, insert_rows_returning_ids
+from helpdesk.collector import fewer_collections
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.contacts.services import mask, national_id_hasher
 from helpdesk.dunning.models import CONSENT_CHANNELS, ChannelConsent, CollectionAccount
@@ -257,6 +258,21 @@ def upsert_accounts(
     """Validate and store ``rows``; ``numbers`` (API PUT) overrides each row's number.
     ``source`` says where consents came from ("api", "import")."""
     report = BatchReport()
+    with fewer_collections():
+        valid = _validate(rows, numbers, report)
+        for start in range(0, len(valid), CHUNK):
+            _store_chunk(
+                session, valid[start : start + CHUNK], report, actor=actor, now=now, source=source
+            )
+    # Bulk statements bypass the identity map: objects already loaded must be refreshed.
+    session.expire_all()
+    return report
+
+
+def _validate(
+    rows: Sequence[Any], numbers: Sequence[str | None] | None, report: BatchReport
+) -> list[tuple[int, AccountInput]]:
+    """The valid rows with their index; the others go to ``report.errors``."""
     valid: list[tuple[int, AccountInput]] = []
     seen: dict[tuple[str, str], int] = {}
     for index, row in enumerate(rows):
@@ -276,13 +292,7 @@ def upsert_accounts(
             continue
         seen[key] = index
         valid.append((index, account))
-    for start in range(0, len(valid), CHUNK):
-        _store_chunk(
-            session, valid[start : start + CHUNK], report, actor=actor, now=now, source=source
-        )
-    # Bulk statements bypass the identity map: objects already loaded must be refreshed.
-    session.expire_all()
-    return report
+    return valid
 
 
 def _store_chunk(
