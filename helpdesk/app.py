@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from helpdesk import i18n
 from helpdesk.config import load_config
-from helpdesk.db import configure_sqlite
+from helpdesk.db import configure_postgresql, configure_sqlite
 from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +49,7 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(

@@ -70,6 +70,19 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """Send list parameters (``= ANY(array)`` lookups) in binary: psycopg's text form
+    quotes every element in Python, six times slower for the import's arrays of 5,000
+    keys. The database receives the same array either way."""
+    if engine.dialect.name != "postgresql":
+        return
+    from psycopg.types.array import ListBinaryDumper
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
+
+
 _TRANSACTION_CACHE = "db.transaction_cache"
 
 

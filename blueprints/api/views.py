@@ -169,8 +169,7 @@ def _contact_id(contact: Any, account: CollectionAccount | None) -> int:
     if person is None:
         raise ApiError(422, "invalid_contact", "the contact is not valid", errors)
     matcher = account_service.ContactMatcher(db.session, actor=_actor(), now=clock.now())
-    matcher.load([person])
-    return matcher.contact_id(person)
+    return matcher.match([person])[0]
 
 
 def _account_or_404(number: str, creditor: str | None) -> CollectionAccount:

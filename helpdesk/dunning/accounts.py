@@ -14,7 +14,7 @@ the same consents twice change nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
 from helpdesk.bulk import insert_rows, insert_rows_returning_ids
+from helpdesk.collector import fewer_collections
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
-from helpdesk.contacts.services import mask, national_id_hash
+from helpdesk.contacts.services import mask, national_id_hasher
 from helpdesk.dunning.models import CONSENT_CHANNELS, ChannelConsent, CollectionAccount
 
 MAX_BATCH = 10_000
@@ -257,6 +258,21 @@ def upsert_accounts(
     """Validate and store ``rows``; ``numbers`` (API PUT) overrides each row's number.
     ``source`` says where consents came from ("api", "import")."""
     report = BatchReport()
+    with fewer_collections():
+        valid = _validate(rows, numbers, report)
+        for start in range(0, len(valid), CHUNK):
+            _store_chunk(
+                session, valid[start : start + CHUNK], report, actor=actor, now=now, source=source
+            )
+    # Bulk statements bypass the identity map: objects already loaded must be refreshed.
+    session.expire_all()
+    return report
+
+
+def _validate(
+    rows: Sequence[Any], numbers: Sequence[str | None] | None, report: BatchReport
+) -> list[tuple[int, AccountInput]]:
+    """The valid rows with their index; the others go to ``report.errors``."""
     valid: list[tuple[int, AccountInput]] = []
     seen: dict[tuple[str, str], int] = {}
     for index, row in enumerate(rows):
@@ -276,13 +292,7 @@ def upsert_accounts(
             continue
         seen[key] = index
         valid.append((index, account))
-    for start in range(0, len(valid), CHUNK):
-        _store_chunk(
-            session, valid[start : start + CHUNK], report, actor=actor, now=now, source=source
-        )
-    # Bulk statements bypass the identity map: objects already loaded must be refreshed.
-    session.expire_all()
-    return report
+    return valid
 
 
 def _store_chunk(
@@ -295,14 +305,14 @@ def _store_chunk(
     source: str,
 ) -> None:
     existing = _existing_accounts(session, [a for _, a in chunk])
-    contacts = ContactMatcher(session, actor=actor, now=now)
-    contacts.load([a.contact for _, a in chunk])
+    contact_ids = ContactMatcher(session, actor=actor, now=now).match([a.contact for _, a in chunk])
     consents = _existing_consents(
-        session, [contacts.contact_id(a.contact) for _, a in chunk if a.contact.consents]
+        session,
+        [ident for ident, (_, a) in zip(contact_ids, chunk, strict=True) if a.contact.consents],
     )
     granted: dict[int, list[str]] = {}  # new consents by contact id
     inserts, updates, audits = [], [], []
-    for index, account in chunk:
+    for (index, account), contact_id in zip(chunk, contact_ids, strict=True):
         key = (account.creditor, account.number)
         stored = existing.get(key)
         if stored is not None and stored["currency"] != account.currency:
@@ -315,7 +325,7 @@ def _store_chunk(
                 )
             )
             continue
-        values = _values(account, contacts.contact_id(account.contact), now)
+        values = _values(account, contact_id, now)
         new_consents = [
             channel
             for channel in account.contact.consents
@@ -376,14 +386,13 @@ def _write(
 ) -> None:
     if inserts:
         ids = insert_rows_returning_ids(session, CollectionAccount.__table__, inserts)
+        created = _audit(actor, "account.created", 0, now, {})
         audits += [
-            _audit(
-                actor,
-                "account.created",
-                ident,
-                now,
-                {"number": row["number"], "balance": str(row["balance"])},
-            )
+            {
+                **created,
+                "object_id": ident,
+                "after": {"number": row["number"], "balance": str(row["balance"])},
+            }
             for ident, row in zip(ids, inserts, strict=True)
         ]
     if updates:
@@ -508,6 +517,7 @@ def _audit(actor: Actor, action: str, ident: int, now: datetime, after: dict) ->
 
 
 _VIA_ACCOUNTS = {"via": "accounts"}
+_EMAIL, _PHONE = IdentityKind.EMAIL.value, IdentityKind.PHONE.value
 
 
 class ContactMatcher:
@@ -517,42 +527,32 @@ class ContactMatcher:
     def __init__(self, session: Session, *, actor: Actor, now: datetime) -> None:
         self.session, self.actor, self.now = session, actor, now
         self.by_key: dict[tuple[str, str], int] = {}
-        self._keys_of: dict[ContactInput, list[tuple[str, str]]] = {}
+        self._hash = national_id_hasher()
 
-    def load(self, people: Iterable[ContactInput]) -> None:
-        pairs = [(person, self._keys(person)) for person in people]
-        self._load_identities([keys for _, keys in pairs])
-        self._create([(person, keys) for person, keys in pairs if not self._known(keys)])
-
-    def contact_id(self, person: ContactInput) -> int:
-        found = self._find(person)
-        assert found is not None
-        return found
+    def match(self, people: Sequence[ContactInput]) -> list[int]:
+        """The contact id of each of ``people``, in order."""
+        keys = [self._keys(person) for person in people]
+        self._load_identities(keys)
+        self._create([(p, k) for p, k in zip(people, keys, strict=True) if not self._known(k)])
+        return [self._find(k) for k in keys]
 
     def _keys(self, person: ContactInput) -> list[tuple[str, str]]:
-        """What ``person`` can be matched on (computed once: the keyed hash is not free)."""
-        keys = self._keys_of.get(person)
-        if keys is None:
-            keys = self._keys_of[person] = self._new_keys(person)
-        return keys
-
-    @staticmethod
-    def _new_keys(person: ContactInput) -> list[tuple[str, str]]:
+        """What ``person`` can be matched on, in that order."""
         keys = []
         if person.national_id:
-            keys.append(("national_id", national_id_hash(person.national_id)))
+            keys.append(("national_id", self._hash(person.national_id)))
         if person.email:
-            keys.append((IdentityKind.EMAIL.value, person.email))
+            keys.append((_EMAIL, person.email))
         if person.phone:
-            keys.append((IdentityKind.PHONE.value, person.phone))
+            keys.append((_PHONE, person.phone))
         return keys
 
-    def _find(self, person: ContactInput) -> int | None:
-        return next((self.by_key[k] for k in self._keys(person) if k in self.by_key), None)
+    def _find(self, keys: list[tuple[str, str]]) -> int:
+        by_key = self.by_key
+        return next(by_key[k] for k in keys if k in by_key)
 
     def _known(self, keys: list[tuple[str, str]]) -> bool:
-        by_key = self.by_key
-        return any(k in by_key for k in keys)
+        return not self.by_key.keys().isdisjoint(keys)
 
     def _load_identities(self, people: list[list[tuple[str, str]]]) -> None:
         by_kind: dict[str, list[str]] = {}
@@ -593,15 +593,9 @@ class ContactMatcher:
             if kind != "national_id"
         ]
         insert_rows(self.session, ContactIdentity.__table__, identities)
-        insert_rows(
-            self.session,
-            AuditEvent.__table__,
-            [
-                _audit(self.actor, "contact.created", ident, self.now, _VIA_ACCOUNTS)
-                | {"object_type": "contacts"}
-                for ident in ids
-            ],
-        )
+        created = _audit(self.actor, "contact.created", 0, self.now, _VIA_ACCOUNTS)
+        created["object_type"] = "contacts"
+        insert_rows(self.session, AuditEvent.__table__, [{**created, "object_id": i} for i in ids])
 
     def _contact_row(self, person: ContactInput, keys: list[tuple[str, str]]) -> dict[str, Any]:
         row: dict[str, Any] = {
