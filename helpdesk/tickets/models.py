@@ -101,7 +101,8 @@ class Message(db.Model):
     # Sanitised once at intake; the raw original is kept by the channel that received it.
     html: Mapped[str | None] = mapped_column(Text)
     # Message-ID for email, wamid for WhatsApp: the key that makes intake idempotent.
-    external_id: Mapped[str | None] = mapped_column(String(255))
+    # Indexed alone too: threading looks up the ids a mail names, whatever the channel.
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     delivery_error: Mapped[str | None] = mapped_column(String(500))
     # Parts kept out of the ticket (too large, unreadable): [{filename, content_type, size,
