@@ -14,11 +14,10 @@ from blueprints.admin.mail_forms import MailboxForm
 from blueprints.admin.views import bp
 from blueprints.forms import show_error
 from helpdesk import clock
-from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email import imap, mailboxes
 from helpdesk.channels.email.ingest import retry_quarantined
-from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
 from helpdesk.channels.email.poll import poll_one
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
@@ -137,7 +136,7 @@ def quarantine_retry(row_id: int) -> Any:
 def quarantine_raw(row_id: int) -> Any:
     row = db.session.get(InboundEmail, row_id) or abort(404)
     response = current_app.response_class(
-        storage.read(row.sha256), mimetype="application/octet-stream"
+        raw_bytes(row), mimetype="application/octet-stream"
     )
     response.headers.set("Content-Disposition", "attachment", filename=f"mensaje-{row.id}.eml")
     return response

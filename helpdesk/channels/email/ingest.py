@@ -9,6 +9,7 @@ reason: one bad message never blocks the others, and nothing is dropped.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,10 +20,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpdesk.attachments import storage
 from helpdesk.channels.email.acknowledge import acknowledge
 from helpdesk.channels.email.headers import normalise_message_id
-from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
 from helpdesk.channels.email.parse import UnparseableEmail, parse_email
 from helpdesk.intake.inbound import Inbound
 from helpdesk.intake.services import IntakeResult, receive
@@ -73,13 +73,16 @@ def new_row(
     now: datetime,
     sha256: str | None = None,
 ) -> InboundEmail:
-    """Store the raw bytes (``sha256``: their digest, when known); the row joins the
-    session with its outcome (one INSERT)."""
+    """Keep the raw bytes (``sha256``: their digest, when known) on a row that joins the
+    session with its outcome: one INSERT, committed with the ticket change. (In the
+    database, not the file store: creating a file per message cost more than all of
+    intake, its directory entries waiting on the database's own fsyncs.)"""
     return InboundEmail(
         mailbox=mailbox,
         uidvalidity=uidvalidity,
         uid=uid,
-        sha256=storage.save(raw, sha256=sha256),
+        raw=raw,
+        sha256=sha256 or hashlib.sha256(raw).hexdigest(),
         size=len(raw),
         source=source[:255],
         action="quarantined",
@@ -104,7 +107,7 @@ def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> 
     """
     if (row.reason or "").startswith("too large"):
         return IngestResult("quarantined", None, row.reason, row)
-    raw = storage.read(row.sha256)
+    raw = raw_bytes(row)
     row.retried_at = now
     try:
         inbound = parse(session, raw, None)
@@ -138,7 +141,8 @@ def quarantine_oversize(
         uidvalidity=uidvalidity,
         uid=uid,
         message_id_header=(normalise_message_id(parsed.get("Message-ID")) or "")[:255] or None,
-        sha256=storage.save(headers),
+        raw=headers,
+        sha256=hashlib.sha256(headers).hexdigest(),
         size=size,
         source=source[:255],
         action="quarantined",

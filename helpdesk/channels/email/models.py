@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.attachments import storage
 from helpdesk.db import UTCDateTime
 from helpdesk.extensions import db
 
@@ -57,11 +58,13 @@ class Mailbox(db.Model):
 
 
 class InboundEmail(db.Model):
-    """Every raw message we read, kept (bytes under the data dir) with what became of it.
+    """Every raw message we read, kept with what became of it.
 
     One row per (mailbox, uidvalidity, uid): inserting it in the same transaction as the
     ticket change is what makes a crash before the IMAP move a harmless replay.
     Quarantined messages are rows with ``action == "quarantined"`` and their reason.
+    The bytes are in ``raw``, committed with the row; rows from before it have them in
+    the file store under ``sha256`` (:func:`raw_bytes` reads either).
     """
 
     __tablename__ = "inbound_emails"
@@ -84,8 +87,17 @@ class InboundEmail(db.Model):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     retried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Loaded only when asked for: lists of rows never carry the mail itself.
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     mailbox: Mapped[Mailbox | None] = relationship()
     # Set as objects, not ids, so one flush orders the INSERTs (a group's ids are reserved).
     ticket: Mapped[Ticket | None] = relationship()
     message: Mapped[Message | None] = relationship()
+
+
+def raw_bytes(row: InboundEmail) -> bytes:
+    """The message as it was received, wherever it is kept."""
+    if row.raw is not None:
+        return row.raw
+    return storage.read(row.sha256)  # a row from before ``raw``: the file store

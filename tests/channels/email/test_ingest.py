@@ -9,7 +9,7 @@ from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email.ingest import ingest_raw, retry_quarantined
-from helpdesk.channels.email.models import InboundEmail
+from helpdesk.channels.email.models import InboundEmail, raw_bytes
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.message_ids import make_message_id
@@ -218,9 +218,19 @@ def test_garbage_is_quarantined_with_its_reason_and_can_be_retried(session):
     assert result.action == "quarantined" and "unparseable" in result.reason
     row = session.scalar(select(InboundEmail).where(InboundEmail.action == "quarantined"))
     assert row.size == len(garbage)
-    assert storage.read(row.sha256) == garbage  # the bytes are kept
+    session.expire_all()
+    assert raw_bytes(row) == garbage  # the bytes are kept, in the row
     again = retry_quarantined(session, row, now=clock.now())
     assert again.action == "quarantined" and row.retried_at == clock.now()
+
+
+def test_a_row_from_before_raw_was_kept_in_the_row_reads_the_file_store(session):
+    message = raw_email(message_id="antiguo@correo.mx", subject="Aclaración antigua")
+    ingest(session, b"\x00 not mail")
+    row = session.scalar(select(InboundEmail).where(InboundEmail.action == "quarantined"))
+    row.raw, row.sha256 = None, storage.save(message)  # as rows were stored until 0011
+    result = retry_quarantined(session, row, now=clock.now())
+    assert result.action == "created" and row.ticket.subject == "Aclaración antigua"
 
 
 def test_a_processing_failure_quarantines_and_the_next_message_still_goes_in(session, monkeypatch):
