@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.contacts.services import prefetch_contacts
@@ -105,7 +105,10 @@ def _prefetch_messages(session: Session, inbounds: Sequence[Inbound]) -> None:
         known[message_id] = None
     rows = session.scalars(
         select(Message)
-        .options(joinedload(Message.ticket).options(*_THREAD_LOADS))
+        .options(
+            defer(Message.text), defer(Message.new_text), defer(Message.html),  # not read
+            joinedload(Message.ticket).options(*_THREAD_LOADS),
+        )
         .where(Message.external_id.in_(wanted))
         .order_by(Message.id)
     )
