@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
+from helpdesk.bulk import insert_rows
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,12 @@ def _write_waiting(session: Session, flush_context: Any) -> None:
     waiting = session.info.get(_WAITING)
     if not waiting:
         return
-    ready = [e for e in waiting if e.ready()]
-    session.info[_WAITING] = [e for e in waiting if not e.ready()]
-    if ready:
-        session.connection().execute(insert(AuditEvent.__table__), [e.row() for e in ready])
+    ready, still = [], []
+    for waiting_event in waiting:
+        (ready if waiting_event.ready() else still).append(waiting_event)
+    session.info[_WAITING] = still
+    # A mail group's flush brings a few hundred: COPY on PostgreSQL, INSERT otherwise.
+    insert_rows(session, AuditEvent.__table__, [e.row() for e in ready])
 
 
 @event.listens_for(Session, "after_soft_rollback")
