@@ -190,6 +190,13 @@ def _drop_transaction_cache(session: Session, *_: Any) -> None:
     forget_transaction_caches(session)
 
 
+def forget_cache(session: Session, *names: str) -> None:
+    """Drop these transaction caches now (their rows were changed another way)."""
+    caches = session.info.get(_TRANSACTION_CACHE, {})
+    for name in names:
+        caches.pop(name, None)
+
+
 def forget_transaction_caches(session: Session) -> None:
     session.info.pop(_TRANSACTION_CACHE, None)
     session.info.pop(_ID_BLOCKS, None)

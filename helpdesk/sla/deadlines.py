@@ -12,12 +12,13 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk import events
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor, record
+from helpdesk.db import forget_cache, transaction_cache
 from helpdesk.sla import calendars
 from helpdesk.sla.clocks import Clock, History, TargetSpec, compute
 from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline
@@ -145,7 +146,7 @@ def _record_change(
 
 
 def _memory(session: Session, key: str) -> dict[int, Any]:
-    return session.info.setdefault(key, {})
+    return transaction_cache(session, key)  # dropped when the transaction ends
 
 
 def _statuses(session: Session, ticket_id: int) -> list[tuple[datetime, str]]:
@@ -194,17 +195,9 @@ def _rows(session: Session, ticket_id: int) -> dict[str, TicketDeadline]:
     return memory[ticket_id]
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, *_: Any) -> None:
-    for key in (_STATUSES, _ROWS):
-        session.info.pop(key, None)
-
-
 def forget(session: Session) -> None:
     """Drop the memory (after writing deadline rows or status history another way)."""
-    _forget(session)
+    forget_cache(session, _STATUSES, _ROWS)
 
 
 def _opened_receiver(ticket: Ticket, *, session: Session, now: datetime, **_: Any) -> None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
+from helpdesk.db import forget_cache, transaction_cache
 from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
 from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, Unit
@@ -87,7 +88,7 @@ def policy_for(
     """The most specific policy of the queue for this priority and type, if any."""
     if queue_id is None:
         return None
-    cache = session.info.setdefault(_CACHE, {})
+    cache = transaction_cache(session, _CACHE)  # dropped when the transaction ends
     if queue_id not in cache:
         cache[queue_id] = session.scalars(
             select(SlaPolicy).where(SlaPolicy.queue_id == queue_id)
@@ -95,12 +96,10 @@ def policy_for(
     return best_policy(cache[queue_id], priority, ticket_type)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def forget_policies(session: Session) -> None:
     """Drop the session's policy cache: it lives for one transaction at most, and less
     when a policy is saved or deleted."""
-    session.info.pop(_CACHE, None)
+    forget_cache(session, _CACHE)
 
 
 def best_policy(
