@@ -18,12 +18,12 @@ from flask.cli import with_appcontext
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
+from helpdesk.channels.email.idle import idle_loop
 from helpdesk.channels.email.imap import (
     SERVER_ERRORS,
     PollReport,
     check_mailbox,
     describe,
-    idle_loop,
 )
 from helpdesk.channels.email.mailboxes import (
     SECURITY_MODES,

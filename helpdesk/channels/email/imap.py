@@ -1,4 +1,5 @@
-"""Reading a mailbox over IMAP (imapclient): the crash-safe poll and the IDLE loop.
+"""Reading a mailbox over IMAP (imapclient): the crash-safe poll (the IDLE loop that
+calls it is in :mod:`idle`).
 
 The poll, in this order (see docs "IMAP with imapclient"):
 
@@ -32,27 +33,23 @@ from __future__ import annotations
 
 import logging
 import ssl
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from imapclient import DELETED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session
 
-from helpdesk import clock
 from helpdesk.channels.email.ingest import IngestResult, mail_domains, quarantine_oversize
 from helpdesk.channels.email.ingest_group import RawMail, ingest_group
 from helpdesk.channels.email.mailboxes import (
     MailboxError,
     imap_password,
     is_loopback,
-    mailbox_by_name,
 )
 from helpdesk.channels.email.models import Mailbox
 
@@ -61,8 +58,6 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 30.0
 OVERSIZE_FACTOR = 4
 MAX_BACKOFF = timedelta(minutes=30)
-IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: a server may end an IDLE after 29 minutes
-IDLE_CHECK_SECONDS = 1.0  # how quickly an IDLE notices the stop event
 # What "the server failed" means: sockets, TLS and timeouts are OSError; NO/BAD/abort are
 # IMAPClientError; a password that cannot be resolved is MailboxError.
 SERVER_ERRORS: tuple[type[BaseException], ...] = (OSError, IMAPClientError, MailboxError)
@@ -220,7 +215,7 @@ class _Reader:
 
     def read_new(self, batch: int) -> None:
         _select(self.client, self.mailbox)
-        uids = _new_uids(self.client, self.mailbox.last_uid)
+        uids = new_uids(self.client, self.mailbox.last_uid)
         if uids:
             _ensure_processed_folder(self.client, self.mailbox)
         for start in range(0, len(uids), batch):
@@ -292,7 +287,7 @@ def _select(client: IMAPClient, mailbox: Mailbox) -> None:
         mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
 
 
-def _new_uids(client: IMAPClient, last_uid: int) -> list[int]:
+def new_uids(client: IMAPClient, last_uid: int) -> list[int]:
     return sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
 
 
@@ -341,105 +336,3 @@ def dispose(client: IMAPClient, mailbox: Mailbox, uids: list[int]) -> None:
         client.add_flags(uids, [DELETED], silent=True)
         if client.has_capability("UIDPLUS"):
             client.uid_expunge(uids)
-
-
-# --- IDLE -----------------------------------------------------------------------------
-
-
-def idle_loop(
-    app: Flask,
-    mailbox_name: str,
-    stop_event: threading.Event,
-    *,
-    interval: float = 60.0,
-    on_report: Callable[[PollReport], None] | None = None,
-) -> None:
-    """Poll ``mailbox_name`` now and again whenever the server reports a change, until
-    ``stop_event`` is set. IDLE is re-issued every 25 minutes (with a poll); without IDLE,
-    or after a failure, it polls every ``interval`` seconds (later during a backoff).
-    Polls go through ``poll_one``, so they never overlap the periodic job."""
-    from helpdesk.channels.email.poll import poll_one  # poll.py imports this module
-    from helpdesk.extensions import db
-
-    with app.app_context():
-        mailbox_id = _mailbox_id(db.session, mailbox_name)
-        while not stop_event.is_set():
-            try:
-                report = poll_one(mailbox_id)
-                if report is not None and on_report is not None:
-                    on_report(report)
-                changed = report is not None and not report.error
-                changed = changed and _wait_for_change(db.session, mailbox_id, stop_event)
-            except Exception:  # a daemon must outlive a database hiccup
-                log.exception("mailbox %s: poll loop error", mailbox_name)
-                db.session.rollback()
-                changed = False
-            if not changed:
-                stop_event.wait(_pause(db.session, mailbox_id, interval))
-
-
-def _mailbox_id(session: Session, name: str) -> int:
-    mailbox = mailbox_by_name(session, name)
-    if mailbox is None:
-        raise MailboxError("name", f"no mailbox named {name}")
-    return mailbox.id
-
-
-def _pause(session: Session, mailbox_id: int, interval: float) -> float:
-    """Seconds to wait before the next poll: the interval, or until the backoff ends."""
-    mailbox = session.get(Mailbox, mailbox_id)
-    next_attempt = mailbox.next_attempt_at if mailbox else None
-    session.close()
-    if next_attempt is None:
-        return interval
-    return max(interval, (next_attempt - clock.now()).total_seconds())
-
-
-def _wait_for_change(session: Session, mailbox_id: int, stop_event: threading.Event) -> bool:
-    """Block in IDLE until the folder changes (True), or return False at once when the
-    server has no IDLE, the connection fails, or ``stop_event`` is set. Mail that came
-    between the poll and the IDLE is found by a SEARCH first (IDLE would not report it)."""
-    mailbox = session.get(Mailbox, mailbox_id)
-    if mailbox is None:
-        return False
-    folder, uidvalidity, last_uid = mailbox.folder, mailbox.uidvalidity, mailbox.last_uid
-    try:
-        client = connect(mailbox)
-    except SERVER_ERRORS as error:
-        log.warning("mailbox %s: cannot IDLE: %s", mailbox.name, describe(error))
-        return False
-    finally:
-        session.close()  # no transaction stays open for the minutes of an IDLE
-    try:
-        with client:
-            info = client.select_folder(folder, readonly=True)
-            if info.get(b"UIDVALIDITY") != uidvalidity or _new_uids(client, last_uid):
-                return True
-            return client.has_capability("IDLE") and _idle(client, stop_event)
-    except SERVER_ERRORS as error:
-        log.warning("IDLE on %s ended: %s", folder, describe(error))
-        return False
-
-
-def _idle(client: IMAPClient, stop_event: threading.Event) -> bool:
-    client.idle()
-    deadline = time.monotonic() + IDLE_RENEW_SECONDS
-    try:
-        while not stop_event.is_set() and time.monotonic() < deadline:
-            started = time.monotonic()
-            responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
-            if _has_change(responses):
-                return True
-            if not responses and time.monotonic() - started < IDLE_CHECK_SECONDS / 2:
-                return True  # readable but empty: the server closed; let the poll say so
-        return not stop_event.is_set()
-    finally:
-        try:
-            client.idle_done()
-        except SERVER_ERRORS:
-            log.debug("IDLE connection already closed")
-
-
-def _has_change(responses: Iterable[tuple[Any, ...]]) -> bool:
-    """Anything but an ``* OK Still here`` keep-alive counts as a change."""
-    return any(not (r and r[0] == b"OK") for r in responses)
