@@ -14,7 +14,7 @@ from helpdesk import clock
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import db, limiter
 from helpdesk.portal import codes
-from helpdesk.portal.mail import send_code
+from helpdesk.portal.mail import queue_code
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _send_code_if_known(address: str) -> None:
     now = clock.now()
     code = codes.issue_code(db.session, contact, secret=current_app.config["SECRET_KEY"], now=now)
     db.session.commit()  # the code exists before the mail that carries it
-    send_code(contact, address, code, now=now)
+    queue_code(contact, address, code, now=now)
 
 
 def _code_error(reason: str) -> str:

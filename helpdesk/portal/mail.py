@@ -13,11 +13,35 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
 from helpdesk.channels.email.transport import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.contacts.models import Contact
+from helpdesk.extensions import db
+from helpdesk.jobs import enqueue
 from helpdesk.portal.codes import CODE_LIFETIME, mask_address
 
 log = logging.getLogger(__name__)
+
+
+def queue_code(contact: Contact, address: str, code: str, *, now: datetime) -> None:
+    """Send the code from the ``mail`` queue, not the debtor's request: a slow or failing
+    mail server must not hang the sign-in page. The code travels sealed with the app's
+    key (the Fernet scheme of stored secrets), so the queue never holds it in clear;
+    without Redis the job runs at once."""
+    sealed = encrypt_password(code)
+    enqueue(send_code_job, contact.id, address, sealed, now.isoformat(), queue="mail")
+
+
+def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: str) -> bool:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        return False
+    try:
+        code = decrypt_password(sealed_code)
+    except MailboxError:  # the key changed since: the code cannot be read, nor used
+        log.warning("portal: code for %s could not be unsealed", mask_address(address))
+        return False
+    return send_code(contact, address, code, now=datetime.fromisoformat(issued_at))
 
 
 def send_code(contact: Contact, address: str, code: str, *, now: datetime) -> bool:

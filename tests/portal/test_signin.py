@@ -155,3 +155,22 @@ def test_a_post_without_the_csrf_token_is_refused(client, make, csrf_enabled):
     response = client.post("/portal/login", data={"email": contact.email})
     assert response.status_code == 400
     assert "El formulario caducó" in response.get_data(as_text=True)
+
+
+def test_the_code_mail_is_a_mail_queue_job_that_never_holds_the_code_in_clear(
+    app, client, make, monkeypatch
+):
+    from helpdesk.portal import mail
+
+    jobs = []
+    monkeypatch.setattr(mail, "enqueue", lambda *args, **kwargs: jobs.append((args, kwargs)))
+    contact = make.contact()
+    client.post("/portal/login", data={"email": contact.email})
+    assert code_mails_to(app, contact.email) == []  # nothing sent inside the request
+    [(args, kwargs)] = jobs
+    assert kwargs == {"queue": "mail"} and args[0] is mail.send_code_job
+
+    assert mail.send_code_job(*args[1:]) is True  # what the worker runs
+    code = code_from(code_mails_to(app, contact.email)[-1])
+    assert not any(code in str(arg) for arg in args[1:])
+    assert verify(client, code).headers["Location"] == "/portal/"
