@@ -27,16 +27,15 @@ def path_for(sha256: str, root: Path | None = None) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def save(data: bytes, root: Path | None = None, *, sha256: str | None = None) -> str:
+def save(data: bytes, root: Path | None = None) -> str:
     """Store ``data`` (once) and return its sha256. Written atomically: no half files.
 
-    ``sha256``: the digest of ``data`` when the caller has it already (a parsed mail).
     Inside ``writing_behind`` the write is left to its background thread.
     """
     behind = _behind.get()
     if behind is not None and root is None:
-        return behind(data, sha256)
-    return _write(data, root, sha256)
+        return behind(data)
+    return _write(data, root)
 
 
 def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
@@ -55,8 +54,7 @@ def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
     return sha256
 
 
-_Save = Callable[[bytes, str | None], str]
-_behind: ContextVar[_Save | None] = ContextVar("storage_behind", default=None)
+_behind: ContextVar[Callable[[bytes], str] | None] = ContextVar("storage_behind", default=None)
 
 
 @contextmanager
@@ -64,7 +62,7 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
     """Inside the block, ``save`` returns the sha256 at once and a background thread writes.
 
     Creating files and directories is system calls, which release the GIL: a batch of
-    mail is parsed and received while its raw bytes and attachments are written. Leaving
+    mail is parsed and received while its attachments are written. Leaving
     the block waits for every write and raises the first failure, so the caller commits
     only what is on disk.
     """
@@ -72,8 +70,8 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage") as pool:
         writes: list[Future[str]] = []
 
-        def save_later(data: bytes, sha256: str | None) -> str:
-            sha256 = sha256 or hashlib.sha256(data).hexdigest()
+        def save_later(data: bytes) -> str:
+            sha256 = hashlib.sha256(data).hexdigest()
             writes.append(pool.submit(_write, data, root, sha256))
             return sha256
 

@@ -52,18 +52,39 @@ def ingest_raw(
 ) -> IngestResult:
     if uid is not None and _seen_uid(session, mailbox, uidvalidity, uid):
         return IngestResult("duplicate", None, "already read from this mailbox", None)
+    row, inbound, problem = parsed_row(
+        session, raw, source=source, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
+        our_domains=our_domains, now=now,
+    )  # fmt: skip
+    if inbound is None:
+        return _quarantine(session, row, problem)
+    return _deliver(session, row, inbound, mailbox, now=now)
+
+
+def parsed_row(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    uid: int | None,
+    our_domains: tuple[str, ...] | None,
+    now: datetime,
+) -> tuple[InboundEmail, Inbound | None, str]:
+    """Parse ``raw`` and make its inbound row: (row, inbound, "") or, for bytes that are
+    not mail, (row, None, the quarantine reason)."""
     kept = {"source": source, "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid}
     try:
         inbound = parse(session, raw, our_domains)
     except UnparseableEmail as error:
-        row = new_row(raw, **kept, now=now)
-        return _quarantine(session, row, f"unparseable: {error.reason}")
-    row = new_row(raw, **kept, now=now, sha256=inbound.raw_sha256)
+        return _new_row(raw, **kept, now=now), None, f"unparseable: {error.reason}"
+    row = _new_row(raw, **kept, now=now, sha256=inbound.raw_sha256)
     row.message_id_header = inbound.external_id[:255]
-    return _deliver(session, row, inbound, mailbox, now=now)
+    return row, inbound, ""
 
 
-def new_row(
+def _new_row(
     raw: bytes,
     *,
     source: str,
@@ -74,9 +95,8 @@ def new_row(
     sha256: str | None = None,
 ) -> InboundEmail:
     """Keep the raw bytes (``sha256``: their digest, when known) on a row that joins the
-    session with its outcome: one INSERT, committed with the ticket change. (In the
-    database, not the file store: creating a file per message cost more than all of
-    intake, its directory entries waiting on the database's own fsyncs.)"""
+    session with its outcome: one INSERT, committed with the ticket change. In the
+    database, not the file store: a file per message cost more than all of intake."""
     return InboundEmail(
         mailbox=mailbox,
         uidvalidity=uidvalidity,

@@ -24,14 +24,12 @@ from helpdesk.channels.email.ingest import (
     IngestResult,
     ingest_raw,
     mail_domains,
-    new_row,
-    parse,
+    parsed_row,
     quarantine,
     seen_uids,
     settle,
 )
 from helpdesk.channels.email.models import InboundEmail, Mailbox
-from helpdesk.channels.email.parse import UnparseableEmail
 from helpdesk.collector import fewer_collections
 from helpdesk.intake.group import finish_group, prepare_group
 from helpdesk.intake.inbound import Inbound
@@ -99,7 +97,7 @@ def _together(
     now: datetime,
 ) -> list[IngestResult]:
     seen = seen_uids(session, mailbox, uidvalidity, [m.uid for m in mails if m.uid is not None])
-    with storage.writing_behind():  # raw bytes and attachments are written while we work
+    with storage.writing_behind():  # attachments are written while we work
         pending = [
             None if mail.uid in seen else _parsed(session, mail, mailbox, uidvalidity, domains, now)
             for mail in mails
@@ -126,14 +124,12 @@ def _parsed(
     domains: tuple[str, ...],
     now: datetime,
 ) -> _Pending:
-    kept = {"source": mail.source, "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": mail.uid}
-    try:
-        inbound = parse(session, mail.raw, domains)
-    except UnparseableEmail as error:
-        row = new_row(mail.raw, **kept, now=now)
-        return _Pending(row, None, quarantine(session, row, f"unparseable: {error.reason}"))
-    row = new_row(mail.raw, **kept, now=now, sha256=inbound.raw_sha256)
-    row.message_id_header = inbound.external_id[:255]
+    row, inbound, problem = parsed_row(
+        session, mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity,
+        uid=mail.uid, our_domains=domains, now=now,
+    )  # fmt: skip
+    if inbound is None:
+        return _Pending(row, None, quarantine(session, row, problem))
     return _Pending(row, inbound)
 
 
