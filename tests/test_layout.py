@@ -1,0 +1,92 @@
+"""The repository's required layout, and the WSGI entry point a production server loads."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = ["helpdesk", "blueprints", "templates", "static", "migrations", "tests"]
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_required_top_level_folder_is_there(name):
+    assert (ROOT / name).is_dir(), f"{name}/ is missing at the top level"
+
+
+@pytest.mark.parametrize("name", ["wsgi.py", "pyproject.toml"])
+def test_required_top_level_file_is_there(name):
+    assert (ROOT / name).is_file(), f"{name} is missing at the top level"
+
+
+def _production_environment(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    env.pop("REDIS_URL", None)
+    env.update(
+        HELPDESK_ENV="production",
+        HELPDESK_SECRET_KEY="wsgi-test-secret-key-0123456789abcdef",
+        HELPDESK_DATABASE_URL=f"sqlite:///{tmp_path / 'wsgi.sqlite3'}",
+        HELPDESK_DATA_DIR=str(tmp_path / "data"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def test_wsgi_module_serves_the_spanish_sign_in_page(tmp_path):
+    script = (
+        "import wsgi\n"
+        "page = wsgi.app.test_client().get('/login')\n"
+        "print(page.status_code)\n"
+        "print(page.get_data(as_text=True))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT, env=_production_environment(tmp_path),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    status, _, body = run.stdout.partition("\n")
+    assert status == "200"
+    assert "Iniciar sesión" in body
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gunicorn_serves_wsgi_app(tmp_path):
+    port = _free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=_production_environment(tmp_path),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        body = _get_when_ready(f"http://127.0.0.1:{port}/login", server)
+        assert "Iniciar sesión" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _get_when_ready(url: str, server: subprocess.Popen, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited: {server.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (loopback)
+                return answer.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("gunicorn did not answer within 30 s")
