@@ -18,8 +18,10 @@ from helpdesk import i18n
 from helpdesk.config import load_config
 from helpdesk.db import configure_postgresql, configure_sqlite
 from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
+from helpdesk.paths import resource_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = resource_root()
+
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +60,9 @@ def configure_extensions(app: Flask) -> None:
         timezone_selector=i18n.select_timezone,
         default_locale=app.config["DEFAULT_LOCALE"],
         default_timezone=app.config["DEFAULT_TIMEZONE"],
-        default_translation_directories=str(ROOT / "translations"),
+        default_translation_directories=str(
+            i18n.catalog_directory(ROOT / "translations", Path(app.instance_path) / "translations")
+        ),
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)

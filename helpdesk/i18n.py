@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import current_app, request
 from flask_babel import format_currency, format_datetime, get_locale
 from flask_login import current_user
@@ -36,3 +41,36 @@ def money_filter(amount: Decimal | None, currency: str) -> str:
 
 def html_lang() -> str:
     return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def catalog_directory(source: Path, spare: Path) -> Path:
+    """The folder Flask-Babel reads compiled catalogs from.
+
+    A checkout after ``make`` has fresh ``.mo`` files beside the ``.po`` files; a plain
+    ``pip install`` has only the ``.po`` files. Then they are compiled once into ``spare``
+    (the instance folder, which is writable), so every install serves Spanish.
+    """
+    catalogs = sorted(source.glob("*/LC_MESSAGES/messages.po"))
+    if all(_is_fresh(po.with_suffix(".mo"), po) for po in catalogs):
+        return source
+    for po in catalogs:
+        compiled = spare / po.relative_to(source).with_suffix(".mo")
+        if not _is_fresh(compiled, po):
+            _compile(po, compiled)
+    return spare
+
+
+def _is_fresh(compiled: Path, po: Path) -> bool:
+    return compiled.exists() and compiled.stat().st_mtime >= po.stat().st_mtime
+
+
+def _compile(po: Path, compiled: Path) -> None:
+    """Write the .mo atomically: several web workers may start at the same moment."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    compiled.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=compiled.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        write_mo(out, catalog, use_fuzzy=True)
+    os.chmod(temporary, 0o644)  # mkstemp makes it private; the catalog is not a secret
+    os.replace(temporary, compiled)
