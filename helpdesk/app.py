@@ -93,10 +93,12 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
     from blueprints.api import bp as api_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.health import bp as health_bp
     from blueprints.inbox import bp as inbox_bp
     from blueprints.portal import bp as portal_bp
     from blueprints.webhooks import bp as webhooks_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -6,6 +6,9 @@ from __future__ import annotations
 # Webhooks authenticate by signature; the API document is public (the API itself is not).
 PUBLIC_ENDPOINTS = {
     "static",
+    # Load balancers ask these without a session (tests/test_health.py).
+    "health.liveness",
+    "health.readiness_check",
     "auth.login",
     "webhooks.whatsapp_verify",
     "webhooks.whatsapp_receive",

@@ -1,0 +1,3 @@
+from blueprints.health.views import bp
+
+__all__ = ["bp"]
