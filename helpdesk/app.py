@@ -13,6 +13,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpdesk import i18n
 from helpdesk.config import load_config
@@ -42,7 +43,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_security_headers(app)
     configure_jobs(app)
     configure_signals(app)
+    configure_proxy(app)
     return app
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind nginx every request comes from nginx: trust its X-Forwarded-For/-Proto (and
+    only as many hops as there are proxies) so rate limits and logs see the real client
+    and secure cookies see https."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def configure_extensions(app: Flask) -> None:

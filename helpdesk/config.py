@@ -58,6 +58,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "WEBHOOK_MAX_ATTEMPTS",
         "attempts of an outbound webhook before it is marked failed",
     ),
+    "HELPDESK_PROXY_HOPS": (
+        "PROXY_HOPS",
+        "reverse proxies in front of the app whose X-Forwarded-* headers are trusted",
+    ),
 }
 
 
@@ -93,6 +97,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WHATSAPP_API_VERSION": "v21.0",
         "WEBHOOK_TIMEOUT": 10.0,
         "WEBHOOK_MAX_ATTEMPTS": 8,  # 1 + retries after 1, 2, 4, 8, 16, 32, 60 minutes
+        "PROXY_HOPS": 0,  # nginx in front: 1, so rate limits see the debtor's address
         # Debtor portal: one-time codes asked per address and per IP, tries per IP;
         # files a debtor may attach to one message.
         "PORTAL_CODE_RATE_LIMIT": "5 per 15 minutes",
@@ -137,6 +142,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config["WEBHOOK_MAX_ATTEMPTS"] = _number(
         config, "WEBHOOK_MAX_ATTEMPTS", "HELPDESK_WEBHOOK_MAX_ATTEMPTS", int
     )
+    config["PROXY_HOPS"] = _number(
+        config, "PROXY_HOPS", "HELPDESK_PROXY_HOPS", int, allow_zero=True
+    )
     config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(config, instance_path)
     is_production = config["ENV"] == "production"
     config["SESSION_COOKIE_SECURE"] = is_production
@@ -153,14 +161,17 @@ def database_url(url: str) -> str:
     return url
 
 
-def _number(config: dict[str, Any], key: str, env_key: str, kind: type) -> Any:
-    """A positive int or float setting; the environment gives it as text."""
+def _number(
+    config: dict[str, Any], key: str, env_key: str, kind: type, *, allow_zero: bool = False
+) -> Any:
+    """A positive (or, where allowed, zero) number; the environment gives it as text."""
     try:
         value = kind(config[key])
     except (TypeError, ValueError):
         raise ConfigError(f"{env_key} must be a number, not {config[key]!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{env_key} must be greater than zero")
+    if value < 0 or (value == 0 and not allow_zero):
+        floor = "zero or more" if allow_zero else "greater than zero"
+        raise ConfigError(f"{env_key} must be {floor}")
     return value
 
 

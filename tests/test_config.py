@@ -74,3 +74,10 @@ def test_short_production_secret_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("HELPDESK_SECRET_KEY", "short")
     with pytest.raises(ConfigError, match="at least 32"):
         load_config(tmp_path)
+
+
+def test_proxy_hops_default_to_none_and_refuse_a_negative_count(tmp_path, monkeypatch):
+    assert load_config(tmp_path)["PROXY_HOPS"] == 0
+    monkeypatch.setenv("HELPDESK_PROXY_HOPS", "-1")
+    with pytest.raises(ConfigError, match="HELPDESK_PROXY_HOPS must be zero or more"):
+        load_config(tmp_path)

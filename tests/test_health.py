@@ -58,3 +58,19 @@ def test_redis_is_checked_when_jobs_go_through_it(app, client, monkeypatch):
     up = client.get("/readyz")
     assert up.status_code == 200
     assert up.get_json()["checks"]["redis"] == "ok"
+
+
+def test_behind_one_proxy_the_client_address_is_the_forwarded_one(tmp_path):
+    from flask import request
+
+    app = create_app(
+        app_config(f"sqlite:///{tmp_path / 'proxy.sqlite3'}", tmp_path, PROXY_HOPS=1)
+    )
+    seen = []
+    app.before_request(lambda: seen.append((request.remote_addr, request.scheme)) and None)
+    app.test_client().get(
+        "/healthz",
+        headers={"X-Forwarded-For": "201.141.10.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert seen == [("201.141.10.7", "https")]
