@@ -143,6 +143,35 @@ def cron_command() -> None:
     scheduler.start()
 
 
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor_command(as_json: bool) -> None:
+    """What is missing or unsafe for production; exit status 1 when anything blocks."""
+    from pathlib import Path
+
+    from helpdesk.doctor import diagnose, is_blocked
+
+    findings = diagnose(
+        db.session,
+        current_app.config,
+        migrations=Path(current_app.extensions["migrate"].directory),
+        now=clock.now(),
+    )
+    if as_json:
+        _emit_json([vars(finding) for finding in findings])
+    else:
+        for finding in findings:
+            click.echo(f"{finding.severity.upper():<9} {finding.area:<9} {finding.message}")
+        blocking = sum(f.severity == "blocking" for f in findings)
+        click.echo(
+            f"helpdesk doctor: {blocking} blocking, {len(findings) - blocking} warnings"
+            if findings
+            else "helpdesk doctor: nothing missing or unsafe"
+        )
+    if is_blocked(findings):
+        raise SystemExit(1)
+
+
 @cli.group("tickets")
 def tickets_group() -> None:
     """Read tickets (for scripts and support)."""
