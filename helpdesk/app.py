@@ -19,6 +19,7 @@ from helpdesk import i18n
 from helpdesk.config import load_config
 from helpdesk.db import configure_postgresql, configure_sqlite
 from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
+from helpdesk.logs import configure_logging
 from helpdesk.paths import resource_root
 
 ROOT = resource_root()
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str((config or {}).get("INSTANCE_PATH", ROOT / "instance")),
     )
     app.config.update(load_config(Path(app.instance_path), config))
+    configure_logging(app)
     configure_extensions(app)
     configure_login(app)
     configure_templates(app)
