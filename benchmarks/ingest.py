@@ -3,7 +3,7 @@ left to their jobs), one commit per group of 50 messages as the IMAP poller does
 
     .venv/bin/python benchmarks/ingest.py [--count 5000] [--seed 42] [--backend both]
 
-Generates mail with ../shared/corpus/gen_emails.py (a third are replies), ingests it into a
+Generates mail with the project's generator, ``python -m tests.mailgen`` (a third are replies), ingests it into a
 fresh database per backend and prints messages per second, peak memory, and the same
 files through a bare ``email.message_from_bytes(policy=default)`` for the ratio.
 Also checks the threading against the corpus manifest (replies must not open tickets).
@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import database, drop  # noqa: E402
 
-GENERATOR = ROOT.parent / "shared" / "corpus" / "gen_emails.py"
 GROUP = 50  # messages per commit, as one IMAP FETCH group
 
 
@@ -35,7 +34,8 @@ def generate(count: int, seed: int, out: Path) -> tuple[list[Path], list[dict]]:
     manifest = out / "manifest.jsonl"
     command = [
         sys.executable,
-        str(GENERATOR),
+        "-m",
+        "tests.mailgen",
         "--count",
         str(count),
         "--seed",
@@ -45,7 +45,7 @@ def generate(count: int, seed: int, out: Path) -> tuple[list[Path], list[dict]]:
         "--manifest",
         str(manifest),
     ]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603  (our generator)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)  # noqa: S603  (our generator)
     files = sorted((out / "mail").glob("*.eml"))
     truth = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
     return files, truth

@@ -1,4 +1,4 @@
-"""300 generated messages (shared corpus generator, seed 7) against the generator's truth."""
+"""300 generated messages (tests/mailgen, seed 7) against the generator's truth."""
 
 from __future__ import annotations
 
@@ -6,26 +6,22 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpdesk.channels.email.parse import parse_email
 from helpdesk.intake.inbound import Inbound
-from tests.conftest import require_service
 
 HTML_TAG = re.compile(r"</?(?:p|br|div|blockquote|html|body|meta)\b", re.IGNORECASE)
-GENERATOR = Path("/work/shared/corpus/gen_emails.py")
 OURS = ("helpdesk.example",)
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, Any], Inbound]]:
-    require_service(GENERATOR.exists(), f"the corpus generator {GENERATOR} is missing")
     out = tmp_path_factory.mktemp("corpus")
     manifest = out.parent / f"{out.name}.jsonl"
-    command = [sys.executable, str(GENERATOR), "--count", "300", "--seed", "7"]
+    command = [sys.executable, "-m", "tests.mailgen", "--count", "300", "--seed", "7"]
     subprocess.run(
         [*command, "--out", str(out), "--manifest", str(manifest)], check=True, capture_output=True
     )
