@@ -3,10 +3,11 @@ left to their jobs), one commit per group of 50 messages as the IMAP poller does
 
     .venv/bin/python benchmarks/ingest.py [--count 5000] [--seed 42] [--backend both]
 
-Generates mail with the project's generator, ``python -m tests.mailgen`` (a third are replies), ingests it into a
-fresh database per backend and prints messages per second, peak memory, and the same
-files through a bare ``email.message_from_bytes(policy=default)`` for the ratio.
-Also checks the threading against the corpus manifest (replies must not open tickets).
+Generates mail with the project's generator, ``python -m tests.mailgen`` (about a third
+are replies), ingests it into a fresh database per backend and prints messages per
+second, peak memory, and the same files through a bare
+``email.message_from_bytes(policy=default)`` for the ratio. Also checks the threading
+against the corpus manifest (replies must not open tickets).
 """
 
 from __future__ import annotations

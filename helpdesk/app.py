@@ -93,12 +93,14 @@ def configure_login(app: Flask) -> None:
 
 def configure_templates(app: Flask) -> None:
     from helpdesk.audit.labels import event_label
+    from helpdesk.signins.services import describe_user_agent
     from helpdesk.tickets.vocabulary import label
     from helpdesk.users.models import Role
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["money"] = i18n.money_filter
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["user_agent_label"] = describe_user_agent
     app.jinja_env.globals.update(html_lang=i18n.html_lang, event_label=event_label, Role=Role)
 
 

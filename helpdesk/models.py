@@ -29,10 +29,11 @@ from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, 
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
 from helpdesk.routing.models import RoutingRule
+from helpdesk.signins.models import SignIn
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
 from helpdesk.tickets.models import Attachment, FolioSequence, Message, MessageReference, Ticket
 from helpdesk.tokens.models import ApiToken
-from helpdesk.users.models import User
+from helpdesk.users.models import RecoveryCode, RolePolicy, User
 
 __all__ = [
     "ApiToken",
@@ -53,10 +54,13 @@ __all__ = [
     "Notification",
     "PortalCode",
     "Queue",
+    "RecoveryCode",
     "ReminderDispatch",
     "ReminderSchedule",
     "ReminderStep",
+    "RolePolicy",
     "RoutingRule",
+    "SignIn",
     "SlaCalendar",
     "SlaPolicy",
     "Ticket",

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from helpdesk.users.models import Role
 from helpdesk.users.passwords import MIN_LENGTH
@@ -23,6 +24,15 @@ class UserCreateForm(FlaskForm):
     )
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)]
+    )
+
+
+class TwoFactorRolesForm(FlaskForm):
+    roles = SelectMultipleField(
+        _l("Require two-step sign-in for"),
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
 
 

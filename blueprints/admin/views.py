@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from blueprints.admin.forms import ROLE_LABELS, EmptyForm, UserCreateForm
+from blueprints.admin.forms import ROLE_LABELS, EmptyForm, TwoFactorRolesForm, UserCreateForm
 from blueprints.forms import show_error
 from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.users import two_factor
 from helpdesk.users.models import Role, User
 from helpdesk.users.services import UserError, create_user, set_active
 
@@ -48,8 +49,22 @@ def user_list() -> Any:
         users=users,
         form=form,
         toggle_form=EmptyForm(),
+        two_factor_form=TwoFactorRolesForm(roles=sorted(two_factor.required_roles(db.session))),
         role_labels=ROLE_LABELS,
     )
+
+
+@bp.post("/users/two-step")
+def two_factor_roles() -> Any:
+    form = TwoFactorRolesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    two_factor.require_for_roles(
+        db.session, form.roles.data or [], actor=Actor.for_user(current_user), now=clock.now()
+    )
+    db.session.commit()
+    flash(_("Two-step sign-in requirements saved."), "success")
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

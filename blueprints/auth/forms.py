@@ -34,3 +34,15 @@ class ProfileForm(FlaskForm):
     timezone = SelectField(
         _l("Time zone"), choices=[SelectChoice(value, label) for value, label in TIMEZONE_CHOICES]
     )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The six digits your authenticator app shows, or a recovery code."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (sign out a browser): CSRF and nothing else."""

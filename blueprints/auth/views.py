@@ -7,14 +7,17 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from blueprints.auth.forms import LoginForm, ProfileForm
+from blueprints.auth.signing import finish, remember_pending
 from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db, limiter
-from helpdesk.users.services import UserError, authenticate, update_profile
+from helpdesk.signins import services as signins
+from helpdesk.users import two_factor
+from helpdesk.users.services import UserError, check_password, update_profile
 
 bp = Blueprint("auth", __name__)
 
@@ -40,17 +43,25 @@ def login() -> Any:
         return redirect(url_for("inbox.ticket_list"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data, now=clock.now())
+        now = clock.now()
+        user = check_password(db.session, form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            next_url = safe_next(request.args.get("next"))
+            if user.has_two_factor or two_factor.is_required(db.session, user):
+                db.session.commit()  # a rehashed password is kept either way
+                remember_pending(user, remember=form.remember.data, next_url=next_url, now=now)
+                return redirect(url_for("auth.second_step"))
+            finish(user, remember=form.remember.data, now=now)
+            return redirect(next_url)
         form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        signins.end(db.session, current_user.sign_in_token, now=clock.now())
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -80,7 +91,7 @@ def profile_edit() -> Any:
     return render_template("auth/profile_edit.html", form=form)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only local paths: an open redirect would help phishing."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)

@@ -8,12 +8,15 @@ from typing import Any
 
 from flask import Blueprint, g, redirect, request, session, url_for
 
+from helpdesk import clock
 from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
+from helpdesk.signins import services as signins
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 CONTACT_KEY = "portal_contact_id"
+SIGN_IN_KEY = "portal_sign_in"
 PENDING_KEY = "portal_pending_address"
 PUBLIC_ENDPOINTS = {"portal.login", "portal.code_verify"}
 
@@ -24,8 +27,10 @@ def require_debtor() -> Any:
         return None
     contact_id = session.get(CONTACT_KEY)
     contact = db.session.get(Contact, contact_id) if isinstance(contact_id, int) else None
-    if contact is None:
+    token = session.get(SIGN_IN_KEY) or ""
+    if contact is None or signins.find_active(db.session, token, contact_id=contact.id) is None:
         session.pop(CONTACT_KEY, None)
+        session.pop(SIGN_IN_KEY, None)
         return redirect(url_for("portal.login"))
     g.portal_contact = contact
     return None
@@ -36,11 +41,21 @@ def current_contact() -> Contact:
 
 
 def sign_in(contact: Contact) -> None:
-    """Rotate: nothing planted in the session before the code was checked survives."""
+    """Rotate: nothing planted in the session before the code was checked survives. The
+    sign-in row is what signing out ends, so a copied cookie dies with it."""
+    token = signins.start(
+        db.session, contact_id=contact.id, user_agent=request.user_agent.string, now=clock.now()
+    )
+    db.session.commit()
     session.clear()
     session[CONTACT_KEY] = contact.id
+    session[SIGN_IN_KEY] = token
 
 
 def sign_out() -> None:
+    token = session.pop(SIGN_IN_KEY, None)
+    if token:
+        signins.end(db.session, token, now=clock.now())
+        db.session.commit()
     session.pop(CONTACT_KEY, None)
     session.pop(PENDING_KEY, None)

@@ -55,6 +55,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it logs the user out everywhere (password change, deactivation).
     session_token: Mapped[str] = mapped_column(String(64))
+    # Two-factor (TOTP, RFC 6238): the secret sealed with the app's key; enabled once the
+    # user has proved a code from it. The last time step used stops a code's replay.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
 
     queues: Mapped[list[Queue]] = relationship(secondary=user_queues, back_populates="members")
 
@@ -62,9 +67,38 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.is_active_user
 
+    # The sign-in this request belongs to (set by the session loader, not stored).
+    sign_in_token: str = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.sign_in_token}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def has_role(self, role: Role) -> bool:
         """True when the user's role is ``role`` or a higher one."""
         return Role(self.role).rank >= role.rank
+
+
+class RecoveryCode(db.Model):
+    """One of ten single-use codes that stand in for a lost authenticator. Only a hash is
+    kept: the codes are random (50 bits), so SHA-256 is enough and keeps checking cheap."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RolePolicy(db.Model):
+    """What an admin requires of every user with a role (today: two-factor sign-in)."""
+
+    __tablename__ = "role_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), unique=True)
+    requires_two_factor: Mapped[bool] = mapped_column(default=False)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from helpdesk.audit.services import Actor, record
 from helpdesk.config import is_supported_locale
 from helpdesk.errors import FieldError
+from helpdesk.signins import services as signins
 from helpdesk.users.models import Role, User
 from helpdesk.users.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 
@@ -67,8 +68,8 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
-    """The active user with that email and password, or None. Records the sign-in."""
+def check_password(session: Session, email: str, password: str) -> User | None:
+    """The active user with that email and password, or None (same time either way)."""
     user = find_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password):
         return None
@@ -76,8 +77,21 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def complete_sign_in(session: Session, user: User, *, user_agent: str, now: datetime) -> None:
+    """Every factor is in: open a sign-in for this browser and record it."""
+    user.sign_in_token = signins.start(session, user_id=user.id, user_agent=user_agent, now=now)
     user.last_login_at = now
     record(session, Actor.for_user(user), "user.signed_in", user, now=now)
+
+
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
+    """The password is the only factor (scripts, tests): check it and sign in."""
+    user = check_password(session, email, password)
+    if user is not None:
+        complete_sign_in(session, user, user_agent="", now=now)
     return user
 
 
@@ -127,11 +141,17 @@ def set_active(
 
 
 def load_session_user(session: Session, user_id: str) -> User | None:
-    """Flask-Login's loader: ``"<id>:<session token>"`` -> the user, if still valid."""
-    ident, _, token = user_id.partition(":")
+    """Flask-Login's loader: ``"<id>:<session token>:<sign-in token>"`` -> the user, while
+    the session token is current (changed on deactivation: out everywhere) and that
+    sign-in is still open (ended by signing out: out in this browser, copies included)."""
+    ident, _, rest = user_id.partition(":")
+    token, _, sign_in_token = rest.partition(":")
     if not ident.isdigit():
         return None
     user = session.get(User, int(ident))
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
+    if signins.find_active(session, sign_in_token, user_id=user.id) is None:
+        return None
+    user.sign_in_token = sign_in_token
     return user

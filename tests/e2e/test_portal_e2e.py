@@ -22,7 +22,7 @@ from helpdesk.contacts.services import create_contact
 from helpdesk.dunning.models import CollectionAccount
 from helpdesk.extensions import db
 from tests.conftest import app_config, migrate_to_head, require_service
-from tests.e2e.test_inbox_e2e import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
 
 pytestmark = pytest.mark.e2e
 
@@ -40,14 +40,25 @@ def portal_site(tmp_path: Path) -> Iterator[str]:
     with app.app_context():
         now = clock.now()
         contact = create_contact(
-            db.session, name="Guadalupe Núñez", email=DEBTOR_EMAIL,
-            actor=Actor.system("e2e"), now=now,
+            db.session,
+            name="Guadalupe Núñez",
+            email=DEBTOR_EMAIL,
+            actor=Actor.system("e2e"),
+            now=now,
         )
-        db.session.add(CollectionAccount(
-            number=ACCOUNT_NUMBER, creditor="Banco Demo", portfolio="Tarjetas", contact=contact,
-            balance=Decimal("12500.50"), currency="MXN", days_past_due=45,
-            created_at=now, updated_at=now,
-        ))
+        db.session.add(
+            CollectionAccount(
+                number=ACCOUNT_NUMBER,
+                creditor="Banco Demo",
+                portfolio="Tarjetas",
+                contact=contact,
+                balance=Decimal("12500.50"),
+                currency="MXN",
+                days_past_due=45,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -65,8 +76,11 @@ def phone() -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(
-            locale="es-MX", timezone_id="America/Mexico_City",
-            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+            locale="es-MX",
+            timezone_id="America/Mexico_City",
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
         )
         context.set_default_timeout(10_000)
         yield context.new_page()

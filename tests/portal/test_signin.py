@@ -49,6 +49,17 @@ def test_sign_out_ends_the_portal_session(app, client, make, portal_sign_in):
     assert client.get("/portal/").headers["Location"] == "/portal/login"
 
 
+def test_a_portal_cookie_copied_before_sign_out_stops_working(app, client, make, portal_sign_in):
+    portal_sign_in(make.contact())
+    copy = app.test_client()
+    for cookie in client._cookies.values():
+        copy.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert copy.get("/portal/").status_code == 200
+
+    assert client.post("/portal/logout").status_code == 302
+    assert copy.get("/portal/").headers["Location"] == "/portal/login"
+
+
 def test_a_wrong_code_says_so_and_counts(app, client, session, make):
     contact = make.contact()
     code = request_code(app, client, contact)
