@@ -62,6 +62,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "PROXY_HOPS",
         "reverse proxies in front of the app whose X-Forwarded-* headers are trusted",
     ),
+    "HELPDESK_SEARCH_BACKEND": (
+        "SEARCH_BACKEND",
+        "whoosh (index files, one machine) or postgresql (full-text search in the database)",
+    ),
 }
 
 
@@ -97,6 +101,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WHATSAPP_API_VERSION": "v21.0",
         "WEBHOOK_TIMEOUT": 10.0,
         "WEBHOOK_MAX_ATTEMPTS": 8,  # 1 + retries after 1, 2, 4, 8, 16, 32, 60 minutes
+        "SEARCH_BACKEND": "whoosh",
         "PROXY_HOPS": 0,  # nginx in front: 1, so rate limits see the debtor's address
         # Debtor portal: one-time codes asked per address and per IP, tries per IP;
         # files a debtor may attach to one message.
@@ -196,5 +201,11 @@ def validate(config: dict[str, Any]) -> None:
         ZoneInfo(config["DEFAULT_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigError(f"HELPDESK_TIMEZONE is not a known time zone: {error}") from None
+    if config["SEARCH_BACKEND"] not in ("whoosh", "postgresql"):
+        raise ConfigError("HELPDESK_SEARCH_BACKEND must be whoosh or postgresql")
+    if config["SEARCH_BACKEND"] == "postgresql" and not config[
+        "SQLALCHEMY_DATABASE_URI"
+    ].startswith("postgresql"):
+        raise ConfigError("HELPDESK_SEARCH_BACKEND=postgresql needs a PostgreSQL database")
     if config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("HELPDESK_SECRET_KEY must be at least 32 characters in production")

@@ -13,7 +13,9 @@ from helpdesk.search.services import SearchSettings, index_next_batch
 def settings_from_app() -> SearchSettings:
     config = current_app.config
     return SearchSettings(
-        data_dir=Path(config["DATA_DIR"]), phone_region=config.get("DEFAULT_PHONE_REGION")
+        data_dir=Path(config["DATA_DIR"]),
+        phone_region=config.get("DEFAULT_PHONE_REGION"),
+        backend=config.get("SEARCH_BACKEND", "whoosh"),
     )
 
 

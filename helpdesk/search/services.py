@@ -18,6 +18,7 @@ from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
 from helpdesk.search import documents
 from helpdesk.search.models import SearchChange
+from helpdesk.search.postgres_index import PostgresIndex
 from helpdesk.search.query import ParsedQuery, exact_folio, parse
 from helpdesk.search.whoosh_index import Hit, VisibleTo, WhooshIndex
 from helpdesk.tickets.models import Ticket
@@ -31,6 +32,13 @@ BATCH = 500
 class SearchSettings:
     data_dir: Path
     phone_region: str | None = None
+    backend: str = "whoosh"  # or "postgresql" (HELPDESK_SEARCH_BACKEND)
+
+
+def backend_for(session: Session, settings: SearchSettings) -> WhooshIndex | PostgresIndex:
+    if settings.backend == "postgresql":
+        return PostgresIndex(session)
+    return WhooshIndex(settings.data_dir)
 
 
 @dataclass
@@ -73,7 +81,7 @@ def search(
     results.account_id = _account_alone(session, parsed)
     if parsed.is_empty:
         return results
-    index = WhooshIndex(settings.data_dir)
+    index = backend_for(session, settings)
     try:
         found = index.search(
             parsed, visible=visible_to(viewer), page=results.page, per_page=per_page
@@ -172,7 +180,8 @@ def index_next_batch(session: Session, *, settings: SearchSettings) -> int:
     ids = [ticket_id for ticket_id, _ in rows]
     built = documents.build(session, ids)
     present = {d.ticket_id for d in built}
-    if WhooshIndex(settings.data_dir).write(built, removed=[i for i in ids if i not in present]):
+    index = backend_for(session, settings)
+    if index.write(built, removed=[i for i in ids if i not in present]):
         _mark_everything(session)
     for ticket_id, changed_at in rows:
         session.execute(
@@ -210,7 +219,7 @@ def rebuild(
                 progress(len(chunk))
             yield batch
 
-    count = WhooshIndex(settings.data_dir).rebuild(batches())
+    count = backend_for(session, settings).rebuild(batches())
     session.execute(delete(SearchChange).where(SearchChange.changed_at < started))
     return count
 
@@ -222,10 +231,10 @@ def _now() -> datetime:
 
 
 def status(session: Session, *, settings: SearchSettings) -> dict[str, object]:
-    index = WhooshIndex(settings.data_dir)
+    index = backend_for(session, settings)
     oldest = session.scalar(select(func.min(SearchChange.changed_at)))
     return {
-        "backend": "whoosh",
+        "backend": settings.backend,
         "path": str(index.path),
         "documents": index.count() if index.exists() else 0,
         "tickets": session.scalar(
