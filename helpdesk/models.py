@@ -28,12 +28,12 @@ from helpdesk.dunning.models import (
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
-from helpdesk.routing.models import RoutingRule
+from helpdesk.routing.models import RoutingRule, Tag
 from helpdesk.signins.models import SignIn
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
 from helpdesk.tickets.models import Attachment, FolioSequence, Message, MessageReference, Ticket
 from helpdesk.tokens.models import ApiToken
-from helpdesk.users.models import RecoveryCode, RolePolicy, User
+from helpdesk.users.models import PasswordReset, RecoveryCode, RolePolicy, User
 
 __all__ = [
     "ApiToken",
@@ -52,6 +52,7 @@ __all__ = [
     "Message",
     "MessageReference",
     "Notification",
+    "PasswordReset",
     "PortalCode",
     "Queue",
     "RecoveryCode",
@@ -63,6 +64,7 @@ __all__ = [
     "SignIn",
     "SlaCalendar",
     "SlaPolicy",
+    "Tag",
     "Ticket",
     "TicketDeadline",
     "TicketOutcome",
