@@ -1,0 +1,125 @@
+"""End to end in Chromium: an admin sets up a queue with a member, creates an API token
+and revokes it (the API refuses it at once), and sends an agent a password reset link;
+the agent opens it from the development outbox, sets a new password and signs in with
+it. Set SCREENSHOTS=dir to keep every admin screen at desktop and phone sizes."""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, Site
+from tests.e2e.test_two_factor_e2e import snap
+
+pytestmark = pytest.mark.e2e
+NEW_PASSWORD = "mi contraseña nueva de diciembre"
+
+
+def sign_in_as(page: Page, email: str, password: str) -> None:
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Iniciar sesión").click()
+
+
+def reset_link(outbox: Path, address: str) -> str:
+    parser = BytesParser(policy=policy.default)
+    mails = [parser.parsebytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"))]
+    [mail] = [m for m in mails if address in str(m["To"])]
+    assert mail["Subject"] == "Establezca una nueva contraseña de Aclara"
+    text = mail.get_body(("plain",)).get_content()
+    return re.search(r"http://\S+/password/reset/\S+", text).group(0)
+
+
+def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
+    site: Site, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{site.url}/login")
+    snap(page, "login")
+    sign_in_as(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    # A queue with a member
+    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Colas").click()
+    expect(page.get_by_text("Todavía no hay colas")).to_be_visible()
+    page.get_by_label("Nombre").fill("Aclaraciones Bogotá")
+    page.get_by_label("Descripción").fill("Disputas de tarjetas de Colombia")
+    page.get_by_role("button", name="Crear cola").click()
+    expect(page.get_by_role("heading", name="Aclaraciones Bogotá")).to_be_visible()
+    expect(page.get_by_text("Nadie atiende esta cola todavía.")).to_be_visible()
+    page.get_by_label("Agregar un agente").select_option(label="Lucía Herrera")
+    page.get_by_role("button", name="Agregar", exact=True).click()
+    expect(page.get_by_text("Lucía Herrera ahora atiende esta cola.")).to_be_visible()
+    expect(page.get_by_role("button", name="Retirar a Lucía Herrera")).to_be_visible()
+    page.get_by_label("Asignación").select_option(label="Por turnos")
+    page.get_by_role("button", name="Guardar").first.click()
+    expect(page.get_by_text("Se guardó la asignación.")).to_be_visible()
+    snap(page, "queue-show")
+    page.get_by_role("link", name="← Colas").click()
+    expect(page.get_by_role("cell", name="Por turnos")).to_be_visible()
+    snap(page, "queue-list")
+
+    # An API token, shown once, then revoked: the API refuses it at once
+    page.get_by_role("link", name="Tokens de API").click()
+    page.get_by_label("Nombre").fill("Sistema de cobranza")
+    page.get_by_label("Consultar cuentas").check()
+    page.get_by_role("button", name="Crear token").click()
+    secret = page.locator("code.token-secret").inner_text().strip()
+    assert secret.startswith("acl_")
+    snap(page, "token-secret")
+    api = {"Authorization": f"Bearer {secret}"}
+    assert page.request.get(f"{site.url}/api/v1/accounts/MX-NADA", headers=api).status == 404
+    page.get_by_role("link", name="Ya lo copié").click()
+    expect(page.get_by_text(secret)).to_have_count(0)
+    snap(page, "token-list")
+    page.get_by_role("button", name="Revocar Sistema de cobranza").click()
+    expect(page.get_by_text("Se revocó el token Sistema de cobranza")).to_be_visible()
+    refused = page.request.get(f"{site.url}/api/v1/accounts/MX-NADA", headers=api)
+    assert refused.status == 401 and "revoked" in refused.json()["error"]["message"]
+    snap(page, "token-list-revoked")
+
+    # Tags
+    page.get_by_role("link", name="Etiquetas").click()
+    page.get_by_label("Etiqueta").fill("Pago duplicado")
+    page.get_by_role("button", name="Crear etiqueta").click()
+    expect(page.get_by_text("Se creó la etiqueta pago-duplicado.")).to_be_visible()
+    snap(page, "tags")
+
+    # The audit log shows all of it
+    page.get_by_role("link", name="Auditoría").click()
+    expect(page.get_by_text("api_token.revoked")).to_be_visible()
+    expect(page.get_by_text("queue.member_added")).to_be_visible()
+    snap(page, "audit")
+    page.get_by_label("Objeto").select_option(label="Tokens de API")
+    page.get_by_role("button", name="Aplicar filtros").click()
+    expect(page.get_by_text("queue.member_added")).to_have_count(0)
+    expect(page.get_by_text("api_token.created")).to_be_visible()
+
+    # A password reset link for the agent
+    page.get_by_role("link", name="Usuarios").click()
+    page.get_by_role("button", name="Enviar a Lucía Herrera un enlace").click()
+    expect(page.get_by_text(f"Enviamos a {AGENT_EMAIL} un enlace")).to_be_visible()
+    snap(page, "users")
+    page.get_by_role("button", name="Cerrar sesión").click()
+
+    link = reset_link(tmp_path / "data" / "outbox", AGENT_EMAIL)
+    page.goto(link)
+    snap(page, "password-reset")
+    page.get_by_label("Nueva contraseña", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Repita la nueva contraseña").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Guardar la nueva contraseña").click()
+    expect(page.get_by_text("Su nueva contraseña quedó establecida")).to_be_visible()
+    sign_in_as(page, AGENT_EMAIL, NEW_PASSWORD)
+    expect(page).to_have_url(f"{site.url}/tickets")
+    page.get_by_role("button", name="Cerrar sesión").click()
+
+    # The link works once; "forgot password?" is on the sign-in page
+    page.goto(link)
+    expect(page.get_by_text("El enlace ya se usó")).to_be_visible()
+    snap(page, "password-reset-used")
+    page.get_by_role("link", name="Pedir un enlace nuevo").click()
+    expect(page.get_by_label("Correo electrónico")).to_be_visible()
+    snap(page, "password-forgot")
