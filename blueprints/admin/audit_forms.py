@@ -4,6 +4,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+ACTOR_KIND_LABELS = {"contact": _l("debtor"), "system": _l("automatic")}
 OBJECT_LABELS = {
     "users": _l("Users"),
     "queues": _l("Queues"),

@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from blueprints.admin.audit_forms import OBJECT_LABELS, AuditFilterForm
+from blueprints.admin.audit_forms import ACTOR_KIND_LABELS, OBJECT_LABELS, AuditFilterForm
 from blueprints.admin.forms import ROLE_LABELS
 from blueprints.admin.views import bp
 from helpdesk import clock
@@ -23,7 +24,7 @@ from helpdesk.users.models import Role
 
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.user.choices = [SelectChoice("", "—")] + [
+    form.user.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(str(u.id), f"{u.name} ({ROLE_LABELS.get(Role(u.role), u.role)})")
         for u in queries.staff_for_filter(db.session)
     ]
@@ -60,6 +61,7 @@ def audit_log() -> Any:
         form=form,
         page=page,
         object_labels=OBJECT_LABELS,
+        actor_kinds=ACTOR_KIND_LABELS,
         newer_url=url_for("admin.audit_log", **args) if before else None,
         older_url=(
             url_for("admin.audit_log", before=page.next_before, **args)

@@ -26,7 +26,7 @@ class TokenCreateForm(FlaskForm):
         description=_l("Who uses it, e.g. the collection system in production."),
     )
     scopes = SelectMultipleField(
-        _l("Allowed to"),
+        _l("Permissions"),
         choices=[SelectChoice(k, v) for k, v in SCOPE_LABELS.items()],
         validators=[DataRequired(message=_l("Choose at least one permission."))],
         widget=ListWidget(prefix_label=False),

@@ -50,6 +50,7 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     page.get_by_role("button", name="Crear cola").click()
     expect(page.get_by_role("heading", name="Aclaraciones Bogotá")).to_be_visible()
     expect(page.get_by_text("Nadie atiende esta cola todavía.")).to_be_visible()
+    snap(page, "queue-new")
     page.get_by_label("Agregar un agente").select_option(label="Lucía Herrera")
     page.get_by_role("button", name="Agregar", exact=True).click()
     expect(page.get_by_text("Lucía Herrera ahora atiende esta cola.")).to_be_visible()
@@ -75,6 +76,8 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     page.get_by_role("link", name="Ya lo copié").click()
     expect(page.get_by_text(secret)).to_have_count(0)
     snap(page, "token-list")
+    page.locator("details.confirm summary", has_text="Revocar").click()
+    snap(page, "token-revoke-confirm")
     page.get_by_role("button", name="Revocar Sistema de cobranza").click()
     expect(page.get_by_text("Se revocó el token Sistema de cobranza")).to_be_visible()
     refused = page.request.get(f"{site.url}/api/v1/accounts/MX-NADA", headers=api)
@@ -86,6 +89,8 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     page.get_by_label("Etiqueta").fill("Pago duplicado")
     page.get_by_role("button", name="Crear etiqueta").click()
     expect(page.get_by_text("Se creó la etiqueta pago-duplicado.")).to_be_visible()
+    page.locator("details.confirm summary", has_text="Eliminar").click()
+    expect(page.get_by_text("Se quita de 0 tickets")).to_be_visible()
     snap(page, "tags")
 
     # The audit log shows all of it
