@@ -185,12 +185,23 @@ def _channels_form(queue: Queue) -> ChannelsForm:
         }
     )
     form.mailboxes.choices = [
-        SelectChoice(m.id, f"{m.email_address} ({m.name})") for m in mailboxes
+        SelectChoice(m.id, _channel_label(f"{m.email_address} ({m.name})", m.queue, queue))
+        for m in mailboxes
     ]
     form.numbers.choices = [
-        SelectChoice(n.id, f"{n.display_number or n.name} ({n.name})") for n in numbers
+        SelectChoice(
+            n.id, _channel_label(f"{n.display_number or n.name} ({n.name})", n.queue, queue)
+        )
+        for n in numbers
     ]
     return form
+
+
+def _channel_label(text: str, feeds: Queue | None, queue: Queue) -> str:
+    """Say where a mailbox or number sends its messages now, when it is elsewhere."""
+    if feeds is None or feeds.id == queue.id:
+        return text
+    return _("%(channel)s — now feeds %(queue)s", channel=text, queue=feeds.name)
 
 
 def _staff_choices(queue: Queue) -> list[SelectChoice]:

@@ -93,6 +93,8 @@ def test_members_channels_and_assignment(client, signed_in, session, make):
     assert len(events(session, "queue.member_removed")) == 1
 
     box, moved = mailbox(session, "aclaraciones"), mailbox(session, "pagos", other)
+    page = client.get(f"/admin/queues/{queue.id}").get_data(as_text=True)
+    assert "pagos@cobranza.mx (pagos) — hoy alimenta Cobranza CO" in page
     client.post(
         f"/admin/queues/{queue.id}/channels",
         data={"channels": "1", "mailboxes": [box.id, moved.id]},

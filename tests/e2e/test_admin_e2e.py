@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from helpdesk.channels.email.models import Mailbox
+from helpdesk.channels.whatsapp.models import WhatsAppNumber
+from tests.conftest import FIXED_NOW
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AGENT_EMAIL, Site
 from tests.e2e.test_two_factor_e2e import snap
 
@@ -35,9 +40,36 @@ def reset_link(outbox: Path, address: str) -> str:
     return re.search(r"http://\S+/password/reset/\S+", text).group(0)
 
 
+def add_channels(database: Path) -> None:
+    """A mailbox and a WhatsApp number, as the admin would have added them, to point at
+    the new queue."""
+    engine = create_engine(f"sqlite:///{database}")
+    with Session(engine) as session:
+        session.add(
+            Mailbox(
+                name="aclaraciones",
+                email_address="aclaraciones@cobranza.mx",
+                imap_host="127.0.0.1",
+                imap_user="aclaraciones",
+                created_at=FIXED_NOW,
+            )
+        )
+        session.add(
+            WhatsAppNumber(
+                name="Cobranza CO",
+                phone_number_id="1098765",
+                display_number="+57 601 555 0100",
+                created_at=FIXED_NOW,
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+
 def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     site: Site, page: Page, tmp_path: Path
 ) -> None:
+    add_channels(tmp_path / "e2e.sqlite3")
     page.goto(f"{site.url}/login")
     snap(page, "login")
     sign_in_as(page, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -55,12 +87,20 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     page.get_by_role("button", name="Agregar", exact=True).click()
     expect(page.get_by_text("Lucía Herrera ahora atiende esta cola.")).to_be_visible()
     expect(page.get_by_role("button", name="Retirar a Lucía Herrera")).to_be_visible()
+    page.get_by_label("aclaraciones@cobranza.mx (aclaraciones)").check()
+    page.get_by_label("+57 601 555 0100 (Cobranza CO)").check()
+    page.locator("form", has_text="El correo de estos buzones").get_by_role(
+        "button", name="Guardar"
+    ).click()
+    expect(page.get_by_text("Se guardaron los canales.")).to_be_visible()
+    expect(page.get_by_label("aclaraciones@cobranza.mx (aclaraciones)")).to_be_checked()
     page.get_by_label("Asignación").select_option(label="Por turnos")
     page.get_by_role("button", name="Guardar").first.click()
     expect(page.get_by_text("Se guardó la asignación.")).to_be_visible()
     snap(page, "queue-show")
     page.get_by_role("link", name="← Colas").click()
     expect(page.get_by_role("cell", name="Por turnos")).to_be_visible()
+    expect(page.get_by_text("WhatsApp +57 601 555 0100")).to_be_visible()
     snap(page, "queue-list")
 
     # An API token, shown once, then revoked: the API refuses it at once
