@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install translations extract services lint pytest clean
+.PHONY: run test install translations extract services lint pytest prod-check clean
 
 run: install translations  ## install, migrate, load demo data, serve on SQLite with inline jobs
 	$(BIN)/helpdesk init-db
@@ -45,6 +45,9 @@ lint: install
 
 pytest: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+prod-check: install translations services  ## the production stack (gunicorn, workers, cron, PostgreSQL, Redis) end to end
+	$(BIN)/pytest -q tests/e2e/test_production_stack.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

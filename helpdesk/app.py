@@ -111,11 +111,13 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.health import bp as health_bp
     from blueprints.inbox import bp as inbox_bp
     from blueprints.portal import bp as portal_bp
+    from blueprints.search import bp as search_bp
     from blueprints.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
@@ -163,6 +165,7 @@ def configure_signals(app: Flask) -> None:
     from helpdesk.channels.whatsapp import outbound as whatsapp_outbound
     from helpdesk.dunning import reactions as dunning_reactions
     from helpdesk.outbound_webhooks import emit as outbound_webhooks
+    from helpdesk.search import tracking as search_tracking
     from helpdesk.sla import deadlines
 
     outbound.connect()
@@ -170,6 +173,7 @@ def configure_signals(app: Flask) -> None:
     dunning_reactions.connect()
     deadlines.connect()
     outbound_webhooks.connect()
+    search_tracking.connect()
 
 
 def configure_jobs(app: Flask) -> None:

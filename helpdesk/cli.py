@@ -210,10 +210,11 @@ def _register_channel_commands() -> None:
     from helpdesk.channels.whatsapp.cli import whatsapp_commands
     from helpdesk.dunning.cli import dunning_commands
     from helpdesk.outbound_webhooks.cli import webhook_commands
+    from helpdesk.search.cli import search_commands
     from helpdesk.sla.cli import sla_commands
 
     for command in [*email_commands, *ingest_commands, *whatsapp_commands, sla_commands,
-                    *dunning_commands, *webhook_commands]:
+                    *dunning_commands, *webhook_commands, *search_commands]:
         cli.add_command(command)
 
 

@@ -53,6 +53,14 @@ CRON_TABLE: list[CronEntry] = [
         interval=30,
     ),
     CronEntry(name="dunning.run_due", func="helpdesk.dunning.jobs.run_due_job", interval=300),
+    # The search change log is drained by a job after each commit; this catches up after
+    # a crash or a worker that was down.
+    CronEntry(
+        name="search.catch_up",
+        func="helpdesk.search.jobs.index_changes_job",
+        queue="search",
+        interval=300,
+    ),
     CronEntry(name="maintenance.prune", func="helpdesk.maintenance.prune_job", cron="17 3 * * *"),
 ]
 

@@ -29,6 +29,7 @@ from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, 
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
 from helpdesk.routing.models import RoutingRule, Tag
+from helpdesk.search.models import SearchChange
 from helpdesk.signins.models import SignIn
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
 from helpdesk.tickets.models import Attachment, FolioSequence, Message, MessageReference, Ticket
@@ -61,6 +62,7 @@ __all__ = [
     "ReminderStep",
     "RolePolicy",
     "RoutingRule",
+    "SearchChange",
     "SignIn",
     "SlaCalendar",
     "SlaPolicy",

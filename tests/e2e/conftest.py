@@ -21,6 +21,7 @@ from helpdesk.app import create_app
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.services import create_contact
 from helpdesk.extensions import db
+from helpdesk.search.jobs import index_changes_job
 from helpdesk.tickets.services import open_ticket
 from helpdesk.users.services import create_user
 from tests.conftest import app_config, migrate_to_head, require_service
@@ -109,6 +110,7 @@ def seed(tmp_path: Path) -> tuple[Flask, list[str]]:
             )
             folios.append(ticket.folio)
         db.session.commit()
+        index_changes_job()  # what the search worker does after the commit
     return app, folios
 
 

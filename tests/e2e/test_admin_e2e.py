@@ -31,6 +31,13 @@ def sign_in_as(page: Page, email: str, password: str) -> None:
     page.get_by_role("button", name="Iniciar sesión").click()
 
 
+def admin_menu(page: Page, screen: str) -> None:
+    """Open the top bar's Administración menu and go to one of its screens."""
+    page.locator("details.nav-menu summary").click()
+    snap(page, "admin-menu") if screen == "Colas" else None
+    page.locator(".nav-menu-items").get_by_role("link", name=screen, exact=True).click()
+
+
 def reset_link(outbox: Path, address: str) -> str:
     parser = BytesParser(policy=policy.default)
     mails = [parser.parsebytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"))]
@@ -75,7 +82,7 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     sign_in_as(page, ADMIN_EMAIL, ADMIN_PASSWORD)
 
     # A queue with a member
-    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Colas").click()
+    admin_menu(page, "Colas")
     expect(page.get_by_text("Todavía no hay colas")).to_be_visible()
     page.get_by_label("Nombre").fill("Aclaraciones Bogotá")
     page.get_by_label("Descripción").fill("Disputas de tarjetas de Colombia")
@@ -104,7 +111,7 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     snap(page, "queue-list")
 
     # An API token, shown once, then revoked: the API refuses it at once
-    page.get_by_role("link", name="Tokens de API").click()
+    admin_menu(page, "Tokens de API")
     page.get_by_label("Nombre").fill("Sistema de cobranza")
     page.get_by_label("Consultar cuentas").check()
     page.get_by_role("button", name="Crear token").click()
@@ -125,7 +132,7 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     snap(page, "token-list-revoked")
 
     # Tags
-    page.get_by_role("link", name="Etiquetas").click()
+    admin_menu(page, "Etiquetas")
     page.get_by_label("Etiqueta").fill("Pago duplicado")
     page.get_by_role("button", name="Crear etiqueta").click()
     expect(page.get_by_text("Se creó la etiqueta pago-duplicado.")).to_be_visible()
@@ -134,7 +141,7 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     snap(page, "tags")
 
     # The audit log shows all of it
-    page.get_by_role("link", name="Auditoría").click()
+    admin_menu(page, "Auditoría")
     expect(page.get_by_text("api_token.revoked")).to_be_visible()
     expect(page.get_by_text("queue.member_added")).to_be_visible()
     snap(page, "audit")
@@ -144,7 +151,7 @@ def test_an_admin_sets_up_a_queue_a_token_and_a_password_reset(
     expect(page.get_by_text("api_token.created")).to_be_visible()
 
     # A password reset link for the agent
-    page.get_by_role("link", name="Usuarios").click()
+    admin_menu(page, "Usuarios")
     page.get_by_role("button", name="Enviar a Lucía Herrera un enlace").click()
     expect(page.get_by_text(f"Enviamos a {AGENT_EMAIL} un enlace")).to_be_visible()
     snap(page, "users")

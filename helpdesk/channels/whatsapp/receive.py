@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.channels.whatsapp import identity, media
+from helpdesk.channels.whatsapp.acknowledge import acknowledge
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppSentPart
 from helpdesk.channels.whatsapp.parse import Change, Parsed, profile_name
 from helpdesk.intake.inbound import Inbound, ThreadHints
@@ -64,6 +65,8 @@ def receive_message(
     for ref in parsed.media:
         media.add(session, message, number, ref, now=now)
     session.flush()
+    if result.action == "created":
+        acknowledge(session, message.ticket, number, now=now)
     return result.action
 
 

@@ -95,6 +95,11 @@ def text_message(wamid: str, body: str, ts: int, frm: str = "5215512345678", **e
     }
 
 
+def from_debtor(ticket: Any) -> list[Message]:
+    """The ticket's messages without the automatic acknowledgement."""
+    return [m for m in ticket.messages if not m.is_automatic]
+
+
 def stored(session: Any, wamid: str) -> Message | None:
     return session.scalar(select(Message).where(Message.external_id == wamid))
 

@@ -14,6 +14,7 @@ from tests.channels.whatsapp.conftest import (
     deliver,
     expected,
     fixture_bytes,
+    from_debtor,
     payload,
     stored,
     text_message,
@@ -60,7 +61,7 @@ def test_unsupported_and_system_messages_are_kept_and_shown(client, session, sig
     deliver(client, fixture_bytes("unsupported.json"))
     deliver(client, fixture_bytes("system.json"))
     ticket = session.scalar(select(Ticket))
-    assert len(ticket.messages) == 2
+    assert len(from_debtor(ticket)) == 2
     unsupported = session.get(WhatsAppMessage, ticket.messages[0].id)
     assert unsupported.details["errors"][0]["code"] == 131051
     page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
@@ -75,7 +76,7 @@ def test_a_batch_is_processed_whole_and_in_timestamp_order(client, session):
     assert webhook.counts == {"created": 2, "appended": 1}
     assert "account_update" in webhook.reason and webhook.action == "processed"
     mexico = session.scalar(select(Ticket).where(Ticket.subject == "Primer mensaje"))
-    assert [m.text for m in mexico.messages] == ["Primer mensaje", "Segundo mensaje"]
+    assert [m.text for m in from_debtor(mexico)] == ["Primer mensaje", "Segundo mensaje"]
     argentina = stored(session, "wamid.HBgNNTIxNTUxMjM0NTY3OBUCABIYIDNBMDEB3").ticket
     assert argentina.contact.phone == "+5491123456789" and argentina is not mexico
 
@@ -85,7 +86,7 @@ def test_messages_arriving_late_are_ordered_by_their_own_time(client, session):
     deliver(client, payload([text_message("wamid.LATE1", "antes", T)]))
     ticket = session.scalar(select(Ticket))
     session.expire(ticket, ["messages"])
-    assert [m.text for m in ticket.messages] == ["antes", "después"]
+    assert [m.text for m in from_debtor(ticket)] == ["antes", "después"]
 
 
 def test_context_threads_to_the_ticket_of_our_message(client, session, make):
@@ -167,7 +168,7 @@ def test_a_reaction_attaches_to_its_message_and_can_be_removed(client, session, 
     deliver(client, fixture_bytes("text.json"))
     deliver(client, fixture_bytes("reaction.json"))
     ticket = session.scalar(select(Ticket))
-    assert len(ticket.messages) == 1  # a reaction is not a message
+    assert len(from_debtor(ticket)) == 1  # a reaction is not a message
     page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
     assert "👍" in page
     deliver(client, fixture_bytes("reaction_removed.json"))
@@ -184,3 +185,21 @@ def test_one_bad_message_does_not_block_the_others(client, session):
     webhook = session.scalar(select(WhatsAppWebhook))
     assert webhook.action == "partial" and "wamid.BAD" in webhook.reason
     assert stored(session, "wamid.GOOD") is not None
+
+
+def test_a_new_case_gets_an_acknowledgement_with_its_folio_and_a_follow_up_none(
+    client, session, graph
+):
+    deliver(client, fixture_bytes("text.json"))
+    ticket = session.scalar(select(Ticket))
+    (ack,) = [m for m in ticket.messages if m.is_automatic]
+    assert ack.channel == "whatsapp" and ack.direction == "out"
+    assert ack.delivery_status == "sent"
+    (sent,) = graph.sent()
+    assert sent["to"] == "+525512345678" and sent["type"] == "text"
+    assert sent["text"]["body"].startswith("Hola, Guadalupe Núñez: recibimos su mensaje")
+    assert ticket.folio in sent["text"]["body"]
+
+    later = payload(messages=[text_message("wamid.LATER", "Otra cosa", 1795449700)])
+    deliver(client, later)
+    assert len(graph.sent()) == 1  # appended to the open case: no second acknowledgement

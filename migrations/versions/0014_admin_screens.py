@@ -1,7 +1,7 @@
 """Admin screens: archived queues, named tags, single-use password reset links
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 12:00:00
 
 An admin sets up an organisation from the screen: a queue can be archived (kept with its
@@ -16,8 +16,8 @@ import helpdesk.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

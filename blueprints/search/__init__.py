@@ -1,0 +1,3 @@
+from blueprints.search.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,51 @@
+"""The acknowledgement a debtor gets when their WhatsApp message opens a ticket.
+
+They have just written, so the 24-hour window is open and free text may go out: the
+folio, in the contact's language, marked automatic like the email one. One per new
+ticket; messages that join an open ticket get none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from helpdesk.audit.services import Actor, record
+from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber
+from helpdesk.channels.whatsapp.outbound import queue_send
+from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
+
+
+def acknowledge(
+    session: Session, ticket: Ticket, number: WhatsAppNumber, *, now: datetime
+) -> Message:
+    contact = ticket.contact
+    with force_locale(contact.language or current_app.config["DEFAULT_LOCALE"]):
+        greeting = _("Hello %(name)s,", name=contact.name) if contact.name else _("Hello,")
+        text = greeting + " " + _(
+            "we received your message and opened case %(folio)s. Please keep this number to "
+            "follow your case. We will answer you here as soon as possible.",
+            folio=ticket.folio,
+        )
+    message = Message(
+        ticket=ticket,
+        direction=Direction.OUT.value,
+        channel=Channel.WHATSAPP.value,
+        text=text,
+        is_automatic=True,
+        delivery_status=Delivery.QUEUED.value,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    session.add(WhatsAppMessage(message_id=message.id, number_id=number.id, kind="text"))
+    record(
+        session, Actor.system("whatsapp"), "message.acknowledged", message, now=now, ticket=ticket
+    )
+    queue_send(session, message)
+    return message

@@ -1,0 +1,292 @@
+"""The embedded search backend: a Whoosh index under the data folder.
+
+One writer at a time (Whoosh's own lock; the ``search`` queue has one worker, inline jobs
+wait for the lock); every search opens a fresh searcher, so it sees the last commit. A
+rebuild writes a new index beside the live one and swaps the folders, so searches go on
+while it runs. Queries are built from ``ParsedQuery`` parts, never parsed from text.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as q
+from whoosh import sorting
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.lang import stopwords_for_language
+from whoosh.support.charset import accent_map
+
+from helpdesk.search.documents import TicketDocument, account_terms
+from helpdesk.search.query import ParsedQuery
+
+log = logging.getLogger(__name__)
+
+# Accents and case folded before Spanish stemming, in the index and in queries alike:
+# "aclaracion" finds "aclaración", "ANDRES" finds "Andrés", "pagos" finds "pago".
+STOPWORDS = frozenset(stopwords_for_language("es")) | frozenset(stopwords_for_language("en"))
+ANALYZER = (
+    RegexTokenizer(r"\w+(?:[.@-]\w+)*")
+    | LowercaseFilter()
+    | CharsetFilter(accent_map)
+    | StopFilter(stoplist=STOPWORDS, minsize=1)
+    | StemFilter(lang="es", cachesize=50_000)
+)
+SCHEMA = Schema(
+    ticket_id=ID(stored=True, unique=True),
+    folio=ID(stored=True),
+    subject=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0),
+    body=TEXT(analyzer=ANALYZER, stored=True),
+    names=TEXT(analyzer=ANALYZER, field_boost=2.0),
+    filenames=TEXT(analyzer=ANALYZER),
+    emails=KEYWORD(lowercase=True, commas=True),
+    phones=KEYWORD(commas=True),
+    accounts=KEYWORD(lowercase=True, commas=True),
+    tags=KEYWORD(lowercase=True, commas=True),
+    status=ID,
+    type=ID,
+    channel=ID,
+    queue=ID,
+    assignee=ID,
+    created=DATETIME,
+    activity=DATETIME(sortable=True),
+)
+TEXT_FIELDS = ("subject", "body", "names", "filenames")
+NONE = "none"
+
+
+@dataclass
+class Hit:
+    ticket_id: int
+    score: float
+    snippet: str  # HTML: escaped text, matches in <b class="match">
+
+
+@dataclass
+class Page:
+    hits: list[Hit]
+    total: int
+    rebuilt: bool = False  # the index was missing or corrupt and starts again empty
+
+
+class WhooshIndex:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "search" / "whoosh"
+
+    # --- Opening -------------------------------------------------------------------------
+
+    def _open(self) -> tuple[whoosh_index.Index, bool]:
+        """The index, created when missing; a corrupt one is moved aside and started
+        again (returns True then: everything must be indexed anew)."""
+        try:
+            if whoosh_index.exists_in(str(self.path)):
+                return whoosh_index.open_dir(str(self.path)), False
+        except Exception as error:  # any corruption: start again, keep the old for a look
+            self.reset(error)
+        self.path.mkdir(parents=True, exist_ok=True)
+        return whoosh_index.create_in(str(self.path), SCHEMA), True
+
+    def reset(self, error: Exception) -> None:
+        """Move an unreadable index aside; the next open starts an empty one."""
+        log.error("search index at %s is unreadable (%s): starting a new one", self.path, error)
+        if self.path.exists():
+            aside = self.path.with_name(f"whoosh.broken-{datetime.now():%Y%m%d%H%M%S%f}")
+            shutil.move(str(self.path), str(aside))
+
+    def exists(self) -> bool:
+        return whoosh_index.exists_in(str(self.path))
+
+    # --- Writing -------------------------------------------------------------------------
+
+    def write(self, documents: Sequence[TicketDocument], removed: Iterable[int]) -> bool:
+        """Add or replace ``documents``, drop ``removed``; one commit. Returns True when the
+        index had to be started again (the caller then queues a full catch-up)."""
+        index, rebuilt = self._open()
+        writer = index.writer(timeout=60)
+        try:
+            for ticket_id in removed:
+                writer.delete_by_term("ticket_id", str(ticket_id))
+            for document in documents:
+                writer.update_document(**_fields(document))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return rebuilt
+
+    def rebuild(self, batches: Iterable[Sequence[TicketDocument]]) -> int:
+        """A new index from ``batches``, built aside and swapped in when complete."""
+        fresh = self.path.with_name("whoosh.new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        writer = whoosh_index.create_in(str(fresh), SCHEMA).writer(
+            limitmb=256, procs=1, multisegment=False
+        )
+        count = 0
+        for batch in batches:
+            for document in batch:
+                writer.add_document(**_fields(document))
+            count += len(batch)
+        writer.commit(optimize=True)
+        old = self.path.with_name("whoosh.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.path.exists():
+            self.path.rename(old)
+        fresh.rename(self.path)
+        shutil.rmtree(old, ignore_errors=True)
+        return count
+
+    # --- Reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        index, _ = self._open()
+        return index.doc_count()
+
+    def search(
+        self, parsed: ParsedQuery, *, visible: VisibleTo | None, page: int, per_page: int
+    ) -> Page:
+        index, rebuilt = self._open()
+        query = build_query(parsed, visible)
+        if query is None:
+            return Page([], 0, rebuilt)
+        facets = sorting.MultiFacet(
+            [sorting.ScoreFacet(), sorting.FieldFacet("activity", reverse=True)]
+        )
+        with index.searcher() as searcher:
+            results = searcher.search_page(
+                query, page, pagelen=per_page, sortedby=facets, terms=True
+            )
+            results.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+            results.results.formatter = HtmlFormatter(tagname="b", classname="match")
+            hits = [
+                Hit(
+                    int(hit["ticket_id"]),
+                    hit.score or 0.0,
+                    hit.highlights("body", top=2) or hit.highlights("subject"),
+                )
+                for hit in results
+            ]
+            return Page(hits, results.total, rebuilt)
+
+
+@dataclass(frozen=True)
+class VisibleTo:
+    """A staff member limited to some queues (their own tickets and unqueued ones too)."""
+
+    user_id: int
+    queue_ids: tuple[int, ...]
+
+
+def _fields(document: TicketDocument) -> dict[str, object]:
+    return {
+        "ticket_id": str(document.ticket_id),
+        "folio": document.folio.upper(),
+        "subject": document.subject,
+        "body": "\n\n".join(document.body),
+        "names": " ".join(document.names),
+        "filenames": " ".join(document.filenames),
+        "emails": ",".join(document.emails),
+        "phones": ",".join(document.phones),
+        "accounts": ",".join(document.accounts),
+        "tags": ",".join(document.tags),
+        "status": document.status,
+        "type": document.type,
+        "channel": document.channel,
+        "queue": str(document.queue_id) if document.queue_id else NONE,
+        "assignee": str(document.assignee_id) if document.assignee_id else NONE,
+        "created": document.created_at.replace(tzinfo=None),
+        "activity": document.activity_at.replace(tzinfo=None),
+    }
+
+
+def tokens(text: str) -> list[str]:
+    return [token.text for token in ANALYZER(text)]
+
+
+def _word(word: str) -> q.Query | None:
+    """A free word: in any text field (analysed), or exactly an address, account, tag,
+    folio or phone."""
+    exact: list[q.Query] = [
+        q.Term("emails", word.lower()),
+        q.Term("tags", word.lower()),
+        q.Term("folio", word.upper()),
+        *(q.Term("accounts", term) for term in account_terms(word)),
+    ]
+    if word.isdigit() and len(word) >= 7:
+        exact.append(q.Term("phones", word[-10:]))
+    analysed = tokens(word)
+    if analysed:
+        per_token = [q.Or([q.Term(f, token) for f in TEXT_FIELDS]) for token in analysed]
+        exact.append(q.And(per_token) if len(per_token) > 1 else per_token[0])
+    return q.Or(exact)
+
+
+def _phrase(text: str) -> q.Query | None:
+    words = tokens(text)
+    if not words:
+        return None
+    if len(words) == 1:
+        return q.Or([q.Term(f, words[0]) for f in ("subject", "body")])
+    return q.Or([q.Phrase(f, words) for f in ("subject", "body")])
+
+
+def _filters(parsed: ParsedQuery) -> list[q.Query]:
+    """Field filters; ``services.resolve`` already turned names into ids and phones into
+    digits. Several values of one filter are alternatives."""
+    made = []
+    for name, values in parsed.filters.items():
+        if name == "from":
+            alternatives = [q.Term("emails", v.lower()) for v in values]
+            alternatives += [
+                q.And([q.Term("names", t) for t in tokens(v)]) for v in values if tokens(v)
+            ]
+        elif name == "account":
+            alternatives = [q.Term("accounts", t) for v in values for t in account_terms(v)]
+        else:
+            field, fold = _FILTER_FIELDS[name]
+            alternatives = [q.Term(field, fold(v)) for v in values]
+        made.append(q.Or(alternatives))
+    return made
+
+
+_FILTER_FIELDS = {
+    "folio": ("folio", str.upper),
+    "phone": ("phones", str),
+    "status": ("status", str.lower),
+    "type": ("type", str.lower),
+    "channel": ("channel", str.lower),
+    "queue": ("queue", str),
+    "assignee": ("assignee", str),
+    "tag": ("tags", str.lower),
+}
+
+
+def build_query(parsed: ParsedQuery, visible: VisibleTo | None) -> q.Query | None:
+    required: list[q.Query] = [w for w in map(_word, parsed.words) if w is not None]
+    required += [p for p in map(_phrase, parsed.phrases) if p is not None]
+    required += _filters(parsed)
+    if parsed.after or parsed.before:
+        start = datetime.combine(parsed.after, time.min) if parsed.after else None
+        end = datetime.combine(parsed.before, time.min) if parsed.before else None
+        required.append(q.DateRange("created", start, end, endexcl=True))
+    if not required:
+        return None
+    if visible is not None:
+        required.append(
+            q.Or(
+                [q.Term("queue", str(i)) for i in visible.queue_ids]
+                + [q.Term("queue", NONE), q.Term("assignee", str(visible.user_id))]
+            )
+        )
+    query: q.Query = q.And(required)
+    excluded = [x for x in map(_word, parsed.excluded) if x is not None]
+    if excluded:
+        query = q.AndNot(query, q.Or(excluded))
+    return query
