@@ -133,3 +133,14 @@ def test_an_agent_cannot_change_roles_or_send_links(client, signed_in, make):
     assert client.post(f"/admin/users/{user.id}/role", data={"role": "admin"}).status_code == 403
     assert client.post(f"/admin/users/{user.id}/reset-password").status_code == 403
     assert user.role == "agent"
+
+
+def test_without_smtp_in_production_the_link_is_not_written_anywhere(
+    app, client, make, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ENV", "production")
+    monkeypatch.setitem(app.config, "SMTP_URL", None)
+    user = make.user("agent")
+    response = client.post("/password/forgot", data={"email": user.email})
+    assert response.status_code == 302  # the page answers as always; the mail is logged failed
+    assert not mails_to(app, user.email)
