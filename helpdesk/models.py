@@ -28,13 +28,13 @@ from helpdesk.dunning.models import (
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
-from helpdesk.routing.models import RoutingRule
+from helpdesk.routing.models import RoutingRule, Tag
 from helpdesk.search.models import SearchChange
 from helpdesk.signins.models import SignIn
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
 from helpdesk.tickets.models import Attachment, FolioSequence, Message, MessageReference, Ticket
 from helpdesk.tokens.models import ApiToken
-from helpdesk.users.models import RecoveryCode, RolePolicy, User
+from helpdesk.users.models import PasswordReset, RecoveryCode, RolePolicy, User
 
 __all__ = [
     "ApiToken",
@@ -53,6 +53,7 @@ __all__ = [
     "Message",
     "MessageReference",
     "Notification",
+    "PasswordReset",
     "PortalCode",
     "Queue",
     "RecoveryCode",
@@ -65,6 +66,7 @@ __all__ = [
     "SignIn",
     "SlaCalendar",
     "SlaPolicy",
+    "Tag",
     "Ticket",
     "TicketDeadline",
     "TicketOutcome",

@@ -38,3 +38,9 @@ class TwoFactorRolesForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for one-button actions."""
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    )

@@ -1,4 +1,4 @@
-from blueprints.auth import two_step_views
+from blueprints.auth import password_views, two_step_views
 from blueprints.auth.views import bp
 
-__all__ = ["bp", "two_step_views"]
+__all__ = ["bp", "password_views", "two_step_views"]

@@ -2,9 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from helpdesk.config import LOCALE_CHOICES
+from helpdesk.users.passwords import MIN_LENGTH
 
 TIMEZONE_CHOICES = [
     ("America/Mexico_City", "Ciudad de México"),
@@ -46,3 +47,22 @@ class CodeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something (sign out a browser): CSRF and nothing else."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)],
+        description=_l("At least %(n)d characters.", n=MIN_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )

@@ -17,6 +17,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_events_object", "object_type", "object_id"),
         Index("ix_audit_events_ticket_id_created_at", "ticket_id", "created_at"),
+        Index("ix_audit_events_actor_user_id", "actor_user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

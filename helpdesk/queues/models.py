@@ -37,6 +37,8 @@ class Queue(db.Model):
         String(20), default="reopen", server_default="reopen"
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Archived: kept with its tickets and history, but routes nothing new (is_active off).
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     members: Mapped[list[User]] = relationship(secondary=user_queues, back_populates="queues")

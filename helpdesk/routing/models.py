@@ -33,6 +33,20 @@ class RoutingRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Tag(db.Model):
+    """A tag an admin has named, so it can be offered before any ticket carries it.
+
+    Tickets keep their tags as plain strings in ``ticket_tags``; renaming or deleting a
+    tag here rewrites those rows (``helpdesk.routing.tags``).
+    """
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 ticket_tags = Table(
     "ticket_tags",
     db.metadata,

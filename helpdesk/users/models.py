@@ -102,3 +102,22 @@ class RolePolicy(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(20), unique=True)
     requires_two_factor: Mapped[bool] = mapped_column(default=False)
+
+
+class PasswordReset(db.Model):
+    """A single-use link to set a new password, sent by email. Only the SHA-256 of its
+    random token is kept (256 bits: nothing to brute-force). A newer link, use or the
+    expiry (an hour) ends it."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a newer link replaced this one before it was used.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -140,6 +140,18 @@ def set_active(
     )
 
 
+def set_role(session: Session, user: User, role: str, *, actor: Actor, now: datetime) -> None:
+    if role not in {r.value for r in Role}:
+        raise UserError("role", _l("Unknown role: %(role)s", role=role))
+    if actor.user_id == user.id:
+        raise UserError("role", _l("You cannot change your own role."))
+    if user.role == role:
+        return
+    before = {"role": user.role}
+    user.role = role
+    record(session, actor, "user.role_changed", user, now=now, before=before, after={"role": role})
+
+
 def load_session_user(session: Session, user_id: str) -> User | None:
     """Flask-Login's loader: ``"<id>:<session token>:<sign-in token>"`` -> the user, while
     the session token is current (changed on deactivation: out everywhere) and that

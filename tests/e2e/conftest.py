@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
 ]
 AGENT_EMAIL = "lucia.herrera@aclara.mx"
 AGENT_PASSWORD = "contraseña de prueba 2026"
+ADMIN_EMAIL = "sofia.mendez@aclara.mx"
+ADMIN_PASSWORD = "contraseña de administración 2026"
 # (type, subject, first message)
 TICKETS = [
     ("dispute", "Aclaración de cargo no reconocido", "No reconozco el cargo del 3 de noviembre."),
@@ -59,7 +61,7 @@ class Site:
 
 
 def seed(tmp_path: Path) -> tuple[Flask, list[str]]:
-    """A migrated SQLite file with one Spanish-speaking agent and three tickets."""
+    """A migrated SQLite file with a Spanish-speaking agent and admin, and three tickets."""
     if not SPANISH_CATALOG.exists():
         pytest.fail("the catalogs are not compiled: run `make translations`")
     url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
@@ -73,6 +75,16 @@ def seed(tmp_path: Path) -> tuple[Flask, list[str]]:
             name="Lucía Herrera",
             role="agent",
             password=AGENT_PASSWORD,
+            locale="es_MX",
+            actor=actor,
+            now=now,
+        )
+        create_user(
+            db.session,
+            email=ADMIN_EMAIL,
+            name="Sofía Méndez",
+            role="admin",
+            password=ADMIN_PASSWORD,
             locale="es_MX",
             actor=actor,
             now=now,

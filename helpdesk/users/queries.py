@@ -1,0 +1,12 @@
+"""Reads on staff users for the admin screens."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk.users.models import User
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))
