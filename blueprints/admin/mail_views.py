@@ -135,9 +135,7 @@ def quarantine_retry(row_id: int) -> Any:
 @bp.route("/quarantine/<int:row_id>/raw")
 def quarantine_raw(row_id: int) -> Any:
     row = db.session.get(InboundEmail, row_id) or abort(404)
-    response = current_app.response_class(
-        raw_bytes(row), mimetype="application/octet-stream"
-    )
+    response = current_app.response_class(raw_bytes(row), mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=f"mensaje-{row.id}.eml")
     return response
 

@@ -26,6 +26,11 @@ class QueueEditForm(QueueCreateForm):
         _l("When a debtor writes to a closed ticket"),
         choices=[SelectChoice(k, v) for k, v in CLOSED_REPLY_LABELS.items()],
     )
+    signature = TextAreaField(
+        _l("Signature of email replies"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Below each agent's own signature: the agency's name, a legal notice."),
+    )
 
 
 class MemberForm(FlaskForm):

@@ -80,6 +80,7 @@ def queue_edit(queue_id: int) -> Any:
                 description=form.description.data or "",
                 email_address=form.email_address.data,
                 closed_reply_policy=form.closed_reply_policy.data,
+                signature=form.signature.data or "",
                 actor=_actor(),
                 now=clock.now(),
             )

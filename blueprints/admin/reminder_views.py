@@ -125,9 +125,7 @@ def contact_rule_list(country: str | None = None) -> Any:
             db.session.commit()
             flash(_("Contact rule saved."), "success")
             return redirect(url_for("admin.contact_rule_list"))
-    return render_template(
-        "admin/contact_rule_list.html", rules=rules, form=form, editing=editing
-    )
+    return render_template("admin/contact_rule_list.html", rules=rules, form=form, editing=editing)
 
 
 def _empty(name: str) -> Any:

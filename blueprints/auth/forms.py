@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -34,6 +34,11 @@ class ProfileForm(FlaskForm):
     )
     timezone = SelectField(
         _l("Time zone"), choices=[SelectChoice(value, label) for value, label in TIMEZONE_CHOICES]
+    )
+    signature = TextAreaField(
+        _l("Signature of your email replies"),
+        validators=[Length(max=2000)],
+        description=_l("Your name, role and direct line, as debtors should see them."),
     )
 
 

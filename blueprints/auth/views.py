@@ -79,6 +79,7 @@ def profile_edit() -> Any:
                 name=form.name.data,
                 locale=form.locale.data,
                 timezone=form.timezone.data,
+                signature=form.signature.data or "",
                 actor=Actor.for_user(current_user),
                 now=clock.now(),
             )

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from blueprints.inbox.forms import NoteForm, StatusForm
+from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
 from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.attachments import storage
@@ -50,14 +50,7 @@ def ticket_list() -> Any:
 @bp.route("/tickets/<folio>")
 def ticket_show(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
-    status_form = StatusForm(status=ticket.status)
-    return render_template(
-        "inbox/ticket_show.html",
-        ticket=ticket,
-        note_form=NoteForm(),
-        status_form=status_form,
-        timeline=queries.ticket_timeline(db.session, ticket),
-    )
+    return render_ticket(ticket)
 
 
 @bp.route("/tickets/<folio>/notes", methods=["POST"])
@@ -148,13 +141,31 @@ def _ticket_or_404(folio: str) -> Ticket:
     return queries.ticket_by_folio(db.session, folio) or abort(404)
 
 
-def _show_with_errors(
-    ticket: Ticket, *, note_form: NoteForm | None = None, status_form: StatusForm | None = None
-) -> tuple[str, int]:
+def render_ticket(
+    ticket: Ticket,
+    *,
+    note_form: NoteForm | None = None,
+    status_form: StatusForm | None = None,
+    reply_form: EmailReplyForm | None = None,
+    mode: str = "reply",
+) -> str:
+    """The ticket page; a form given here keeps what the agent typed and its errors."""
+    if reply_form is None:
+        cc = ", ".join(p.email for p in ticket.participants if p.email)
+        reply_form = EmailReplyForm(cc=cc)
     return render_template(
         "inbox/ticket_show.html",
         ticket=ticket,
         note_form=note_form or NoteForm(),
         status_form=status_form or StatusForm(status=ticket.status),
+        reply_form=reply_form,
+        composer_mode=mode,
         timeline=queries.ticket_timeline(db.session, ticket),
-    ), 422
+    )
+
+
+def _show_with_errors(
+    ticket: Ticket, *, note_form: NoteForm | None = None, status_form: StatusForm | None = None
+) -> tuple[str, int]:
+    mode = "note" if note_form is not None else "reply"
+    return render_ticket(ticket, note_form=note_form, status_form=status_form, mode=mode), 422

@@ -63,8 +63,11 @@ def code_verify() -> Any:
     if form.validate_on_submit():
         try:
             contact = codes.verify_code(
-                db.session, address, form.code.data,
-                secret=current_app.config["SECRET_KEY"], now=clock.now(),
+                db.session,
+                address,
+                form.code.data,
+                secret=current_app.config["SECRET_KEY"],
+                now=clock.now(),
             )
         except codes.CodeError as error:
             db.session.commit()  # the wrong try counts

@@ -26,8 +26,11 @@ def inbound_files(uploads: list[FileStorage]) -> tuple[InboundFile, ...]:
         data = upload.read(limit + 1)
         if len(data) > limit:
             raise UploadError(
-                _("%(name)s is larger than %(size)s MB.",
-                  name=storage.safe_filename(upload.filename), size=limit // (1024 * 1024))
+                _(
+                    "%(name)s is larger than %(size)s MB.",
+                    name=storage.safe_filename(upload.filename),
+                    size=limit // (1024 * 1024),
+                )
             )
         files.append(
             InboundFile(

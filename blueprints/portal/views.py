@@ -97,8 +97,12 @@ def ticket_reply(folio: str) -> Any:
             form.files.errors.append(str(error))
         else:
             ticket = cases.reply(
-                db.session, current_contact(), ticket,
-                text=clean_text(form.text.data), files=files, now=clock.now(),
+                db.session,
+                current_contact(),
+                ticket,
+                text=clean_text(form.text.data),
+                files=files,
+                now=clock.now(),
             )
             db.session.commit()
             return redirect(url_for("portal.ticket_show", folio=ticket.folio, sent=1))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -25,6 +25,8 @@ class Queue(db.Model):
     description: Mapped[str] = mapped_column(String(500), default="")
     # The address replies are sent from; inbound addresses and numbers come with channels.
     email_address: Mapped[str | None] = mapped_column(String(254))
+    # Below every agent's signature in this queue's email replies (the agency, a legal line).
+    signature: Mapped[str] = mapped_column(Text, default="", server_default="")
     assignment_strategy: Mapped[str] = mapped_column(String(20), default="manual")
     # Round-robin: the agent who got the last ticket. Skills: assign only to agents who
     # have the ticket's skill tags and speak the debtor's language.

@@ -88,8 +88,10 @@ def update_queue(
     closed_reply_policy: str,
     actor: Actor,
     now: datetime,
+    signature: str | None = None,
 ) -> None:
-    """Rename the queue and change its description, reply address and closed-reply rule."""
+    """Rename the queue and change its description, reply address, closed-reply rule and
+    the signature under its email replies."""
     name = _check_name(session, name, queue)
     if closed_reply_policy not in CLOSED_REPLY_POLICIES:
         raise QueueError(
@@ -100,6 +102,8 @@ def update_queue(
     queue.description = description.strip()
     queue.email_address = (email_address or "").strip().lower() or None
     queue.closed_reply_policy = closed_reply_policy
+    if signature is not None:
+        queue.signature = signature.strip()
     after = _snapshot(queue)
     if before != after:
         changed = [k for k in after if before[k] != after[k]]
@@ -206,4 +210,5 @@ def _snapshot(queue: Queue) -> dict[str, str | None]:
         "description": queue.description,
         "email_address": queue.email_address,
         "closed_reply_policy": queue.closed_reply_policy,
+        "signature": queue.signature,
     }

@@ -107,6 +107,9 @@ class Message(db.Model):
     delivery_error: Mapped[str | None] = mapped_column(String(500))
     # Parts kept out of the ticket (too large, unreadable): [{filename, content_type, size,
     # reason}], shown on the message so nothing disappears silently.
+    # An agent's email reply: {"to": [...], "cc": [...]} as the composer sent it (None:
+    # the ticket's debtor and participants, as for acknowledgements).
+    recipients: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     skipped_files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -50,6 +50,7 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Mexico_City")
     is_active_user: Mapped[bool] = mapped_column(default=True)
     is_available: Mapped[bool] = mapped_column(default=True)
+    signature: Mapped[str] = mapped_column(Text, default="", server_default="")
     capacity: Mapped[int] = mapped_column(default=20)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -104,11 +104,19 @@ def update_profile(
     timezone: str,
     actor: Actor,
     now: datetime,
+    signature: str | None = None,
 ) -> None:
     _check_preferences(locale, timezone)
-    before = {"name": user.name, "locale": user.locale, "timezone": user.timezone}
+
+    def snapshot() -> dict[str, str]:
+        return {"name": user.name, "locale": user.locale, "timezone": user.timezone,
+                "signature": user.signature}  # fmt: skip
+
+    before = snapshot()
     user.name, user.locale, user.timezone = name.strip(), locale, timezone
-    after = {"name": user.name, "locale": user.locale, "timezone": user.timezone}
+    if signature is not None:
+        user.signature = signature.strip()
+    after = snapshot()
     if before != after:
         record(session, actor, "user.profile_changed", user, now=now, before=before, after=after)
 

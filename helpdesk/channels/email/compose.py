@@ -29,8 +29,12 @@ def compose(
     ticket = message.ticket
     mail = EmailMessage()
     mail["From"] = formataddr((from_name, from_address))
-    mail["To"] = formataddr((ticket.contact.name, ticket.contact.email or ""))
-    cc = [p.email for p in ticket.participants if p.email]
+    if message.recipients:  # as the agent's composer sent it
+        mail["To"] = ", ".join(message.recipients.get("to", []))
+        cc = list(message.recipients.get("cc", []))
+    else:
+        mail["To"] = formataddr((ticket.contact.name, ticket.contact.email or ""))
+        cc = [p.email for p in ticket.participants if p.email]
     if cc:
         mail["Cc"] = ", ".join(cc)
     mail["Subject"] = subject_for(ticket.subject, ticket.folio)
@@ -42,8 +46,10 @@ def compose(
     if message.is_automatic:
         mail["Auto-Submitted"] = "auto-replied"
     marker = REPLY_ABOVE.get(ticket.contact.language[:2], REPLY_ABOVE["es"])
-    mail.set_content(f"{marker}\n\n{message.text}\n")
-    mail.add_alternative(_html(message.text, marker), subtype="html")
+    quoted = None if message.is_automatic else _last_inbound(session, message)
+    text = message.text + (_quote_text(quoted) if quoted else "")
+    mail.set_content(f"{marker}\n\n{text}\n")
+    mail.add_alternative(_html(message.text, marker, quoted), subtype="html")
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         mail.add_attachment(
@@ -81,13 +87,50 @@ def _thread(session: Session, mail: EmailMessage, message: Message) -> None:
     mail["References"] = " ".join(f"<{ref}>" for ref in [*chain, parent.external_id][-20:])
 
 
-def _html(text: str, marker: str) -> str:
-    paragraphs = "".join(
+def _last_inbound(session: Session, message: Message) -> Message | None:
+    """The debtor's latest message before this reply, quoted below it as mail clients do."""
+    return session.scalar(
+        select(Message)
+        .where(
+            Message.ticket_id == message.ticket_id,
+            Message.direction == Direction.IN.value,
+            Message.id < message.id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+
+
+def _attribution(quoted: Message) -> str:
+    who = quoted.author_contact.display_name if quoted.author_contact else ""
+    when = quoted.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{when}, {who}:".strip()
+
+
+def _quote_text(quoted: Message) -> str:
+    body = (quoted.new_text if quoted.new_text is not None else quoted.text).strip()
+    lines = "\n".join(f"> {line}".rstrip() for line in body.splitlines())
+    return f"\n\n{_attribution(quoted)}\n{lines}"
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(
         f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>"
         for block in text.split("\n\n")
         if block.strip()
     )
+
+
+def _html(text: str, marker: str, quoted: Message | None = None) -> str:
+    quote = ""
+    if quoted is not None:
+        body = quoted.new_text if quoted.new_text is not None else quoted.text
+        quote = (
+            f"<p>{html.escape(_attribution(quoted))}</p>"
+            '<blockquote style="margin:0 0 0 .8em;border-left:2px solid #ccc;padding-left:.8em">'
+            f"{_paragraphs(body)}</blockquote>"
+        )
     return (
         f'<!doctype html><html><body><p style="color:#888">{html.escape(marker)}</p>'
-        f"{paragraphs}</body></html>"
+        f"{_paragraphs(text)}{quote}</body></html>"
     )
