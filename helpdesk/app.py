@@ -159,13 +159,13 @@ def configure_signals(app: Flask) -> None:
     """Cross-domain reactions, wired in one place (the receivers live with their domain)."""
     from helpdesk.channels.email import outbound
     from helpdesk.channels.whatsapp import outbound as whatsapp_outbound
-    from helpdesk.dunning import reactions as dunning_reactions
+    from helpdesk.holds import reactions as hold_reactions
     from helpdesk.outbound_webhooks import emit as outbound_webhooks
     from helpdesk.sla import deadlines
 
     outbound.connect()
     whatsapp_outbound.connect()
-    dunning_reactions.connect()
+    hold_reactions.connect()
     deadlines.connect()
     outbound_webhooks.connect()
 

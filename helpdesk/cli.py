@@ -205,15 +205,17 @@ def tickets_show(folio: str, as_json: bool) -> None:
 
 
 def _register_channel_commands() -> None:
+    from helpdesk.accounts.cli import account_commands
     from helpdesk.channels.email.cli import email_commands
     from helpdesk.channels.email.cli_ingest import ingest_commands
     from helpdesk.channels.whatsapp.cli import whatsapp_commands
-    from helpdesk.dunning.cli import dunning_commands
     from helpdesk.outbound_webhooks.cli import webhook_commands
+    from helpdesk.reminders.cli import reminder_commands
     from helpdesk.sla.cli import sla_commands
+    from helpdesk.tokens.cli import token_commands
 
     for command in [*email_commands, *ingest_commands, *whatsapp_commands, sla_commands,
-                    *dunning_commands, *webhook_commands]:
+                    *token_commands, *account_commands, *reminder_commands, *webhook_commands]:
         cli.add_command(command)
 
 

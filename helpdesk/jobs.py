@@ -52,7 +52,7 @@ CRON_TABLE: list[CronEntry] = [
         func="helpdesk.outbound_webhooks.delivery.retry_due_job",
         interval=30,
     ),
-    CronEntry(name="dunning.run_due", func="helpdesk.dunning.jobs.run_due_job", interval=300),
+    CronEntry(name="dunning.run_due", func="helpdesk.reminders.jobs.run_due_job", interval=300),
     CronEntry(name="maintenance.prune", func="helpdesk.maintenance.prune_job", cron="17 3 * * *"),
 ]
 

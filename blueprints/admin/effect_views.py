@@ -13,9 +13,9 @@ from blueprints.admin.webhook_forms import EFFECT_LABELS, TicketTypeEffectForm
 from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import effects
-from helpdesk.dunning.holds import effect_for
 from helpdesk.extensions import db
+from helpdesk.holds import effects
+from helpdesk.holds.services import effect_for
 from helpdesk.tickets.vocabulary import TicketType
 
 

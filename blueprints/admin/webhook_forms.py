@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from helpdesk.dunning.effects import CHANNELS
+from helpdesk.holds.effects import CHANNELS
 from helpdesk.outbound_webhooks.endpoints import EVENT_TYPES, EndpointError, check_url
 from helpdesk.tickets.vocabulary import label
 

@@ -17,8 +17,8 @@ from blueprints.portal.guard import bp, current_contact
 from blueprints.portal.uploads import UploadError, inbound_files
 from helpdesk import clock
 from helpdesk.attachments import storage
-from helpdesk.dunning import holds
 from helpdesk.extensions import db
+from helpdesk.holds import queries as hold_queries
 from helpdesk.intake.text import clean_text
 from helpdesk.portal import cases, queries
 from helpdesk.portal.labels import debtor_status
@@ -150,4 +150,4 @@ def _case_form(contact_id: int) -> CaseForm:
 
 def _hold_states(accounts: list[Any]) -> dict[int, dict[str, Any]]:
     now = clock.now()
-    return {a.id: holds.hold_state(db.session, a, now=now) for a in accounts}
+    return {a.id: hold_queries.hold_state(db.session, a, now=now) for a in accounts}

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.whatsapp.labels import whatsapp_label
-from helpdesk.dunning.labels import reminder_label
+from helpdesk.reminders.labels import reminder_label
 from helpdesk.sla.labels import ACTIONS as sla_actions
 from helpdesk.sla.labels import sla_label
 from helpdesk.tickets.vocabulary import label

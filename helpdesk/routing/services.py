@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from helpdesk.accounts.models import CollectionAccount
+from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor, record
 from helpdesk.db import cached, transaction_cache
-from helpdesk.dunning.models import CollectionAccount
-from helpdesk.dunning.queries import accounts_of_contact
 from helpdesk.intake.inbound import Inbound
 from helpdesk.queues.models import Queue
 from helpdesk.routing import assignment

@@ -1,6 +1,6 @@
 """Default calendars, policies and routing rules (``helpdesk demo`` installs them).
 
-Regulatory targets follow ../shared/domain/collections.md: a complaint answered within 30
+Regulatory targets as the product ships them: a complaint answered within 30
 business days (MX, UNE), an *aclaración* within 45 calendar days, a data-rights (ARCO)
 request within 20 business days. The customer's compliance officer has the last word:
 all of it is configuration, editable in the admin pages.
