@@ -1,7 +1,7 @@
 """Webhook endpoints: the admin's writes, and the signing secret.
 
 The secret is generated here (never typed by a person), returned once to be shown, and
-stored encrypted with the app's key (the Fernet scheme of mailbox passwords). Audit
+stored sealed with the app's key (``helpdesk.secrets``). Audit
 events say that a secret changed, never its value. Services flush; the caller commits.
 """
 
@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
-from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
 from helpdesk.errors import FieldError
 from helpdesk.outbound_webhooks.models import WebhookEndpoint
+from helpdesk.secrets import SecretError, seal, unseal
 
 HOLD_STARTED = "account.hold_started"
 HOLD_ENDED = "account.hold_ended"
@@ -63,7 +63,7 @@ def add_endpoint(
         name=name,
         url=check_url(url),
         event_types=_check_types(event_types),
-        secret_encrypted=encrypt_password(secret),
+        secret_encrypted=seal(secret),
         is_active=True,
         created_at=now,
     )
@@ -105,7 +105,7 @@ def rotate_secret(
 ) -> str:
     """A new secret, effective for the next POST; the old one stops working at once."""
     secret = new_secret()
-    endpoint.secret_encrypted = encrypt_password(secret)
+    endpoint.secret_encrypted = seal(secret)
     endpoint.secret_rotated_at = now
     record(session, actor, "webhook.secret_rotated", endpoint, now=now)
     return secret
@@ -124,8 +124,8 @@ def set_active(
 def signing_secret(endpoint: WebhookEndpoint) -> str | None:
     """The decrypted secret, or None when the app's key changed (rotate it then)."""
     try:
-        return decrypt_password(endpoint.secret_encrypted)
-    except MailboxError:
+        return unseal(endpoint.secret_encrypted)
+    except SecretError:
         return None
 
 

@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from helpdesk import clock
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.reminders.dispatcher import DispatchReport, run_due
 
@@ -46,7 +47,7 @@ def _parse_now(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.ClickException(
+        raise CommandError(
             f"--now {value!r} is not an ISO 8601 moment (e.g. 2026-11-23T16:00:00Z)"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

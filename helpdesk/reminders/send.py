@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, format_currency, format_date
@@ -18,15 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import CollectionAccount
-from helpdesk.channels.email.transport import (
-    DeliveryError,
-    SmtpSettings,
-    send_smtp,
-    write_outbox,
-)
 from helpdesk.channels.whatsapp import numbers
 from helpdesk.channels.whatsapp.client import GraphError, Recipient
 from helpdesk.contacts.models import Contact, IdentityKind
+from helpdesk.mail import DeliveryError, deliver
 from helpdesk.reminders.models import ReminderStep
 
 # Meta's template language codes for the contact's language.
@@ -66,14 +60,8 @@ def send_email(
 ) -> str:
     """Send (or, in development, keep in the outbox) the email; returns its Message-ID."""
     mail = _compose(account, step, due_date=due_date, now=now)
-    config = current_app.config
     try:
-        if config["SMTP_URL"]:
-            send_smtp(mail, SmtpSettings.from_url(config["SMTP_URL"]))
-        elif config["ENV"] == "production":
-            raise SendError("no SMTP server is configured", permanent=True)
-        else:
-            write_outbox(mail, Path(config["DATA_DIR"]) / "outbox")
+        deliver(mail, current_app.config)
     except DeliveryError as error:
         raise SendError(str(error), permanent=error.permanent) from error
     return str(mail["Message-ID"]).strip("<>")

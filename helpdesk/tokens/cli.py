@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.tokens.services import SCOPES, TokenError, create_token
 
@@ -36,7 +37,7 @@ def create_api_token(name: str, scopes: str, expires_days: int | None) -> None:
             now=clock.now(),
         )
     except TokenError as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandError(str(error)) from None
     db.session.commit()
     click.echo(f"token {token.name} ({', '.join(token.scopes)}); keep it safe, it is shown once:")
     click.echo(secret)

@@ -1,12 +1,21 @@
-"""Where outgoing mail goes: an SMTP server, or (development only) an outbox folder."""
+"""Where outgoing mail goes: an SMTP server, or (development only) an outbox folder.
+
+``deliver`` is the one path for the app's own mail (portal sign-in codes, staff
+notifications, payment reminders): SMTP when ``HELPDESK_SMTP_URL`` is set, refused in
+production without it, the development outbox (``DATA_DIR/outbox/*.eml``) otherwise.
+The email channel uses ``send_smtp``/``write_outbox`` directly, with each queue's own
+mailbox as the SMTP account.
+"""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 
@@ -42,6 +51,18 @@ class SmtpSettings:
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
         )
+
+
+def deliver(message: EmailMessage, config: Mapping[str, Any]) -> Path | None:
+    """Hand ``message`` over as the app's settings say (``SMTP_URL``, ``ENV``,
+    ``DATA_DIR``): returns the outbox file in development, None when sent by SMTP.
+    ``DeliveryError`` says whether trying again can help."""
+    if config["SMTP_URL"]:
+        send_smtp(message, SmtpSettings.from_url(config["SMTP_URL"]))
+        return None
+    if config["ENV"] == "production":
+        raise DeliveryError("no SMTP server is configured", permanent=True)
+    return write_outbox(message, Path(config["DATA_DIR"]) / "outbox")
 
 
 def send_smtp(mail: EmailMessage, settings: SmtpSettings, *, timeout: float = 30) -> None:
