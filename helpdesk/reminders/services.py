@@ -19,7 +19,7 @@ from helpdesk.errors import FieldError
 from helpdesk.reminders.models import ContactRule, ReminderSchedule, ReminderStep
 from helpdesk.reminders.rules import Rule, save_rule
 from helpdesk.sla.calendar import DAY_NAMES
-from helpdesk.sla.calendars import COUNTRIES, CalendarInputError, parse_calendar_input
+from helpdesk.sla.services import COUNTRIES, CalendarInputError, parse_calendar_input
 
 CHANNELS = ("email", "whatsapp")
 MAX_OFFSET = 365

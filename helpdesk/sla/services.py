@@ -1,16 +1,18 @@
-"""Business calendars kept in the database: parsing what an admin types, saving, loading.
+"""SLA configuration, written by admins: business calendars (parsing what an admin
+types, saving) and policies (the targets of a queue, by priority and type).
 
 Bad input is refused at save time with a translated message naming the field: no
-working time at all, overlapping slots, an unknown time zone or country, a bad date.
+working time at all, overlapping slots, an unknown time zone or country, a bad date, a
+policy without a calendar or with a target over a year. Reads (the policy of a ticket, a
+calendar's arithmetic) are in ``helpdesk.sla.queries``. Services flush; the caller commits.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,8 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
+from helpdesk.errors import FieldError
+from helpdesk.queues.models import Queue
 from helpdesk.sla.calendar import DAY_NAMES, BusinessCalendar, CalendarError
-from helpdesk.sla.models import SlaCalendar
+from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, Unit
+from helpdesk.sla.queries import forget_policies
+from helpdesk.tickets.vocabulary import Priority, TicketType
 
 COUNTRIES = ("MX", "CO", "AR", "US")
 _SLOT = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
@@ -116,27 +122,6 @@ def save_calendar(
     return calendar
 
 
-def build(calendar: SlaCalendar) -> BusinessCalendar:
-    """The arithmetic for a stored calendar (kept warm between calls)."""
-    kept = calendar.__dict__.get("_arithmetic")
-    if kept is not None and kept[0] is calendar.config:
-        return kept[1]
-    arithmetic = _built(json.dumps(calendar.config, sort_keys=True))
-    calendar.__dict__["_arithmetic"] = (calendar.config, arithmetic)
-    return arithmetic
-
-
-@lru_cache(maxsize=128)
-def _built(config_json: str) -> BusinessCalendar:
-    return BusinessCalendar.from_config(json.loads(config_json))
-
-
-def by_name(session: Session, name: str) -> SlaCalendar | None:
-    return session.scalar(
-        select(SlaCalendar).where(func.lower(SlaCalendar.name) == name.strip().lower())
-    )
-
-
 def form_values(calendar: SlaCalendar) -> dict[str, Any]:
     """A stored calendar as the strings the form shows."""
     config = calendar.config
@@ -215,3 +200,131 @@ def _parse_exception(line: str) -> tuple[str, list[list[str]]]:
     hours = hours.strip()
     slots = [] if hours.lower() in _CLOSED_WORDS else _parse_slots(hours, "exceptions")
     return _parse_date(day, "exceptions").isoformat(), slots
+
+
+# --- Policies -------------------------------------------------------------------------
+
+MAX_AMOUNT = {
+    Unit.BUSINESS_MINUTES: 60 * 24 * 366,
+    Unit.BUSINESS_DAYS: 366,
+    Unit.CALENDAR_DAYS: 366,
+}
+
+
+class PolicyError(FieldError):
+    """A policy that cannot be saved; ``field`` names the culprit."""
+
+
+@dataclass(frozen=True)
+class PolicyValues:
+    """Everything a policy is made of, as plain values (what the form gives)."""
+
+    name: str
+    queue: Queue
+    calendar: SlaCalendar
+    priority: str | None = None
+    ticket_type: str | None = None
+    first_response_amount: int | None = None
+    first_response_unit: str = Unit.BUSINESS_MINUTES
+    next_response_amount: int | None = None
+    next_response_unit: str = Unit.BUSINESS_MINUTES
+    resolution_amount: int | None = None
+    resolution_unit: str = Unit.BUSINESS_MINUTES
+    warning_percent: int = 80
+    escalate_notify: bool = True
+    escalate_raise_priority: bool = False
+    escalate_queue: Queue | None = None
+
+
+def save_policy(
+    session: Session,
+    policy: SlaPolicy | None,
+    values: PolicyValues,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> SlaPolicy:
+    """Create (``policy`` None) or update a policy. Flushes; raises PolicyError."""
+    _check(session, policy, values)
+    before = _snapshot(policy) if policy else None
+    if policy is None:
+        policy = SlaPolicy(created_at=now)
+        session.add(policy)
+    for field in fields(values):
+        setattr(policy, field.name, getattr(values, field.name))
+    policy.name = values.name.strip()
+    policy.updated_at = now
+    session.flush()
+    forget_policies(session)
+    action = "sla.policy_changed" if before else "sla.policy_created"
+    record(session, actor, action, policy, now=now, before=before, after=_snapshot(policy))
+    return policy
+
+
+def delete_policy(session: Session, policy: SlaPolicy, *, actor: Actor, now: datetime) -> None:
+    record(session, actor, "sla.policy_deleted", policy, now=now, before=_snapshot(policy))
+    session.delete(policy)
+    session.flush()
+    forget_policies(session)
+
+
+def _check(session: Session, policy: SlaPolicy | None, values: PolicyValues) -> None:
+    if not values.name.strip():
+        raise PolicyError("name", _l("Give the policy a name."))
+    if values.priority is not None and values.priority not in {p.value for p in Priority}:
+        raise PolicyError("priority", _l("Unknown priority: %(value)s", value=values.priority))
+    known_types = {t.value for t in TicketType}
+    if values.ticket_type is not None and values.ticket_type not in known_types:
+        raise PolicyError("ticket_type", _l("Unknown type: %(value)s", value=values.ticket_type))
+    if not 1 <= values.warning_percent <= 99:
+        raise PolicyError("warning_percent", _l("The warning must be between 1 and 99 percent."))
+    for target in Target:
+        _check_target(values, target)
+    if all(getattr(values, f"{t.value}_amount") is None for t in Target):
+        raise PolicyError("first_response_amount", _l("Give the policy at least one target."))
+    if values.escalate_queue is not None and values.escalate_queue.id == values.queue.id:
+        raise PolicyError("escalate_queue", _l("Escalate to a different queue."))
+    clash = session.scalar(
+        select(SlaPolicy).where(
+            SlaPolicy.queue_id == values.queue.id,
+            _is(SlaPolicy.priority, values.priority),
+            _is(SlaPolicy.ticket_type, values.ticket_type),
+        )
+    )
+    if clash is not None and clash is not policy:
+        raise PolicyError(
+            "priority", _l("This queue already has a policy for that priority and type.")
+        )
+
+
+def _check_target(values: PolicyValues, target: Target) -> None:
+    field = f"{target.value}_amount"
+    amount = getattr(values, field)
+    unit = getattr(values, f"{target.value}_unit")
+    if unit not in {u.value for u in Unit}:
+        raise PolicyError(f"{target.value}_unit", _l("Unknown unit: %(value)s", value=unit))
+    if amount is None:
+        return
+    if amount <= 0:
+        raise PolicyError(field, _l("A target must be a positive number."))
+    if amount > MAX_AMOUNT[Unit(unit)]:
+        raise PolicyError(field, _l("That target is longer than a year."))
+
+
+def _is(column: object, value: str | None) -> object:
+    return column.is_(None) if value is None else column == value  # type: ignore[attr-defined]
+
+
+def _snapshot(policy: SlaPolicy) -> dict[str, object]:
+    return {
+        "name": policy.name,
+        "queue_id": policy.queue_id,
+        "priority": policy.priority,
+        "type": policy.ticket_type,
+        "calendar_id": policy.calendar_id,
+        **{
+            t.value: [getattr(policy, f"{t.value}_amount"), getattr(policy, f"{t.value}_unit")]
+            for t in Target
+        },
+        "warning_percent": policy.warning_percent,
+    }
