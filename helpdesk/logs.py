@@ -1,7 +1,7 @@
 """How the application logs: one JSON object a line in production, with the request id,
 and personal data masked whatever the format.
 
-Callers already mask what they log (``contacts.services.mask``, ``portal.codes
+Callers already mask what they log (``contacts.services.mask``, ``portal.services
 .mask_address``); the filter here is the net under them, so an address or a phone number
 that slips into a message or an exception never reaches the log in clear.
 """

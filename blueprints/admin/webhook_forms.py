@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from helpdesk.holds.effects import CHANNELS
-from helpdesk.outbound_webhooks.endpoints import EVENT_TYPES, EndpointError, check_url
+from helpdesk.outbound_webhooks.services import EVENT_TYPES, EndpointError, check_url
 from helpdesk.tickets.vocabulary import label
 
 EVENT_LABELS = {

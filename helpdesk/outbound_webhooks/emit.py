@@ -24,7 +24,7 @@ from helpdesk import events
 from helpdesk.audit.services import Actor, record
 from helpdesk.holds import queries as hold_queries
 from helpdesk.holds.models import Hold, TicketOutcome
-from helpdesk.outbound_webhooks import endpoints
+from helpdesk.outbound_webhooks import services as endpoints
 from helpdesk.outbound_webhooks.delivery import queue_deliveries
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.tickets.models import Ticket

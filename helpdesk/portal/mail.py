@@ -16,7 +16,7 @@ from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
 from helpdesk.mail import DeliveryError, deliver
-from helpdesk.portal.codes import CODE_LIFETIME, mask_address
+from helpdesk.portal.services import CODE_LIFETIME, mask_address
 from helpdesk.secrets import SecretError, seal, unseal
 
 log = logging.getLogger(__name__)
