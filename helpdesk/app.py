@@ -92,8 +92,8 @@ def configure_login(app: Flask) -> None:
 
 
 def configure_templates(app: Flask) -> None:
-    from helpdesk.audit.labels import event_label
     from helpdesk.tickets.vocabulary import label
+    from helpdesk.timeline import event_label
     from helpdesk.users.models import Role
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter

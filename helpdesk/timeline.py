@@ -1,4 +1,8 @@
-"""Audit events in words, for the ticket timeline."""
+"""Audit events in words, for the ticket timeline.
+
+It reads every package's labels (tickets, WhatsApp, SLA, reminders), so it lives above them,
+not in ``audit``: the audit trail itself depends on nobody.
+"""
 
 from __future__ import annotations
 
