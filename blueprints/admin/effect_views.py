@@ -8,8 +8,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.admin.effect_forms import EFFECT_LABELS, TicketTypeEffectForm
 from blueprints.admin.views import bp
-from blueprints.admin.webhook_forms import EFFECT_LABELS, TicketTypeEffectForm
 from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor

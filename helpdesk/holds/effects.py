@@ -1,6 +1,6 @@
 """What each ticket type does to its linked accounts, as an admin configures it.
 
-The defaults (``holds.DEFAULT_EFFECTS``, from the domain page) hold until an admin saves
+The defaults (``helpdesk.holds.services.DEFAULT_EFFECTS``) hold until an admin saves
 a type; then its ``ticket_type_effects`` row wins. A change applies to accounts linked
 from then on: holds already open stay open until their ticket is resolved.
 Services flush; the caller commits.

@@ -1,4 +1,4 @@
-"""The sign-in code's email: through the email transport (SMTP when configured, the
+"""The sign-in code's email: through ``helpdesk.mail.deliver`` (SMTP when configured, the
 development outbox otherwise), never through a ticket — it is not a conversation."""
 
 from __future__ import annotations

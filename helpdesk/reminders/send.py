@@ -1,6 +1,6 @@
 """How one reminder leaves: the address it goes to, its words, and the channel adapter.
 
-Email goes through the email transport (SMTP when configured; the development outbox
+Email goes through ``helpdesk.mail.deliver`` (SMTP when configured; the development outbox
 otherwise, where it still counts as sent); WhatsApp through the Cloud API client with
 an approved template. Both raise ``SendError`` saying whether trying later can help.
 """

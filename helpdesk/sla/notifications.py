@@ -1,7 +1,7 @@
 """In-app notices for staff, and the same notice by email (a job, after the commit).
 
 ``send_notification_emails(ids)`` is the job entry: ids only, idempotent (a notice with
-``emailed_at`` is not sent again). Mail goes through the email channel's transport: the
+``emailed_at`` is not sent again). Mail goes through ``helpdesk.mail.deliver``: the
 configured SMTP server, or the development outbox folder.
 """
 
