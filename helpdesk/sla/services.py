@@ -2,9 +2,9 @@
 types, saving) and policies (the targets of a queue, by priority and type).
 
 Bad input is refused at save time with a translated message naming the field: no
-working time at all, overlapping slots, an unknown time zone or country, a bad date, a
-policy without a calendar or with a target over a year. Reads (the policy of a ticket, a
-calendar's arithmetic) are in ``helpdesk.sla.queries``. Services flush; the caller commits.
+working time at all, overlapping slots, an unknown time zone or country, a bad date; a
+policy without a target, with an unknown priority or type, or a target over a year.
+Reads (the policy of a ticket, a calendar's arithmetic) are in ``helpdesk.sla.queries``.
 """
 
 from __future__ import annotations
