@@ -13,6 +13,7 @@ from blueprints.portal.guard import CONTACT_KEY, PENDING_KEY, bp, sign_in, sign_
 from helpdesk import clock
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import db, limiter
+from helpdesk.logs import mask_address
 from helpdesk.portal import services as portal_services
 from helpdesk.portal.mail import queue_code
 
@@ -88,7 +89,7 @@ def logout() -> Any:
 def _send_code_if_known(address: str) -> None:
     contact = portal_services.contact_for(db.session, address)
     if contact is None:
-        log.info("portal: code asked for unknown %s", portal_services.mask_address(address))
+        log.info("portal: code asked for unknown %s", mask_address(address))
         return
     now = clock.now()
     code = portal_services.issue_code(

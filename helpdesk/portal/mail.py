@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
+from helpdesk.logs import mask_address
 from helpdesk.mail import DeliveryError, deliver
-from helpdesk.portal.services import CODE_LIFETIME, mask_address
+from helpdesk.portal.services import CODE_LIFETIME
 from helpdesk.secrets import SecretError, seal, unseal
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ from helpdesk.contacts.services import normalise_identity
 from helpdesk.errors import FieldError
 from helpdesk.intake.inbound import Inbound, InboundFile, Sender, ThreadHints
 from helpdesk.intake.services import receive
+from helpdesk.logs import mask_address
 from helpdesk.portal import queries
 from helpdesk.portal.models import PortalCode
 from helpdesk.tickets.models import Ticket
@@ -45,14 +46,6 @@ class CodeError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def mask_address(address: str) -> str:
-    """For logs: ``g***@correo.mx``, ``+52******5678``."""
-    if "@" in address:
-        local, _, domain = address.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return address[:3] + "*" * max(len(address) - 7, 0) + address[-4:]
 
 
 def contact_for(session: Session, address: str) -> Contact | None:
