@@ -69,9 +69,9 @@ def write_csv(path: Path, count: int, *, seed: int, changed: float = 0.0) -> Non
 
 def run_import(app, path: Path) -> dict:
     from helpdesk import clock
+    from helpdesk.accounts.cli import _read_csv
+    from helpdesk.accounts.services import CHUNK, upsert_accounts
     from helpdesk.audit.services import Actor
-    from helpdesk.dunning.accounts import CHUNK, upsert_accounts
-    from helpdesk.dunning.cli import _read_csv
     from helpdesk.extensions import db
 
     with app.app_context():

@@ -45,9 +45,9 @@ QUERIES = [
 
 def load(session, tickets: int, messages: int, seed: int) -> None:
     """Contacts, tickets and messages in bulk, as years of a contact centre leave them."""
+    from helpdesk.accounts.models import CollectionAccount
     from helpdesk.bulk import insert_rows
     from helpdesk.contacts.models import Contact, ContactIdentity
-    from helpdesk.dunning.models import CollectionAccount
     from helpdesk.tickets.models import Message, Ticket, ticket_accounts
 
     rng = random.Random(seed)  # noqa: S311  (repeatable test data, not secrets)

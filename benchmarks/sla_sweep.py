@@ -144,8 +144,7 @@ def _setup(session: Any) -> dict[str, int]:
     from helpdesk.contacts.services import create_contact
     from helpdesk.queues.models import Queue
     from helpdesk.sla.calendar import cdmx
-    from helpdesk.sla.calendars import save_calendar
-    from helpdesk.sla.policies import PolicyValues, save_policy
+    from helpdesk.sla.services import PolicyValues, save_calendar, save_policy
     from helpdesk.users.services import create_user
 
     actor, now = Actor.system("benchmark"), clock.now()

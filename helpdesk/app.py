@@ -92,9 +92,9 @@ def configure_login(app: Flask) -> None:
 
 
 def configure_templates(app: Flask) -> None:
-    from helpdesk.audit.labels import event_label
     from helpdesk.signins.services import describe_user_agent
     from helpdesk.tickets.vocabulary import label
+    from helpdesk.timeline import event_label
     from helpdesk.users.models import Role
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
@@ -163,14 +163,14 @@ def configure_signals(app: Flask) -> None:
     """Cross-domain reactions, wired in one place (the receivers live with their domain)."""
     from helpdesk.channels.email import outbound
     from helpdesk.channels.whatsapp import outbound as whatsapp_outbound
-    from helpdesk.dunning import reactions as dunning_reactions
+    from helpdesk.holds import reactions as hold_reactions
     from helpdesk.outbound_webhooks import emit as outbound_webhooks
     from helpdesk.search import tracking as search_tracking
     from helpdesk.sla import deadlines
 
     outbound.connect()
     whatsapp_outbound.connect()
-    dunning_reactions.connect()
+    hold_reactions.connect()
     deadlines.connect()
     outbound_webhooks.connect()
     search_tracking.connect()

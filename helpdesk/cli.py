@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
+from helpdesk.cli_support import CommandError
 from helpdesk.config import ConfigError
 from helpdesk.extensions import db
 from helpdesk.users.models import Role
@@ -66,7 +67,7 @@ def create_user_command(
     elif sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if getpass.getpass("Repeat password: ") != password:
-            raise click.ClickException("the passwords do not match")
+            raise CommandError("the passwords do not match")
     else:
         raise click.UsageError("give --password-stdin or run interactively")
     try:
@@ -81,7 +82,7 @@ def create_user_command(
             now=clock.now(),
         )
     except UserError as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandError(str(error)) from None
     db.session.commit()
     click.echo(f"created {user.role} {user.email}")
 
@@ -124,7 +125,7 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     from helpdesk.jobs import QUEUES, run_worker
 
     if not current_app.config["REDIS_URL"]:
-        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inline")
+        raise CommandError("REDIS_URL is not set: without Redis, jobs run inline")
     run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)
 
 
@@ -137,7 +138,7 @@ def cron_command() -> None:
 
     connection = redis_connection()
     if connection is None:
-        raise click.ClickException("REDIS_URL is not set")
+        raise CommandError("REDIS_URL is not set")
     scheduler = CronScheduler(connection=connection)
     scheduler.load_config_from_file("helpdesk.cron_config")
     scheduler.start()
@@ -200,21 +201,24 @@ def tickets_show(folio: str, as_json: bool) -> None:
 
     ticket = ticket_by_folio(db.session, folio)
     if ticket is None:
-        raise click.ClickException(f"no ticket with folio {folio}")
+        raise CommandError(f"no ticket with folio {folio}")
     _emit_json(ticket_detail(ticket))
 
 
 def _register_channel_commands() -> None:
+    from helpdesk.accounts.cli import account_commands
     from helpdesk.channels.email.cli import email_commands
     from helpdesk.channels.email.cli_ingest import ingest_commands
     from helpdesk.channels.whatsapp.cli import whatsapp_commands
-    from helpdesk.dunning.cli import dunning_commands
     from helpdesk.outbound_webhooks.cli import webhook_commands
+    from helpdesk.reminders.cli import reminder_commands
     from helpdesk.search.cli import search_commands
     from helpdesk.sla.cli import sla_commands
+    from helpdesk.tokens.cli import token_commands
 
     for command in [*email_commands, *ingest_commands, *whatsapp_commands, sla_commands,
-                    *dunning_commands, *webhook_commands, *search_commands]:
+                    *token_commands, *account_commands, *reminder_commands, *webhook_commands,
+                    *search_commands]:
         cli.add_command(command)
 
 

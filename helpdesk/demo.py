@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
-from helpdesk.dunning import reminder_defaults
-from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
+from helpdesk.reminders import defaults as reminder_defaults
 from helpdesk.sla import defaults as sla_defaults
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket

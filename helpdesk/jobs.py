@@ -52,7 +52,7 @@ CRON_TABLE: list[CronEntry] = [
         func="helpdesk.outbound_webhooks.delivery.retry_due_job",
         interval=30,
     ),
-    CronEntry(name="dunning.run_due", func="helpdesk.dunning.jobs.run_due_job", interval=300),
+    CronEntry(name="dunning.run_due", func="helpdesk.reminders.jobs.run_due_job", interval=300),
     # The search change log is drained by a job after each commit; this catches up after
     # a crash or a worker that was down.
     CronEntry(

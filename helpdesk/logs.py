@@ -1,8 +1,8 @@
 """How the application logs: one JSON object a line in production, with the request id,
 and personal data masked whatever the format.
 
-Callers already mask what they log (``contacts.services.mask``, ``portal.codes
-.mask_address``); the filter here is the net under them, so an address or a phone number
+Callers already mask what they log (``contacts.services.mask``, ``mask_address`` below);
+the filter here is the net under them, so an address or a phone number
 that slips into a message or an exception never reaches the log in clear.
 """
 
@@ -25,6 +25,15 @@ EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-
 LONG_NUMBER = re.compile(r"(?<![\w-])\+?\d(?:[ .-]?\d){9,}(?!\w)")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 HANDLER_NAME = "aclara"
+
+
+def mask_address(address: str) -> str:
+    """An email address or phone number as a log line may show it: ``g***@correo.mx``,
+    ``+52******5678``."""
+    if "@" in address:
+        local, _, domain = address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return address[:3] + "*" * max(len(address) - 7, 0) + address[-4:]
 
 
 def mask_personal_data(text: str) -> str:

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
+from helpdesk.accounts.models import ChannelConsent, ChannelOptOut, CollectionAccount
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.whatsapp.models import (
@@ -13,21 +14,11 @@ from helpdesk.channels.whatsapp.models import (
     WhatsAppWebhook,
 )
 from helpdesk.contacts.models import Contact, ContactIdentity
-from helpdesk.dunning.models import (
-    ChannelConsent,
-    ChannelOptOut,
-    CollectionAccount,
-    ContactRule,
-    Hold,
-    ReminderDispatch,
-    ReminderSchedule,
-    ReminderStep,
-    TicketOutcome,
-    TicketTypeEffect,
-)
+from helpdesk.holds.models import Hold, TicketOutcome, TicketTypeEffect
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
+from helpdesk.reminders.models import ContactRule, ReminderDispatch, ReminderSchedule, ReminderStep
 from helpdesk.routing.models import RoutingRule, Tag
 from helpdesk.search.models import SearchChange
 from helpdesk.signins.models import SignIn

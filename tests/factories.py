@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
-from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket

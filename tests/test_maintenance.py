@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.maintenance import prune
-from helpdesk.outbound_webhooks import endpoints
+from helpdesk.outbound_webhooks import services as endpoints
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEvent
 from helpdesk.portal.models import PortalCode
 

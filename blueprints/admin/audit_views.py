@@ -19,6 +19,7 @@ from helpdesk import clock
 from helpdesk.audit import queries
 from helpdesk.audit.export import csv_lines
 from helpdesk.extensions import db
+from helpdesk.users import queries as user_queries
 from helpdesk.users.models import Role
 
 
@@ -26,7 +27,7 @@ def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.user.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(str(u.id), f"{u.name} ({ROLE_LABELS.get(Role(u.role), u.role)})")
-        for u in queries.staff_for_filter(db.session)
+        for u in user_queries.staff_by_name(db.session)
     ]
     form.validate()
     return form

@@ -8,14 +8,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.admin.effect_forms import EFFECT_LABELS, TicketTypeEffectForm
 from blueprints.admin.views import bp
-from blueprints.admin.webhook_forms import EFFECT_LABELS, TicketTypeEffectForm
 from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import effects
-from helpdesk.dunning.holds import effect_for
 from helpdesk.extensions import db
+from helpdesk.holds import effects
+from helpdesk.holds.services import effect_for
 from helpdesk.tickets.vocabulary import TicketType
 
 

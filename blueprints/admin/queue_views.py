@@ -23,7 +23,9 @@ from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
-from helpdesk.queues import queries, services
+from helpdesk.organisation import queries
+from helpdesk.organisation import services as organisation
+from helpdesk.queues import services
 from helpdesk.queues.models import Queue
 from helpdesk.routing.assignment import STRATEGY_LABELS, save_queue_settings
 
@@ -144,7 +146,7 @@ def queue_channels(queue_id: int) -> Any:
     form = _channels_form(queue)
     if not form.validate_on_submit():
         abort(400)
-    services.set_channels(
+    organisation.set_channels(
         db.session,
         queue,
         mailbox_ids=form.mailboxes.data or [],

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from blueprints.admin.sla_forms import DAY_LABELS, HOURS_HELP
-from helpdesk.sla.calendars import COUNTRIES
+from helpdesk.sla.services import COUNTRIES
 
 COUNTRY_CHOICES = [SelectChoice(c, c) for c in COUNTRIES]
 SCHEDULE_FIELDS = ("creditor", "portfolio", "name", "country", "is_active")

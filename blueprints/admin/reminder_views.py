@@ -22,9 +22,10 @@ from blueprints.admin.views import bp
 from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import contact_rules, schedules
-from helpdesk.dunning.models import ReminderSchedule, ReminderStep
 from helpdesk.extensions import db
+from helpdesk.reminders import rules as contact_rules
+from helpdesk.reminders import services as schedules
+from helpdesk.reminders.models import ReminderSchedule, ReminderStep
 from helpdesk.sla.calendar import DAY_NAMES
 
 

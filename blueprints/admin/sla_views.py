@@ -23,7 +23,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.queues.models import Queue
 from helpdesk.routing.assignment import STRATEGY_LABELS, save_queue_settings
-from helpdesk.sla import calendars, policies
+from helpdesk.sla import services as sla_services
 from helpdesk.sla.calendar import DAY_NAMES
 from helpdesk.sla.models import SlaCalendar, SlaPolicy
 
@@ -44,10 +44,10 @@ POLICY_FIELDS = (
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["GET", "POST"])
 def sla_calendar_list(calendar_id: int | None = None) -> Any:
     calendar = db.session.get(SlaCalendar, calendar_id) or abort(404) if calendar_id else None
-    form = CalendarForm(data=calendars.form_values(calendar) if calendar else None)
+    form = CalendarForm(data=sla_services.form_values(calendar) if calendar else None)
     if form.validate_on_submit():
         try:
-            config = calendars.parse_calendar_input(
+            config = sla_services.parse_calendar_input(
                 timezone=form.timezone.data,
                 weekly={day: getattr(form, day).data or "" for day in DAY_NAMES},
                 country=form.country.data or "",
@@ -55,7 +55,7 @@ def sla_calendar_list(calendar_id: int | None = None) -> Any:
                 extra_closed_dates=form.extra_closed_dates.data or "",
                 exceptions=form.exceptions.data or "",
             )
-            calendars.save_calendar(
+            sla_services.save_calendar(
                 db.session,
                 calendar,
                 name=form.name.data,
@@ -63,7 +63,7 @@ def sla_calendar_list(calendar_id: int | None = None) -> Any:
                 actor=Actor.for_user(current_user),
                 now=clock.now(),
             )
-        except calendars.CalendarInputError as error:
+        except sla_services.CalendarInputError as error:
             show_error(form, error, default="name")
         else:
             db.session.commit()
@@ -84,14 +84,14 @@ def sla_policy_list(policy_id: int | None = None) -> Any:
     form = PolicyForm(obj=_policy_data(policy), queues=queues, calendars=stored)
     if form.validate_on_submit():
         try:
-            policies.save_policy(
+            sla_services.save_policy(
                 db.session,
                 policy,
                 _policy_values(form),
                 actor=Actor.for_user(current_user),
                 now=clock.now(),
             )
-        except policies.PolicyError as error:
+        except sla_services.PolicyError as error:
             show_error(form, error, default="name")
         else:
             db.session.commit()
@@ -113,7 +113,9 @@ def sla_policy_delete(policy_id: int) -> Any:
     policy = db.session.get(SlaPolicy, policy_id) or abort(404)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    policies.delete_policy(db.session, policy, actor=Actor.for_user(current_user), now=clock.now())
+    sla_services.delete_policy(
+        db.session, policy, actor=Actor.for_user(current_user), now=clock.now()
+    )
     db.session.commit()
     flash(_("Policy deleted."), "success")
     return redirect(url_for("admin.sla_policy_list"))
@@ -175,10 +177,10 @@ def _policy_data(policy: SlaPolicy | None) -> Any:
     return data
 
 
-def _policy_values(form: PolicyForm) -> policies.PolicyValues:
+def _policy_values(form: PolicyForm) -> sla_services.PolicyValues:
     values = {name: getattr(form, name).data for name in POLICY_FIELDS}
     escalate = form.escalate_queue.data
-    return policies.PolicyValues(
+    return sla_services.PolicyValues(
         name=form.name.data,
         queue=db.session.get(Queue, int(form.queue.data)) or abort(400),
         calendar=db.session.get(SlaCalendar, int(form.calendar.data)) or abort(400),

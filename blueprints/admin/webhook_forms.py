@@ -1,13 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from helpdesk.dunning.effects import CHANNELS
-from helpdesk.outbound_webhooks.endpoints import EVENT_TYPES, EndpointError, check_url
-from helpdesk.tickets.vocabulary import label
+from helpdesk.outbound_webhooks.services import EVENT_TYPES, EndpointError, check_url
 
 EVENT_LABELS = {
     "account.hold_started": _l("An account goes on hold (account.hold_started)"),
@@ -20,12 +18,6 @@ DELIVERY_LABELS = {
     "delivered": _l("Delivered"),
     "failed": _l("Failed"),
     "retrying": _l("Retrying"),
-}
-EFFECT_LABELS = {
-    "hold": _l("Hold reminders"),
-    "flag": _l("Flag the account"),
-    "suppress": _l("Stop contact for good"),
-    "none": _l("Nothing"),
 }
 
 
@@ -47,16 +39,3 @@ class WebhookEndpointForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose at least one event."))],
     )
 
-
-class TicketTypeEffectForm(FlaskForm):
-    effect = SelectField(
-        _l("Effect"), choices=[SelectChoice(k, v) for k, v in EFFECT_LABELS.items()]
-    )
-    channel = SelectField(_l("Channel"), validators=[Optional()])
-    flag = StringField(_l("Flag"), validators=[Optional(), Length(max=40)])
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.channel.choices = [SelectChoice("", _l("Every channel"))] + [
-            SelectChoice(c, label(c)) for c in CHANNELS
-        ]

@@ -15,7 +15,8 @@ from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
-from helpdesk.outbound_webhooks import delivery, emit, endpoints, queries
+from helpdesk.outbound_webhooks import delivery, emit, queries
+from helpdesk.outbound_webhooks import services as endpoints
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint
 
 

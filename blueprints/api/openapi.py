@@ -7,9 +7,9 @@ from typing import Any
 
 from babel.numbers import list_currencies
 
-from helpdesk.dunning.accounts import MAX_BATCH
-from helpdesk.dunning.holds import OUTCOMES
-from helpdesk.dunning.models import CONSENT_CHANNELS
+from helpdesk.accounts.models import CONSENT_CHANNELS
+from helpdesk.accounts.services import MAX_BATCH
+from helpdesk.holds.services import OUTCOMES
 from helpdesk.tickets.vocabulary import TicketType
 
 TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}

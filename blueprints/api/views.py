@@ -13,12 +13,16 @@ from blueprints.api import openapi
 from blueprints.api.auth import authenticate, require_scope
 from blueprints.api.errors import ApiError, handle_api_error, handle_http_error
 from helpdesk import clock
+from helpdesk.accounts import services as account_service
+from helpdesk.accounts.models import CollectionAccount
+from helpdesk.accounts.parsing import parse_contact, trim
+from helpdesk.accounts.queries import contact_consents
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import accounts as account_service
-from helpdesk.dunning import holds
-from helpdesk.dunning.models import CollectionAccount, TicketOutcome
-from helpdesk.dunning.reminder_queries import contact_consents
+from helpdesk.contacts.matching import ContactMatcher
 from helpdesk.extensions import csrf, db
+from helpdesk.holds import queries as hold_queries
+from helpdesk.holds import services as holds
+from helpdesk.holds.models import TicketOutcome
 from helpdesk.intake.inbound import Inbound, Sender
 from helpdesk.intake.services import receive
 from helpdesk.intake.text import clean_text
@@ -149,7 +153,7 @@ def _ticket_fields(body: dict[str, Any]) -> tuple[str, str, str]:
     if body.get("type") not in {t.value for t in TicketType}:
         errors["type"] = f"one of {', '.join(t.value for t in TicketType)}"
     for name in ("subject", "text"):
-        if not isinstance(body.get(name), str) or not account_service.trim(body[name]):
+        if not isinstance(body.get(name), str) or not trim(body[name]):
             errors[name] = "required text"
     if body.get("channel", "api") != "api":
         errors["channel"] = 'must be "api"'
@@ -159,16 +163,16 @@ def _ticket_fields(body: dict[str, Any]) -> tuple[str, str, str]:
         errors["contact"] = "give an account or a contact"
     if errors:
         raise ApiError(422, "invalid_ticket", "the ticket was not opened", errors)
-    return body["type"], account_service.trim(body["subject"])[:300], body["text"]
+    return body["type"], trim(body["subject"])[:300], body["text"]
 
 
 def _contact_id(contact: Any, account: CollectionAccount | None) -> int:
     if contact is None and account is not None and account.contact_id is not None:
         return account.contact_id
-    person, errors = account_service.parse_contact(contact)
+    person, errors = parse_contact(contact)
     if person is None:
         raise ApiError(422, "invalid_contact", "the contact is not valid", errors)
-    matcher = account_service.ContactMatcher(db.session, actor=_actor(), now=clock.now())
+    matcher = ContactMatcher(db.session, actor=_actor(), now=clock.now())
     return matcher.match([person])[0]
 
 
@@ -211,7 +215,9 @@ def _account_json(account: CollectionAccount) -> dict[str, Any]:
         }
         if contact
         else None,
-        "hold": holds.hold_json(holds.hold_state(db.session, account, now=clock.now())),
+        "hold": hold_queries.hold_json(
+            hold_queries.hold_state(db.session, account, now=clock.now())
+        ),
         "updated_at": account.updated_at.isoformat(),
     }
 

@@ -15,7 +15,7 @@ from blueprints.forms import show_error
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db, limiter
-from helpdesk.portal.codes import mask_address
+from helpdesk.logs import mask_address
 from helpdesk.users import resets
 from helpdesk.users.reset_mail import queue_reset_link
 from helpdesk.users.services import find_by_email, normalise_email

@@ -13,17 +13,16 @@ from blueprints.admin.forms import EmptyForm
 from blueprints.inbox.account_forms import OUTCOME_LABELS, LinkAccountForm, OutcomeForm
 from blueprints.inbox.views import _ticket_or_404, bp
 from helpdesk import clock
+from helpdesk.accounts.models import CollectionAccount
+from helpdesk.accounts.queries import contact_consents
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import holds
-from helpdesk.dunning.labels import reason_label, status_label, step_label
-from helpdesk.dunning.models import CollectionAccount, Hold, TicketOutcome
-from helpdesk.dunning.reminder_queries import (
-    account_reminders,
-    contact_consents,
-    next_reminder,
-)
 from helpdesk.extensions import db
+from helpdesk.holds import queries as hold_queries
+from helpdesk.holds import services as holds
+from helpdesk.holds.models import Hold, TicketOutcome
+from helpdesk.reminders.labels import reason_label, status_label, step_label
+from helpdesk.reminders.queries import account_reminders, next_reminder
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import OPEN_STATUSES
@@ -42,7 +41,7 @@ def account_panel(ticket: Ticket) -> dict[str, Any]:
     items = [
         {
             "account": account,
-            "hold": holds.hold_state(db.session, account, now=now),
+            "hold": hold_queries.hold_state(db.session, account, now=now),
             "next_reminder": next_reminder(db.session, account, now=now),
         }
         for account in ticket.accounts
@@ -190,7 +189,7 @@ def account_show(account_id: int) -> Any:
         holds=account_holds,
         outcomes=outcomes,
         history=history,
-        hold=holds.hold_state(db.session, account, now=clock.now()),
+        hold=hold_queries.hold_state(db.session, account, now=clock.now()),
         reminders=account_reminders(db.session, account.id),
         next_reminder=next_reminder(db.session, account, now=clock.now()),
         consents=contact_consents(db.session, account.contact_id),

@@ -13,7 +13,8 @@ from blueprints.portal.guard import CONTACT_KEY, PENDING_KEY, bp, sign_in, sign_
 from helpdesk import clock
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import db, limiter
-from helpdesk.portal import codes
+from helpdesk.logs import mask_address
+from helpdesk.portal import services as portal_services
 from helpdesk.portal.mail import queue_code
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,11 @@ def code_verify() -> Any:
     form = CodeVerifyForm()
     if form.validate_on_submit():
         try:
-            contact = codes.verify_code(
-                db.session,
-                address,
-                form.code.data,
-                secret=current_app.config["SECRET_KEY"],
-                now=clock.now(),
+            contact = portal_services.verify_code(
+                db.session, address, form.code.data,
+                secret=current_app.config["SECRET_KEY"], now=clock.now(),
             )
-        except codes.CodeError as error:
+        except portal_services.CodeError as error:
             db.session.commit()  # the wrong try counts
             form.code.errors.append(_code_error(error.reason))
         else:
@@ -89,12 +87,14 @@ def logout() -> Any:
 
 
 def _send_code_if_known(address: str) -> None:
-    contact = codes.contact_for(db.session, address)
+    contact = portal_services.contact_for(db.session, address)
     if contact is None:
-        log.info("portal: code asked for unknown %s", codes.mask_address(address))
+        log.info("portal: code asked for unknown %s", mask_address(address))
         return
     now = clock.now()
-    code = codes.issue_code(db.session, contact, secret=current_app.config["SECRET_KEY"], now=now)
+    code = portal_services.issue_code(
+        db.session, contact, secret=current_app.config["SECRET_KEY"], now=now
+    )
     db.session.commit()  # the code exists before the mail that carries it
     queue_code(contact, address, code, now=now)
 

@@ -17,10 +17,11 @@ from blueprints.portal.guard import bp, current_contact
 from blueprints.portal.uploads import UploadError, inbound_files
 from helpdesk import clock
 from helpdesk.attachments import storage
-from helpdesk.dunning import holds
 from helpdesk.extensions import db
+from helpdesk.holds import queries as hold_queries
 from helpdesk.intake.text import clean_text
-from helpdesk.portal import cases, queries
+from helpdesk.portal import queries
+from helpdesk.portal import services as portal_services
 from helpdesk.portal.labels import debtor_status
 
 
@@ -60,7 +61,7 @@ def ticket_new() -> Any:
     form = _case_form(contact.id)
     if form.validate_on_submit():
         try:
-            ticket = cases.open_case(
+            ticket = portal_services.open_case(
                 db.session,
                 contact,
                 kind=form.kind.data,
@@ -72,7 +73,7 @@ def ticket_new() -> Any:
             )
         except UploadError as error:
             form.files.errors.append(str(error))
-        except cases.CaseError as error:
+        except portal_services.CaseError as error:
             show_error(form, error)
         else:
             db.session.commit()
@@ -96,13 +97,9 @@ def ticket_reply(folio: str) -> Any:
         except UploadError as error:
             form.files.errors.append(str(error))
         else:
-            ticket = cases.reply(
-                db.session,
-                current_contact(),
-                ticket,
-                text=clean_text(form.text.data),
-                files=files,
-                now=clock.now(),
+            ticket = portal_services.reply(
+                db.session, current_contact(), ticket,
+                text=clean_text(form.text.data), files=files, now=clock.now(),
             )
             db.session.commit()
             return redirect(url_for("portal.ticket_show", folio=ticket.folio, sent=1))
@@ -141,7 +138,7 @@ def _render_ticket(ticket: Any, form: ReplyForm) -> str:
 def _case_form(contact_id: int) -> CaseForm:
     form = CaseForm()
     form.kind.choices = [("", _("Choose…"))] + [
-        (kind.value, str(label)) for kind, label in cases.CASE_KINDS.items()
+        (kind.value, str(label)) for kind, label in portal_services.CASE_KINDS.items()
     ]
     accounts = queries.accounts_of(db.session, contact_id)
     form.account.choices = [("", _("No account in particular"))] + [
@@ -154,4 +151,4 @@ def _case_form(contact_id: int) -> CaseForm:
 
 def _hold_states(accounts: list[Any]) -> dict[int, dict[str, Any]]:
     now = clock.now()
-    return {a.id: holds.hold_state(db.session, a, now=now) for a in accounts}
+    return {a.id: hold_queries.hold_state(db.session, a, now=now) for a in accounts}

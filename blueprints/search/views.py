@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from blueprints.security import require_staff
 from helpdesk.extensions import db
-from helpdesk.search.jobs import settings_from_app
+from helpdesk.jobs import enqueue_after_commit
+from helpdesk.search.jobs import index_changes_job, settings_from_app
 from helpdesk.search.services import search
 from helpdesk.users.models import Role
 
@@ -22,8 +23,9 @@ def results() -> Any:
     text = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
     found = search(db.session, text, viewer=current_user, settings=settings_from_app(), page=page)
-    if found.rebuilding:
-        db.session.commit()  # every ticket queued for the new index
+    if found.rebuilding:  # every ticket is in the change log: index them into the new one
+        enqueue_after_commit(db.session, index_changes_job, queue="search")
+        db.session.commit()
     if found.jump_to:
         return redirect(url_for("inbox.ticket_show", folio=found.jump_to))
     if found.account_id and not found.results:

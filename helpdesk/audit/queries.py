@@ -11,7 +11,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
-from helpdesk.users.models import User
 
 PAGE_SIZE = 50
 
@@ -63,7 +62,3 @@ def audit_stream(session: Session, audit_filter: AuditFilter) -> Iterator[AuditE
     """Every matching event, newest first, fetched in batches."""
     query = _filtered(audit_filter).order_by(AuditEvent.id.desc())
     yield from session.scalars(query.execution_options(yield_per=500))
-
-
-def staff_for_filter(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.name)))

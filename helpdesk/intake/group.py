@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
+from helpdesk.accounts.queries import prefetch_accounts
 from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.contacts.services import prefetch_contacts
 from helpdesk.db import (
@@ -32,7 +33,6 @@ from helpdesk.db import (
     reserve_ids,
     transaction_cache,
 )
-from helpdesk.dunning.queries import prefetch_accounts
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, with_fitted_ids
 from helpdesk.routing.services import prefetch_rules

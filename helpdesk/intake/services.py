@@ -14,11 +14,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import find_or_create
 from helpdesk.db import cached
-from helpdesk.dunning.models import CollectionAccount
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, InboundFile, with_fitted_ids
 from helpdesk.queues.models import Queue

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
 from helpdesk.outbound_webhooks import delivery, queries
@@ -49,7 +50,7 @@ def replay_command(event_id: str) -> None:
     """Send an event again (same id and body) to every endpoint it went to."""
     rows = queries.deliveries_of_event(db.session, event_id)
     if not rows:
-        raise click.ClickException(f"no webhook event {event_id}")
+        raise CommandError(f"no webhook event {event_id}")
     for row in rows:
         delivery.replay(db.session, row, actor=Actor.system("cli"), now=clock.now())
     db.session.commit()

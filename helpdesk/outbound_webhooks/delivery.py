@@ -36,8 +36,8 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor, record
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue, enqueue_after_commit
-from helpdesk.outbound_webhooks.endpoints import signing_secret, summary
 from helpdesk.outbound_webhooks.models import WebhookDelivery
+from helpdesk.outbound_webhooks.services import signing_secret, summary
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from helpdesk import events
 from helpdesk.audit.services import Actor, record
-from helpdesk.dunning import holds
-from helpdesk.dunning.models import Hold, TicketOutcome
-from helpdesk.outbound_webhooks import endpoints
+from helpdesk.holds import queries as hold_queries
+from helpdesk.holds.models import Hold, TicketOutcome
+from helpdesk.outbound_webhooks import services as endpoints
 from helpdesk.outbound_webhooks.delivery import queue_deliveries
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.tickets.models import Ticket
@@ -109,7 +109,7 @@ def hold_data(session: Session, hold: Hold, *, now: datetime) -> dict[str, Any]:
             "outcome": hold.outcome,
             "resumes_at": hold.resume_at.isoformat() if hold.resume_at else None,
         },
-        "account_hold": holds.hold_json(holds.hold_state(session, account, now=now)),
+        "account_hold": hold_queries.hold_json(hold_queries.hold_state(session, account, now=now)),
     }
 
 

@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 class WebhookEndpoint(db.Model):
     """A URL of the collection system and the event types it subscribed to.
 
-    The signing secret is stored encrypted (the mailbox-password Fernet scheme); it is
+    The signing secret is stored sealed with the app's key (``helpdesk.secrets``); it is
     shown once, when generated or rotated."""
 
     __tablename__ = "webhook_endpoints"

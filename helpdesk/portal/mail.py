@@ -1,4 +1,4 @@
-"""The sign-in code's email: through the email transport (SMTP when configured, the
+"""The sign-in code's email: through ``helpdesk.mail.deliver`` (SMTP when configured, the
 development outbox otherwise), never through a ticket — it is not a conversation."""
 
 from __future__ import annotations
@@ -7,18 +7,18 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
-from helpdesk.channels.email.transport import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
-from helpdesk.portal.codes import CODE_LIFETIME, mask_address
+from helpdesk.logs import mask_address
+from helpdesk.mail import DeliveryError, deliver
+from helpdesk.portal.services import CODE_LIFETIME
+from helpdesk.secrets import SecretError, seal, unseal
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 def queue_code(contact: Contact, address: str, code: str, *, now: datetime) -> None:
     """Send the code from the ``mail`` queue, not the debtor's request: a slow or failing
     mail server must not hang the sign-in page. The code travels sealed with the app's
-    key (the Fernet scheme of stored secrets), so the queue never holds it in clear;
+    key (``helpdesk.secrets``), so the queue never holds it in clear;
     without Redis the job runs at once."""
-    sealed = encrypt_password(code)
+    sealed = seal(code)
     enqueue(send_code_job, contact.id, address, sealed, now.isoformat(), queue="mail")
 
 
@@ -37,8 +37,8 @@ def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: st
     if contact is None:
         return False
     try:
-        code = decrypt_password(sealed_code)
-    except MailboxError:  # the key changed since: the code cannot be read, nor used
+        code = unseal(sealed_code)
+    except SecretError:  # the key changed since: the code cannot be read, nor used
         log.warning("portal: code for %s could not be unsealed", mask_address(address))
         return False
     return send_code(contact, address, code, now=datetime.fromisoformat(issued_at))
@@ -47,14 +47,8 @@ def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: st
 def send_code(contact: Contact, address: str, code: str, *, now: datetime) -> bool:
     """Send the code; False (logged) when the mail could not be handed over."""
     mail = compose_code(contact, address, code, now=now)
-    config = current_app.config
     try:
-        if config["SMTP_URL"]:
-            send_smtp(mail, SmtpSettings.from_url(config["SMTP_URL"]))
-        elif config["ENV"] == "production":
-            raise DeliveryError("no SMTP server is configured", permanent=True)
-        else:
-            write_outbox(mail, Path(config["DATA_DIR"]) / "outbox")
+        deliver(mail, current_app.config)
     except DeliveryError as error:
         log.warning("portal: code mail to %s failed: %s", mask_address(address), error)
         return False

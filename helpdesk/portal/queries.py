@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from helpdesk.dunning.models import CollectionAccount
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.vocabulary import Direction, Status
 

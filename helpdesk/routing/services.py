@@ -7,20 +7,19 @@ assignment strategy picks an agent. SLA clocks follow through ``events.ticket_ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from helpdesk.accounts.models import CollectionAccount
+from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor, record
 from helpdesk.db import cached, transaction_cache
-from helpdesk.dunning.models import CollectionAccount
-from helpdesk.dunning.queries import accounts_of_contact
-from helpdesk.intake.inbound import Inbound
 from helpdesk.queues.models import Queue
 from helpdesk.routing import assignment
 from helpdesk.routing.models import RoutingRule, ticket_tags
@@ -38,6 +37,17 @@ from helpdesk.tickets.models import Ticket
 from helpdesk.users.models import User
 
 ROUTING = Actor.system("routing")
+
+
+class Arrival(Protocol):
+    """What routing reads of the message that opened a ticket (``intake.inbound.Inbound``
+    has it): routing sits below intake and does not import it."""
+
+    @property
+    def recipients(self) -> Sequence[str]: ...
+
+    @property
+    def language(self) -> str | None: ...
 
 
 def active_rules(session: Session) -> list[RoutingRule]:
@@ -68,7 +78,7 @@ def all_rules(session: Session) -> list[RoutingRule]:
 
 
 def route_new_ticket(
-    session: Session, ticket: Ticket, inbound: Inbound | None = None, *, now: datetime
+    session: Session, ticket: Ticket, inbound: Arrival | None = None, *, now: datetime
 ) -> Outcome:
     """Apply the routing rules to a ticket just opened, then assign it."""
     facts = facts_for(session, ticket, inbound)
@@ -117,7 +127,7 @@ def apply_outcome(session: Session, ticket: Ticket, outcome: Outcome, *, now: da
     add_tags(session, ticket, outcome.tags, actor=ROUTING, now=now)
 
 
-def facts_for(session: Session, ticket: Ticket, inbound: Inbound | None = None) -> Facts:
+def facts_for(session: Session, ticket: Ticket, inbound: Arrival | None = None) -> Facts:
     """What the rules see: the ticket, its first message, its (or its contact's) accounts,
     and the receiving addresses (from the inbound, or remembered when it was routed)."""
     first = next((m for m in ticket.messages if m.direction == "in"), None)

@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.dunning.models import CollectionAccount
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.queues.models import Queue
 from helpdesk.search import documents
+from helpdesk.search.changes import record_changes
 from helpdesk.search.models import SearchChange
 from helpdesk.search.postgres_index import PostgresIndex
 from helpdesk.search.query import ParsedQuery, exact_folio, parse
@@ -193,10 +194,9 @@ def index_next_batch(session: Session, *, settings: SearchSettings) -> int:
 
 
 def _mark_everything(session: Session) -> None:
-    """Queue every ticket for indexing (after an index was started again)."""
-    from helpdesk.search.tracking import mark
-
-    mark(session, set(session.scalars(select(Ticket.id))))
+    """Every ticket into the change log (after an index was started again); the running
+    job drains it, or the next one (the cron catch-up at the latest)."""
+    record_changes(session, session.scalars(select(Ticket.id)).all())
 
 
 def rebuild(

@@ -12,11 +12,9 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from helpdesk import clock
-from helpdesk.search.models import SearchChange
+from helpdesk.search.changes import record_changes
 from helpdesk.tickets.models import Message, Ticket
 
 _QUEUED = "search.job_queued"
@@ -33,17 +31,10 @@ def changed_ticket_ids(session: Session) -> set[int]:
 
 
 def mark(session: Session, ticket_ids: set[int]) -> None:
-    """Record ``ticket_ids`` as changed (an upsert) and queue the indexing job once."""
+    """Record ``ticket_ids`` as changed and queue the indexing job once per transaction."""
     if not ticket_ids:
         return
-    rows = [{"ticket_id": i, "changed_at": clock.now()} for i in sorted(ticket_ids)]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SearchChange.__table__).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["ticket_id"], set_={"changed_at": statement.excluded.changed_at}
-    )
-    session.connection().execute(statement)
+    record_changes(session, ticket_ids)
     if not session.info.get(_QUEUED):
         from helpdesk.jobs import enqueue_after_commit
         from helpdesk.search.jobs import index_changes_job

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from helpdesk import clock
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.sla.models import Unit
 
@@ -63,7 +64,7 @@ def preview_command(
                 db.session, calendar=calendar or "", at=at, amount=amount, unit=unit
             )
     except preview.PreviewError as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandError(str(error)) from None
     click.echo(json.dumps(answer, ensure_ascii=False))
 
 

@@ -19,10 +19,9 @@ from helpdesk import events
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor, record
 from helpdesk.db import forget_cache, transaction_cache
-from helpdesk.sla import calendars
 from helpdesk.sla.clocks import Clock, History, TargetSpec, compute
 from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline
-from helpdesk.sla.policies import policy_for
+from helpdesk.sla.queries import build, policy_for
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Direction
 
@@ -32,7 +31,7 @@ _STATUSES, _ROWS = "aclara.sla_statuses", "aclara.sla_rows"
 
 def clocks_for(policy: SlaPolicy, history: History) -> dict[Target, Clock]:
     """The clocks a ticket with this history gets under this policy (preview uses it too)."""
-    calendar = calendars.build(policy.calendar)
+    calendar = build(policy.calendar)
     clocks = {}
     for target in Target:
         amount, unit = policy.target(target)

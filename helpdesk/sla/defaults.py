@@ -1,6 +1,6 @@
 """Default calendars, policies and routing rules (``helpdesk demo`` installs them).
 
-Regulatory targets follow ../shared/domain/collections.md: a complaint answered within 30
+Regulatory targets as the product ships them: a complaint answered within 30
 business days (MX, UNE), an *aclaración* within 45 calendar days, a data-rights (ARCO)
 request within 20 business days. The customer's compliance officer has the last word:
 all of it is configuration, editable in the admin pages.
@@ -19,9 +19,9 @@ from helpdesk.queues.models import Queue
 from helpdesk.routing.models import RoutingRule
 from helpdesk.routing.services import save_rule
 from helpdesk.sla.calendar import bogota, buenos_aires, cdmx
-from helpdesk.sla.calendars import by_name, save_calendar
 from helpdesk.sla.models import SlaCalendar, SlaPolicy, Unit
-from helpdesk.sla.policies import PolicyValues, save_policy
+from helpdesk.sla.queries import by_name
+from helpdesk.sla.services import PolicyValues, save_calendar, save_policy
 
 ACTOR = Actor.system("defaults")
 CALENDARS = {"CDMX": cdmx, "Bogota": bogota, "Buenos Aires": buenos_aires}

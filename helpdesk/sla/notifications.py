@@ -1,7 +1,7 @@
 """In-app notices for staff, and the same notice by email (a job, after the commit).
 
 ``send_notification_emails(ids)`` is the job entry: ids only, idempotent (a notice with
-``emailed_at`` is not sent again). Mail goes through the email channel's transport: the
+``emailed_at`` is not sent again). Mail goes through ``helpdesk.mail.deliver``: the
 configured SMTP server, or the development outbox folder.
 """
 
@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -22,9 +21,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
-from helpdesk.channels.email.transport import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
+from helpdesk.mail import DeliveryError, deliver
 from helpdesk.sla.models import Notification
 from helpdesk.tickets.models import Ticket
 from helpdesk.users.models import User
@@ -138,9 +137,4 @@ def _send(user: User, notification: Notification, folio: str | None) -> None:
     mail["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(body)
-    if config["SMTP_URL"]:
-        send_smtp(mail, SmtpSettings.from_url(config["SMTP_URL"]))
-    elif config["ENV"] == "production":
-        raise DeliveryError("no SMTP server is configured", permanent=True)
-    else:
-        write_outbox(mail, Path(config["DATA_DIR"]) / "outbox")
+    deliver(mail, config)

@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpdesk.queues.models import Queue
-from helpdesk.sla import calendars
 from helpdesk.sla.clocks import History, TargetSpec, base_due
 from helpdesk.sla.deadlines import clocks_for
 from helpdesk.sla.models import Target, Unit
-from helpdesk.sla.policies import policy_for
+from helpdesk.sla.queries import build, by_name, policy_for
 from helpdesk.tickets.vocabulary import Priority, TicketType
 
 
@@ -71,12 +70,12 @@ def calendar_sum(
     session: Session, *, calendar: str, at: datetime, amount: int, unit: Unit
 ) -> dict[str, Any]:
     """``at`` plus ``amount`` of ``unit`` on a stored calendar: ``{"due": ...}``."""
-    stored = calendars.by_name(session, calendar)
+    stored = by_name(session, calendar)
     if stored is None:
         raise PreviewError(f"no calendar named {calendar!r}")
     if amount < 0:
         raise PreviewError("the amount must be zero or more")
-    arithmetic = calendars.build(stored)
+    arithmetic = build(stored)
     due = base_due(TargetSpec(Target.RESOLUTION, amount, unit), arithmetic, at)
     return {"due": due.astimezone(ZoneInfo(arithmetic.timezone)).isoformat()}
 

@@ -1,18 +1,22 @@
-"""SLA reads for the inbox: deadline countdowns in working time, nearest-deadline order."""
+"""SLA reads: deadline countdowns in working time and nearest-deadline order for the
+inbox; the policy that applies to a ticket and a stored calendar's arithmetic."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.contacts.models import Contact
-from helpdesk.sla import calendars
-from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline, Unit
+from helpdesk.db import forget_cache, transaction_cache
+from helpdesk.sla.calendar import BusinessCalendar
+from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, TicketDeadline, Unit
 from helpdesk.sla.notifications import target_label
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.queries import Page
@@ -101,7 +105,7 @@ def _minutes_left(row: TicketDeadline, now: datetime) -> float:
     unit = policy.target(Target(row.target))[1] if policy else Unit.CALENDAR_DAYS
     if unit == Unit.CALENDAR_DAYS or policy is None:
         return (row.due_at - start) / timedelta(minutes=1)
-    calendar = calendars.build(policy.calendar)
+    calendar = build(policy.calendar)
     if row.due_at >= start:
         return calendar.business_minutes_between(start, row.due_at)
     return -calendar.business_minutes_between(row.due_at, start)
@@ -137,3 +141,64 @@ def list_by_deadline(
         .offset((page - 1) * per_page)
     ).all()
     return Page(items=list(rows), page=page, per_page=per_page, total=total)
+
+
+# --- Calendars and policies -------------------------------------------------------------
+
+_CACHE = "aclara.sla_policies"  # session.info key: queue id -> its policies
+
+
+def build(calendar: SlaCalendar) -> BusinessCalendar:
+    """The arithmetic for a stored calendar (kept warm between calls)."""
+    kept = calendar.__dict__.get("_arithmetic")
+    if kept is not None and kept[0] is calendar.config:
+        return kept[1]
+    arithmetic = _built(json.dumps(calendar.config, sort_keys=True))
+    calendar.__dict__["_arithmetic"] = (calendar.config, arithmetic)
+    return arithmetic
+
+
+@lru_cache(maxsize=128)
+def _built(config_json: str) -> BusinessCalendar:
+    return BusinessCalendar.from_config(json.loads(config_json))
+
+
+def by_name(session: Session, name: str) -> SlaCalendar | None:
+    return session.scalar(
+        select(SlaCalendar).where(func.lower(SlaCalendar.name) == name.strip().lower())
+    )
+
+
+def policy_for(
+    session: Session, queue_id: int | None, priority: str, ticket_type: str
+) -> SlaPolicy | None:
+    """The most specific policy of the queue for this priority and type, if any."""
+    if queue_id is None:
+        return None
+    cache = transaction_cache(session, _CACHE)  # dropped when the transaction ends
+    if queue_id not in cache:
+        cache[queue_id] = session.scalars(
+            select(SlaPolicy).where(SlaPolicy.queue_id == queue_id)
+        ).all()
+    return best_policy(cache[queue_id], priority, ticket_type)
+
+
+def forget_policies(session: Session) -> None:
+    """Drop the session's policy cache: it lives for one transaction at most, and less
+    when a policy is saved or deleted."""
+    forget_cache(session, _CACHE)
+
+
+def best_policy(
+    candidates: list[SlaPolicy] | tuple[SlaPolicy, ...], priority: str, ticket_type: str
+) -> SlaPolicy | None:
+    fitting = [
+        p
+        for p in candidates
+        if p.priority in (None, priority) and p.ticket_type in (None, ticket_type)
+    ]
+    return max(
+        fitting,
+        key=lambda p: (p.ticket_type is not None, p.priority is not None),
+        default=None,
+    )

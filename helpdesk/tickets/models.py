@@ -11,8 +11,8 @@ from helpdesk.extensions import db
 from helpdesk.tickets.vocabulary import Priority, Status
 
 if TYPE_CHECKING:
+    from helpdesk.accounts.models import CollectionAccount
     from helpdesk.contacts.models import Contact
-    from helpdesk.dunning.models import CollectionAccount
     from helpdesk.queues.models import Queue
     from helpdesk.users.models import User
 

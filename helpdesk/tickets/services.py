@@ -13,11 +13,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import events
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts import queries as contact_queries
 from helpdesk.contacts.models import Contact, IdentityKind
-from helpdesk.dunning.models import CollectionAccount
 from helpdesk.queues.models import Queue
 from helpdesk.tickets.folio import next_folio
 from helpdesk.tickets.models import Attachment, Message, Ticket

@@ -1,8 +1,5 @@
-"""The password reset link's email: from the ``mail`` queue, never through a ticket.
-
-``deliver`` is the one place that hands a message to SMTP or the development outbox, so
-it can become the shared mail delivery without touching the rest.
-"""
+"""The password reset link's email: from the ``mail`` queue, never through a ticket,
+handed over by ``helpdesk.mail.deliver`` like every mail that is not a ticket's."""
 
 from __future__ import annotations
 
@@ -10,17 +7,16 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
-from helpdesk.channels.email.transport import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
-from helpdesk.portal.codes import mask_address
+from helpdesk.logs import mask_address
+from helpdesk.mail import DeliveryError, deliver
+from helpdesk.secrets import SecretError, seal, unseal
 from helpdesk.users.models import User
 from helpdesk.users.resets import LIFETIME
 
@@ -30,7 +26,7 @@ log = logging.getLogger(__name__)
 def queue_reset_link(user: User, link: str, *, now: datetime) -> None:
     """Send the link from the ``mail`` queue (a slow mail server must not hang the page);
     the link carries the token, so it travels sealed with the app's key."""
-    enqueue(send_reset_job, user.id, encrypt_password(link), now.isoformat(), queue="mail")
+    enqueue(send_reset_job, user.id, seal(link), now.isoformat(), queue="mail")
 
 
 def send_reset_job(user_id: int, sealed_link: str, issued_at: str) -> bool:
@@ -38,24 +34,13 @@ def send_reset_job(user_id: int, sealed_link: str, issued_at: str) -> bool:
     if user is None:
         return False
     try:
-        link = decrypt_password(sealed_link)
-    except MailboxError:  # the key changed since: the link could not be checked either
+        link = unseal(sealed_link)
+    except SecretError:  # the key changed since: the link could not be checked either
         log.warning("password reset: link for user %s could not be unsealed", user_id)
         return False
-    return deliver(compose_reset(user, link, now=datetime.fromisoformat(issued_at)))
-
-
-def deliver(mail: EmailMessage) -> bool:
-    """Hand ``mail`` over (SMTP when configured, the development outbox otherwise);
-    False, logged, when that failed."""
-    config = current_app.config
+    mail = compose_reset(user, link, now=datetime.fromisoformat(issued_at))
     try:
-        if config["SMTP_URL"]:
-            send_smtp(mail, SmtpSettings.from_url(config["SMTP_URL"]))
-        elif config["ENV"] == "production":
-            raise DeliveryError("no SMTP server is configured", permanent=True)
-        else:
-            write_outbox(mail, Path(config["DATA_DIR"]) / "outbox")
+        deliver(mail, current_app.config)
     except DeliveryError as error:
         log.warning("mail to %s failed: %s", mask_address(parseaddr(str(mail["To"]))[1]), error)
         return False

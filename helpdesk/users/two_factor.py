@@ -21,8 +21,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor, record
-from helpdesk.channels.email.mailboxes import decrypt_password, encrypt_password
 from helpdesk.errors import FieldError
+from helpdesk.secrets import seal, unseal
 from helpdesk.users.models import RecoveryCode, Role, RolePolicy, User
 
 ISSUER = "Aclara"
@@ -43,7 +43,7 @@ def start_enrolment(session: Session, user: User, *, secret_key: str) -> str:
     if user.has_two_factor:
         raise TwoFactorError("code", _l("Two-step sign-in is already on."))
     secret = pyotp.random_base32()
-    user.totp_secret = encrypt_password(secret, secret_key=secret_key)
+    user.totp_secret = seal(secret, secret_key=secret_key)
     session.flush()
     return secret
 
@@ -51,7 +51,7 @@ def start_enrolment(session: Session, user: User, *, secret_key: str) -> str:
 def pending_secret(user: User, *, secret_key: str) -> str | None:
     if user.totp_secret is None or user.has_two_factor:
         return None
-    return decrypt_password(user.totp_secret, secret_key=secret_key)
+    return unseal(user.totp_secret, secret_key=secret_key)
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -106,7 +106,7 @@ def verify(session: Session, user: User, code: str, *, secret_key: str, now: dat
         return False
     typed = "".join(code.split()).replace("-", "").lower()
     if typed.isdigit():
-        secret = decrypt_password(user.totp_secret, secret_key=secret_key)
+        secret = unseal(user.totp_secret, secret_key=secret_key)
         return _accept_totp(user, secret, typed, now)
     return _use_recovery_code(session, user, typed, now)
 

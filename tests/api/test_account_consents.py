@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from helpdesk.accounts.models import ChannelConsent
 from helpdesk.audit.models import AuditEvent
-from helpdesk.dunning.models import ChannelConsent
 from tests.api.helpers import account_body
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.models import AuditEvent
 from helpdesk.contacts.models import Contact
-from helpdesk.dunning.models import CollectionAccount
 from tests.api.helpers import account_body
 
 

@@ -16,10 +16,10 @@ from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from helpdesk import clock
+from helpdesk.accounts.models import CollectionAccount
 from helpdesk.app import create_app
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.services import create_contact
-from helpdesk.dunning.models import CollectionAccount
 from helpdesk.extensions import db
 from tests.conftest import app_config, migrate_to_head, require_service
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG

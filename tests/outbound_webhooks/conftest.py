@@ -9,7 +9,7 @@ import pytest
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.outbound_webhooks import endpoints
+from helpdesk.outbound_webhooks import services as endpoints
 from tests.outbound_webhooks import receiver as receiver_server
 
 

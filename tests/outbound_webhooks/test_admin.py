@@ -172,7 +172,7 @@ def test_forms_need_the_csrf_token(client, session, signed_in, receiver, app, mo
     assert add(client, receiver).status_code == 400
     assert session.scalar(select(WebhookEndpoint)) is None
     from helpdesk.audit.services import Actor
-    from helpdesk.outbound_webhooks import endpoints
+    from helpdesk.outbound_webhooks import services as endpoints
 
     endpoint, _ = endpoints.add_endpoint(
         session,

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import holds
+from helpdesk.holds import services as holds
 from helpdesk.jobs import run_ready_jobs
-from helpdesk.outbound_webhooks import delivery, endpoints
+from helpdesk.outbound_webhooks import delivery
+from helpdesk.outbound_webhooks import services as endpoints
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEvent
 from helpdesk.tickets import services as tickets
 

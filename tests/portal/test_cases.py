@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.dunning import holds
+from helpdesk.holds import queries as hold_queries
 from helpdesk.intake.text import clean_text
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Message, Ticket
@@ -33,7 +33,7 @@ def folio_of(response) -> str:
 
 
 def held(session, account) -> bool:
-    return holds.hold_state(session, account, now=clock.now())["active"]
+    return hold_queries.hold_state(session, account, now=clock.now())["active"]
 
 
 def test_a_dispute_opened_in_the_portal_holds_the_account(

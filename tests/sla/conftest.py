@@ -11,9 +11,8 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.queues.models import Queue
 from helpdesk.sla.calendar import cdmx
-from helpdesk.sla.calendars import save_calendar
 from helpdesk.sla.models import SlaCalendar, SlaPolicy
-from helpdesk.sla.policies import PolicyValues, save_policy
+from helpdesk.sla.services import PolicyValues, save_calendar, save_policy
 
 ADMIN = Actor.system("test")
 

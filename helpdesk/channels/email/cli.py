@@ -35,14 +35,8 @@ from helpdesk.channels.email.mailboxes import (
 )
 from helpdesk.channels.email.models import Mailbox
 from helpdesk.channels.email.poll import poll_one
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
-
-
-class CommandError(click.ClickException):
-    """``helpdesk: <message>`` on one line, exit status 1."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"helpdesk: {self.format_message()}", err=True)
 
 
 def _mailbox(name: str) -> Mailbox:

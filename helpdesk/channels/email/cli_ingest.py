@@ -13,6 +13,7 @@ from helpdesk import clock
 from helpdesk.channels.email.ingest import mail_domains, retry_quarantined
 from helpdesk.channels.email.ingest_group import RawMail, ingest_group
 from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
 
@@ -99,7 +100,7 @@ def quarantine_retry(ids: tuple[int, ...]) -> None:
     for ident in ids:
         row = db.session.get(InboundEmail, ident)
         if row is None or row.action != "quarantined":
-            raise click.ClickException(f"no quarantined message with id {ident}")
+            raise CommandError(f"no quarantined message with id {ident}")
         result = retry_quarantined(db.session, row, now=clock.now())
         db.session.commit()
         run_ready_jobs(db.session)
@@ -111,7 +112,7 @@ def _mailbox(name: str | None) -> Mailbox | None:
         return None
     mailbox = db.session.scalar(select(Mailbox).where(Mailbox.name == name))
     if mailbox is None:
-        raise click.ClickException(f"no mailbox named {name}")
+        raise CommandError(f"no mailbox named {name}")
     return mailbox
 
 

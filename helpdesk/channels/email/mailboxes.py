@@ -1,10 +1,8 @@
 """Mailboxes: the IMAP folders we read and the SMTP accounts we answer with.
 
 Passwords are never stored in clear. Either the mailbox names an environment variable
-that holds the password (``*_password_env``), or the password is kept encrypted with
-Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``) under a key derived from the
-app's ``SECRET_KEY``: ``HKDF-SHA256(SECRET_KEY, salt=None, info=_KEY_INFO, length=32)``,
-urlsafe-base64 encoded as Fernet expects. Changing ``SECRET_KEY`` therefore makes stored
+that holds the password (``*_password_env``), or the password is kept sealed with the
+app's key (``helpdesk.secrets``). Changing ``SECRET_KEY`` therefore makes stored
 passwords unreadable: set them again (``helpdesk mailbox add`` on a new name, or an env
 variable). Passwords are never logged nor written to the audit trail.
 
@@ -13,17 +11,12 @@ Services flush; the caller commits.
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import os
 import re
 from datetime import datetime
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -31,9 +24,9 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.models import Mailbox
 from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
+from helpdesk.secrets import SecretError, seal, unseal
 
 SECURITY_MODES = ("ssl", "starttls", "none")
-_KEY_INFO = b"aclara mailbox passwords v1"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
@@ -44,22 +37,14 @@ class MailboxError(FieldError):
 # --- Passwords ------------------------------------------------------------------------
 
 
-def _fernet(secret_key: str | None = None) -> Fernet:
-    secret = secret_key or current_app.config["SECRET_KEY"]
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(
-        secret.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def encrypt_password(password: str, *, secret_key: str | None = None) -> str:
-    return _fernet(secret_key).encrypt(password.encode()).decode("ascii")
+    return seal(password, secret_key=secret_key)
 
 
 def decrypt_password(token: str, *, secret_key: str | None = None) -> str:
     try:
-        return _fernet(secret_key).decrypt(token.encode("ascii")).decode()
-    except InvalidToken:
+        return unseal(token, secret_key=secret_key)
+    except SecretError:
         raise MailboxError(
             "password", "cannot decrypt the stored password (was HELPDESK_SECRET_KEY changed?)"
         ) from None

@@ -22,14 +22,9 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.compose import compose
 from helpdesk.channels.email.mailboxes import smtp_password
 from helpdesk.channels.email.models import Mailbox
-from helpdesk.channels.email.transport import (
-    DeliveryError,
-    SmtpSettings,
-    send_smtp,
-    write_outbox,
-)
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
+from helpdesk.mail import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import mark_delivery_failed

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
-from helpdesk.channels.email.cli import CommandError
 from helpdesk.channels.whatsapp import numbers, webhook
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppWebhook
+from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.queues.models import Queue
 

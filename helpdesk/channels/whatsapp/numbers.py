@@ -1,7 +1,7 @@
 """WhatsApp numbers and their approved templates.
 
 The access token, app secret and verify token are stored encrypted with the app's key
-(the same Fernet scheme as mailbox passwords). The default number configured in the
+(``helpdesk.secrets``, as every stored credential). The default number configured in the
 environment (``HELPDESK_WHATSAPP_*``) becomes a row the first time it is needed, marked
 ``is_from_environment``: its secrets stay in the environment and are never stored.
 
@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor, record
-from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
 from helpdesk.channels.whatsapp.client import WhatsAppClient
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate
 from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
+from helpdesk.secrets import SecretError, seal, unseal
 
 ENVIRONMENT_NAME = "environment"
 _PHONE_NUMBER_ID = re.compile(r"[0-9]{5,64}")
@@ -175,8 +175,8 @@ def _decrypt(token: str | None) -> str | None:
     if not token:
         return None
     try:
-        return decrypt_password(token)
-    except MailboxError:
+        return unseal(token)
+    except SecretError:
         return None  # the secret key changed: the admin must enter the secret again
 
 
@@ -213,9 +213,9 @@ def add_number(
         phone_number_id=phone_number_id,
         display_number=display_number.strip()[:32],
         api_version=api_version,
-        access_token_encrypted=encrypt_password(access_token.strip()),
-        app_secret_encrypted=encrypt_password(app_secret.strip()),
-        verify_token_encrypted=encrypt_password(verify_token.strip()),
+        access_token_encrypted=seal(access_token.strip()),
+        app_secret_encrypted=seal(app_secret.strip()),
+        verify_token_encrypted=seal(verify_token.strip()),
         queue=queue,
         created_at=now,
     )
@@ -265,7 +265,7 @@ def update_number(
     number.api_version = api_version
     number.queue = queue
     if verify_token:
-        number.verify_token_encrypted = encrypt_password(verify_token)
+        number.verify_token_encrypted = seal(verify_token)
     session.flush()
     after = summary(number)
     if before == after and not verify_token:
@@ -292,10 +292,10 @@ def rotate_secrets(
         )
     changed = []
     if access_token.strip():
-        number.access_token_encrypted = encrypt_password(access_token.strip())
+        number.access_token_encrypted = seal(access_token.strip())
         changed.append("access_token")
     if app_secret.strip():
-        number.app_secret_encrypted = encrypt_password(app_secret.strip())
+        number.app_secret_encrypted = seal(app_secret.strip())
         changed.append("app_secret")
     if not changed:
         raise NumberError("access_token", _l("Enter a new access token or app secret."))

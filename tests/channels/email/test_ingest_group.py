@@ -22,9 +22,8 @@ from helpdesk.channels.email.models import InboundEmail
 from helpdesk.queues.models import Queue
 from helpdesk.routing.services import save_rule
 from helpdesk.sla.calendar import cdmx
-from helpdesk.sla.calendars import save_calendar
 from helpdesk.sla.models import TicketDeadline
-from helpdesk.sla.policies import PolicyValues, save_policy
+from helpdesk.sla.services import PolicyValues, save_calendar, save_policy
 from helpdesk.tickets.models import Message, Ticket
 from tests.channels.email.mail import raw_email
 

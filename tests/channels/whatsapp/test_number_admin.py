@@ -9,6 +9,7 @@ from sqlalchemy import select
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.whatsapp import numbers
 from helpdesk.channels.whatsapp.models import WhatsAppNumber
+from helpdesk.secrets import seal
 from tests.channels.whatsapp import graph as graph_server
 from tests.channels.whatsapp.conftest import fixture_bytes, post
 from tests.channels.whatsapp.test_admin import NEW_NUMBER
@@ -78,7 +79,7 @@ def test_another_process_cache_sees_the_rotation(client, session, signed_in):
     signed_in("admin")
     number = _added(client, session)
     assert b"secreto-de-la-app-co" in numbers.app_secrets(session)
-    number.app_secret_encrypted = numbers.encrypt_password("otro")  # as another process would
+    number.app_secret_encrypted = seal("otro")  # as another process would
     session.flush()
     found = numbers.app_secrets(session)
     assert b"otro" in found and b"secreto-de-la-app-co" not in found
