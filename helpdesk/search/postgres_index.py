@@ -38,6 +38,7 @@ CONFIG = literal_column("'aclara'::regconfig")
 _START, _STOP = "\x01", "\x02"  # ts_headline's marks, swapped for tags after escaping
 _HEADLINE = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=2"
 D = SearchDocument
+COUNT_BOUND = 1_000
 
 
 class PostgresIndex:
@@ -93,7 +94,10 @@ class PostgresIndex:
                 )
             )
         where = and_(*conditions)
-        total = self.session.scalar(select(func.count()).select_from(D).where(where)) or 0
+        # Counted up to a bound: "1,000+" is as useful as an exact figure and never
+        # walks a million matches.
+        bounded = select(D.ticket_id).where(where).limit(COUNT_BOUND + 1).subquery()
+        total = self.session.scalar(select(func.count()).select_from(bounded)) or 0
         rank = func.ts_rank_cd(D.document, ranked) if ranked is not None else literal(0.0)
         headline = (
             func.ts_headline(CONFIG, D.body, ranked, _HEADLINE)

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as q
-from whoosh import sorting
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -43,7 +42,8 @@ SCHEMA = Schema(
     ticket_id=ID(stored=True, unique=True),
     folio=ID(stored=True),
     subject=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0),
-    body=TEXT(analyzer=ANALYZER, stored=True),
+    body=TEXT(analyzer=ANALYZER),
+    preview=STORED,  # the start of the conversation, what snippets are cut from
     names=TEXT(analyzer=ANALYZER, field_boost=2.0),
     filenames=TEXT(analyzer=ANALYZER),
     emails=KEYWORD(lowercase=True, commas=True),
@@ -56,8 +56,10 @@ SCHEMA = Schema(
     queue=ID,
     assignee=ID,
     created=DATETIME,
-    activity=DATETIME(sortable=True),
+    activity=DATETIME,
+    activity_order=STORED,  # seconds, for ordering equal scores
 )
+PREVIEW_CHARS = 4_000
 TEXT_FIELDS = ("subject", "body", "names", "filenames")
 NONE = "none"
 
@@ -156,24 +158,19 @@ class WhooshIndex:
         query = build_query(parsed, visible)
         if query is None:
             return Page([], 0, rebuilt)
-        facets = sorting.MultiFacet(
-            [sorting.ScoreFacet(), sorting.FieldFacet("activity", reverse=True)]
-        )
         with index.searcher() as searcher:
-            results = searcher.search_page(
-                query, page, pagelen=per_page, sortedby=facets, terms=True
-            )
-            results.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-            results.results.formatter = HtmlFormatter(tagname="b", classname="match")
+            # Scored search only (sorting by a second key would score every match); equal
+            # scores on the page are then ordered by recent activity.
+            results = searcher.search(query, limit=page * per_page, terms=True)
+            results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+            results.formatter = HtmlFormatter(tagname="b", classname="match")
+            ranked = sorted(results, key=lambda h: (-(h.score or 0.0), -h["activity_order"]))
             hits = [
-                Hit(
-                    int(hit["ticket_id"]),
-                    hit.score or 0.0,
-                    hit.highlights("body", top=2) or hit.highlights("subject"),
-                )
-                for hit in results
+                Hit(int(hit["ticket_id"]), hit.score or 0.0, _snippet(hit))
+                for hit in ranked[(page - 1) * per_page :]
             ]
-            return Page(hits, results.total, rebuilt)
+            total = results.estimated_length() if not results.has_exact_length() else len(results)
+            return Page(hits, total, rebuilt)
 
 
 @dataclass(frozen=True)
@@ -203,7 +200,13 @@ def _fields(document: TicketDocument) -> dict[str, object]:
         "assignee": str(document.assignee_id) if document.assignee_id else NONE,
         "created": document.created_at.replace(tzinfo=None),
         "activity": document.activity_at.replace(tzinfo=None),
+        "activity_order": int(document.activity_at.timestamp()),
+        "preview": "\n\n".join(document.body)[:PREVIEW_CHARS],
     }
+
+
+def _snippet(hit: object) -> str:
+    return hit.highlights("body", text=hit["preview"], top=2) or hit.highlights("subject")
 
 
 def tokens(text: str) -> list[str]:
