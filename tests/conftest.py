@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
+from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -166,6 +167,27 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def client(app: Flask, session: Session) -> Any:
     return app.test_client()
+
+
+class CookieClient(FlaskClient):
+    """A test client that proves who it is from its own cookies on every request. The
+    tests' app context outlives requests, and Flask-Login would otherwise answer from the
+    user it remembered in ``g`` for the last request, whichever client made it."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def cookie_client(app: Flask, session: Session) -> Iterator[Any]:
+    """For tests with two browsers (sign-out elsewhere, a copied cookie): every client
+    made from the app during the test is a ``CookieClient``."""
+    app.test_client_class = CookieClient
+    try:
+        yield app.test_client()
+    finally:
+        app.test_client_class = None
 
 
 @pytest.fixture(autouse=True)

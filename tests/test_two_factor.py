@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from helpdesk import clock
@@ -21,23 +19,9 @@ SECRET = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
 RECOVERY = re.compile(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>")
 
 
-class Browser(FlaskClient):
-    """A test client that proves who it is from its cookies on every request. The tests'
-    app context outlives requests, and Flask-Login would otherwise answer from the user
-    it remembered in ``g`` for the last request, whichever client made it."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
-def client(app, session):
-    app.test_client_class = Browser
-    try:
-        yield app.test_client()
-    finally:
-        app.test_client_class = None
+def client(cookie_client):
+    return cookie_client
 
 
 def later(seconds: int):

@@ -198,6 +198,27 @@ def reply(
     return message
 
 
+def add_acknowledgement(
+    session: Session, ticket: Ticket, *, channel: str, text: str, actor: Actor, now: datetime
+) -> Message:
+    """The automatic message that tells a debtor their case was received, queued for
+    the channel's send job (which the caller queues)."""
+    message = Message(
+        ticket=ticket,
+        direction=Direction.OUT.value,
+        channel=channel,
+        text=text,
+        is_automatic=True,
+        delivery_status=Delivery.QUEUED.value,
+        created_at=now,
+    )
+    session.add(message)
+    if message.id is None:  # the send job needs it (a mail group has reserved one already)
+        session.flush()
+    record(session, actor, "message.acknowledged", message, now=now, ticket=ticket)
+    return message
+
+
 def add_note(
     session: Session, ticket: Ticket, *, author: User, text: str, now: datetime
 ) -> Message:

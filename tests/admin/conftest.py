@@ -11,27 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from helpdesk.extensions import limiter
 
 
-class Browser(FlaskClient):
-    """Flask-Login caches the user in ``g``, which outlives requests in tests."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
-def client(app, session):
-    app.test_client_class = Browser
-    try:
-        yield app.test_client()
-    finally:
-        app.test_client_class = None
+def client(cookie_client: Any) -> Any:
+    return cookie_client
 
 
 @pytest.fixture(autouse=True)

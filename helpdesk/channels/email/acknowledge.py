@@ -16,11 +16,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.audit.services import Actor, record
+from helpdesk.audit.services import Actor
 from helpdesk.channels.email.outbound import queue_send
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.tickets.models import Message, Ticket
-from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
+from helpdesk.tickets.services import add_acknowledgement
+from helpdesk.tickets.vocabulary import Channel, Direction
 
 
 def acknowledge(
@@ -49,21 +50,10 @@ def acknowledge(
             name=ticket.contact.name or address,
             folio=ticket.folio,
         )
-    message = Message(
-        ticket=ticket,
-        direction=Direction.OUT.value,
-        channel=Channel.EMAIL.value,
-        text=text,
-        is_automatic=True,
-        delivery_status=Delivery.QUEUED.value,
-        created_at=now,
-    )
-    session.add(message)
-    if message.id is None:  # the send job needs it
-        session.flush()
-    record(
-        session, Actor.system("mail"), "message.acknowledged", message, now=now, ticket=ticket
-    )
+    message = add_acknowledgement(
+        session, ticket, channel=Channel.EMAIL.value, text=text, actor=Actor.system("mail"),
+        now=now,
+    )  # fmt: skip
     queue_send(session, message)
     return message
 

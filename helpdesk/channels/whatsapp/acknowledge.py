@@ -14,11 +14,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from helpdesk.audit.services import Actor, record
+from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber
 from helpdesk.channels.whatsapp.outbound import queue_send
 from helpdesk.tickets.models import Message, Ticket
-from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
+from helpdesk.tickets.services import add_acknowledgement
+from helpdesk.tickets.vocabulary import Channel
 
 
 def acknowledge(
@@ -32,20 +33,10 @@ def acknowledge(
             "follow your case. We will answer you here as soon as possible.",
             folio=ticket.folio,
         )
-    message = Message(
-        ticket=ticket,
-        direction=Direction.OUT.value,
-        channel=Channel.WHATSAPP.value,
-        text=text,
-        is_automatic=True,
-        delivery_status=Delivery.QUEUED.value,
-        created_at=now,
-    )
-    session.add(message)
-    session.flush()
+    message = add_acknowledgement(
+        session, ticket, channel=Channel.WHATSAPP.value, text=text,
+        actor=Actor.system("whatsapp"), now=now,
+    )  # fmt: skip
     session.add(WhatsAppMessage(message_id=message.id, number_id=number.id, kind="text"))
-    record(
-        session, Actor.system("whatsapp"), "message.acknowledged", message, now=now, ticket=ticket
-    )
     queue_send(session, message)
     return message
