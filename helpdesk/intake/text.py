@@ -1,8 +1,41 @@
-"""Text from outside (JSON, forms) made storable before it reaches a service."""
+"""Text from outside (mail headers, JSON, forms) made storable before it reaches a service.
+
+Every channel hands intake values that no one here wrote. Two shapes are cleaned here,
+once, for all of them:
+
+* ``clean_text``: a body or a form field — valid Unicode (a lone surrogate, which is
+  what an undecodable byte becomes, is replaced by "?") and no NUL (replaced by U+FFFD),
+  the same on every database; line breaks are kept.
+* ``clean_line``: a header-like value (subject, display name, address, Message-ID) —
+  the same, plus folding undone and every control character (CR, LF, TAB, NUL, C1 …)
+  turned into a space, runs of spaces collapsed, and capped at a length.
+
+``clean_inbound`` applies them to every field of an :class:`Inbound` and caps what a
+hostile header can make expensive (thousands of addresses, references, huge subjects),
+leaving a note (a skipped part) on the message; the raw message keeps everything.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
+
+from helpdesk.intake.inbound import Inbound, Sender, SkippedPart, ThreadHints
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
+_SPACES = re.compile(r"\s{2,}")
+
+# Caps on what one message may carry into intake (the raw row keeps the rest).
+MAX_SUBJECT = 300
+MAX_NAME = 200
+MAX_ADDRESS = 320
+MAX_ID = 998  # one header line; ids longer than a column are hashed (fit_id)
+MAX_PARTICIPANTS = 50
+MAX_RECIPIENTS = 100
+MAX_REFERENCES = 50
+SUMMARY_LENGTH = 80
+_OCTETS = "application/octet-stream"
 
 
 def clean_text(value: Any) -> Any:
@@ -12,9 +45,131 @@ def clean_text(value: Any) -> Any:
     if isinstance(value, str):
         if value.isascii() and "\x00" not in value:
             return value
-        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+        return _valid(value).replace("\x00", "\ufffd")
     if isinstance(value, dict):
         return {clean_text(k): clean_text(v) for k, v in value.items()}
     if isinstance(value, list):
         return [clean_text(v) for v in value]
     return value
+
+
+def clean_line(value: Any, limit: int = MAX_SUBJECT) -> str:
+    """One line of valid text: no control characters (folding, CR, LF, NUL, TAB become a
+    space), spaces collapsed, trimmed, at most ``limit`` characters. None gives ""."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = _valid(text)
+    text = _CONTROL.sub(" ", text)
+    if "  " in text or "\u00a0" in text:
+        text = _SPACES.sub(" ", text)
+    text = text.strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def clean_id(value: str | None) -> str | None:
+    """A Message-ID (or wamid): one line with no spaces at all; None when nothing is left."""
+    if value is None:
+        return None
+    cleaned = clean_line(value, MAX_ID + 1).replace(" ", "")
+    return cleaned[:MAX_ID] or None
+
+
+def summary_line(text: str | None, limit: int = SUMMARY_LENGTH) -> str:
+    """The first non-blank line of ``text``, cleaned and shortened: a subject for mail
+    that came without one."""
+    for line in (text or "").splitlines():
+        cleaned = clean_line(line, limit)
+        if cleaned:
+            return cleaned
+    return ""
+
+
+def clean_inbound(inbound: Inbound) -> Inbound:
+    """``inbound`` with every value cleaned and the expensive ones capped (idempotent)."""
+    notes: list[SkippedPart] = []
+    participants = _people(inbound.participants)
+    if len(participants) > MAX_PARTICIPANTS:
+        notes.append(_note("participants", len(participants), MAX_PARTICIPANTS))
+        participants = participants[:MAX_PARTICIPANTS]
+    recipients = tuple(
+        dict.fromkeys(
+            filter(None, (clean_line(r, MAX_ADDRESS).lower() for r in inbound.recipients))
+        )
+    )
+    if len(recipients) > MAX_RECIPIENTS:
+        notes.append(_note("recipients", len(recipients), MAX_RECIPIENTS))
+        recipients = recipients[:MAX_RECIPIENTS]
+    hints = inbound.hints
+    references = tuple(filter(None, (clean_id(r) for r in hints.references)))
+    if len(references) > MAX_REFERENCES:
+        notes.append(_note("references", len(references), MAX_REFERENCES))
+        references = references[-MAX_REFERENCES:]  # the newest ones: the nearest parents
+    subject = inbound.subject or ""
+    if len(subject) > MAX_SUBJECT:
+        notes.append(_note("subject characters", len(subject), MAX_SUBJECT))
+    return replace(
+        inbound,
+        external_id=clean_id(inbound.external_id) or inbound.external_id,
+        sender=_person(inbound.sender),
+        subject=clean_line(subject, MAX_SUBJECT),
+        text=clean_text(inbound.text or ""),
+        new_text=clean_text(inbound.new_text),
+        html=clean_text(inbound.html),
+        participants=participants,
+        recipients=recipients,
+        hints=ThreadHints(
+            in_reply_to=clean_id(hints.in_reply_to),
+            references=references,
+            folio=clean_id(hints.folio),
+            context_id=clean_id(hints.context_id),
+        ),
+        files=tuple(
+            replace(f, filename=clean_line(f.filename, 255) or "attachment",
+                    content_type=clean_line(f.content_type, 100).lower() or _OCTETS,
+                    content_id=clean_id(f.content_id))
+            for f in inbound.files
+        ),
+        skipped=tuple(
+            replace(s, filename=clean_line(s.filename, 255), reason=clean_line(s.reason, 500),
+                    content_type=clean_line(s.content_type, 100))
+            for s in inbound.skipped
+        ) + tuple(notes),
+        language=clean_line(inbound.language, 8) or None,
+    )  # fmt: skip
+
+
+def _valid(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _person(sender: Sender) -> Sender:
+    return replace(
+        sender,
+        value=clean_line(sender.value, MAX_ADDRESS).replace(" ", ""),
+        display_name=clean_line(sender.display_name, MAX_NAME),
+    )
+
+
+def _people(people: tuple[Sender, ...]) -> tuple[Sender, ...]:
+    seen: dict[str, Sender] = {}
+    for person in people:
+        cleaned = _person(person)
+        if cleaned.value and cleaned.value not in seen:
+            seen[cleaned.value] = cleaned
+    return tuple(seen.values())
+
+
+def _note(what: str, found: int, kept: int) -> SkippedPart:
+    """A note kept with the message's skipped parts: what was left in the raw message."""
+    return SkippedPart(
+        filename="",
+        content_type="text/x-aclara-note",
+        size=found,
+        reason=f"{found} {what}, only the first {kept} kept (the rest are in the raw message)"
+        if what != "references"
+        else f"{found} references, only the last {kept} kept (the rest are in the raw message)",
+    )

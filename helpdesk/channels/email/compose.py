@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.attachments import storage
+from helpdesk.intake.text import MAX_ADDRESS, MAX_NAME, clean_id, clean_line
 from helpdesk.tickets.models import Message, MessageReference
 from helpdesk.tickets.vocabulary import Direction
 
@@ -28,14 +29,14 @@ def compose(
 ) -> EmailMessage:
     ticket = message.ticket
     mail = EmailMessage()
-    mail["From"] = formataddr((from_name, from_address))
-    mail["To"] = formataddr((ticket.contact.name, ticket.contact.email or ""))
-    cc = [p.email for p in ticket.participants if p.email]
+    mail["From"] = address_header(from_name, from_address)
+    mail["To"] = address_header(ticket.contact.name, ticket.contact.email or "")
+    cc = [address_header("", p.email) for p in ticket.participants if p.email]
     if cc:
-        mail["Cc"] = ", ".join(cc)
-    mail["Subject"] = subject_for(ticket.subject, ticket.folio)
+        mail["Cc"] = ", ".join(a for a in cc if a)
+    mail["Subject"] = subject_for(clean_line(ticket.subject) or "—", ticket.folio)
     mail["Date"] = format_datetime(now)
-    mail["Message-ID"] = f"<{message.external_id}>"
+    mail["Message-ID"] = f"<{clean_id(message.external_id)}>"
     _thread(session, mail, message)
     mail["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies to us, please
     mail["X-Loop"] = from_address
@@ -53,6 +54,21 @@ def compose(
             filename=attachment.filename,
         )
     return mail
+
+
+def address_header(name: str | None, address: str) -> str:
+    """``Name <address>`` from stored values, whatever they hold: the name made one line
+    (RFC 2047-encoded when not ASCII), the address without spaces or controls. An
+    internationalised address (``josé@correo.mx``) is kept as it is: it needs SMTPUTF8,
+    which the transport asks of the server (and fails clearly without)."""
+    name = clean_line(name, MAX_NAME)
+    address = clean_line(address, MAX_ADDRESS).replace(" ", "").strip("<>")
+    if address.isascii():
+        return formataddr((name, address)) if address else ""
+    if not name:
+        return address
+    encoded = formataddr((name, "a@b"))
+    return f"{encoded.removesuffix(' <a@b>')} <{address}>"
 
 
 def _thread(session: Session, mail: EmailMessage, message: Message) -> None:
@@ -77,8 +93,10 @@ def _thread(session: Session, mail: EmailMessage, message: Message) -> None:
             .order_by(MessageReference.position)
         )
     )
-    mail["In-Reply-To"] = f"<{parent.external_id}>"
-    mail["References"] = " ".join(f"<{ref}>" for ref in [*chain, parent.external_id][-20:])
+    ids = [i for i in (clean_id(r) for r in [*chain, parent.external_id]) if i]
+    if ids:
+        mail["In-Reply-To"] = f"<{ids[-1]}>"
+        mail["References"] = " ".join(f"<{ref}>" for ref in ids[-20:])
 
 
 def _html(text: str, marker: str) -> str:

@@ -26,6 +26,7 @@ from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
 from helpdesk.channels.email.parse import UnparseableEmail, parse_email
 from helpdesk.intake.inbound import Inbound
 from helpdesk.intake.services import IntakeResult, receive
+from helpdesk.intake.text import clean_id, clean_line
 from helpdesk.queues.models import Queue
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def _new_row(
         raw=raw,
         sha256=sha256 or hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        source=source[:255],
+        source=clean_line(source, 255),
         action="quarantined",
         received_at=now,
     )
@@ -160,11 +161,12 @@ def quarantine_oversize(
         mailbox=mailbox,
         uidvalidity=uidvalidity,
         uid=uid,
-        message_id_header=(normalise_message_id(parsed.get("Message-ID")) or "")[:255] or None,
+        message_id_header=(clean_id(normalise_message_id(parsed.get("Message-ID"))) or "")[:255]
+        or None,
         raw=headers,
         sha256=hashlib.sha256(headers).hexdigest(),
         size=size,
-        source=source[:255],
+        source=clean_line(source, 255),
         action="quarantined",
         received_at=now,
     )

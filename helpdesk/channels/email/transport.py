@@ -13,9 +13,11 @@ from urllib.parse import unquote, urlsplit
 class DeliveryError(Exception):
     """Mail could not be handed over; ``permanent`` says whether trying again can help."""
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    def __init__(self, message: str, *, permanent: bool, recipient_fault: bool = True) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # False when the address is fine but this server cannot take it (no SMTPUTF8).
+        self.recipient_fault = recipient_fault
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,14 @@ def send_smtp(mail: EmailMessage, settings: SmtpSettings, *, timeout: float = 30
         with _connect(settings, timeout) as smtp:
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
-            smtp.send_message(mail)
+            smtp.send_message(mail)  # SMTPUTF8 when an address needs it and the server offers it
+    except smtplib.SMTPNotSupportedError as error:
+        raise DeliveryError(
+            "the address is internationalised (not ASCII) and the mail server does not offer "
+            f"SMTPUTF8: {error}",
+            permanent=True,
+            recipient_fault=False,
+        ) from error
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         raise DeliveryError(_describe(error), permanent=all(c >= 500 for c in codes)) from error
@@ -91,5 +100,7 @@ def write_outbox(mail: EmailMessage, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     name = (mail["Message-ID"] or "message").strip("<>").replace("/", "_")
     path = directory / f"{name}.eml"
-    path.write_bytes(mail.as_bytes())
+    international = not all(str(mail.get(h, "")).isascii() for h in ("From", "To", "Cc"))
+    path.write_bytes(mail.as_bytes(policy=mail.policy.clone(utf8=True)) if international
+                     else mail.as_bytes())  # fmt: skip
     return path
