@@ -11,10 +11,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from helpdesk import clock
-from helpdesk.channels.email.ingest import IngestResult, mail_domains, retry_quarantined
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    failure_reason,
+    mail_domains,
+    retry_quarantined,
+)
 from helpdesk.channels.email.ingest_group import (
     RawMail,
-    failure_reason,
     ingest_alone,
     ingest_group,
     quarantine_failed,

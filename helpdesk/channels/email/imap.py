@@ -44,10 +44,14 @@ from imapclient import DELETED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session
 
-from helpdesk.channels.email.ingest import IngestResult, mail_domains, quarantine_oversize
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    failure_reason,
+    mail_domains,
+    quarantine_oversize,
+)
 from helpdesk.channels.email.ingest_group import (
     RawMail,
-    failure_reason,
     ingest_alone,
     ingest_group,
     quarantine_failed,

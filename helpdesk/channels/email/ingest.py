@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.parser import BytesHeaderParser
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -182,12 +184,22 @@ def _deliver(
             result = receive(session, inbound, queue=mailbox.queue if mailbox else None, now=now)
     except Exception as error:  # one bad message must not stop the mailbox
         log.exception("intake failed for inbound email %s", row.sha256[:12])
-        return _quarantine(session, row, f"processing failed: {type(error).__name__}: {error}")
+        return _quarantine(session, row, failure_reason(error))
     if result.action == "created":
         acknowledge(session, result.ticket, now=now)
     outcome = settle(session, row, result)
     session.flush()
     return outcome
+
+
+def failure_reason(error: BaseException) -> str:
+    """``processing failed: Type: message (at file:line in function ← …)``, one line."""
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    where = " ← ".join(
+        f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)
+    )
+    text = clean_line(f"{type(error).__name__}: {error}", 300)
+    return clean_line(f"processing failed: {text}" + (f" (at {where})" if where else ""), 500)
 
 
 def settle(session: Session, row: InboundEmail, result: IntakeResult) -> IngestResult:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.parser import BytesHeaderParser
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +26,7 @@ from helpdesk.channels.email.acknowledge import acknowledge, recent_acknowledgem
 from helpdesk.channels.email.headers import normalise_message_id
 from helpdesk.channels.email.ingest import (
     IngestResult,
+    failure_reason,
     ingest_raw,
     mail_domains,
     parsed_row,
@@ -104,16 +103,6 @@ def ingest_alone(
         log.exception("ingesting %s failed; quarantining it", clean_line(mail.source, 255))
         reason = failure_reason(error)
     return quarantine_failed(session, mail, mailbox, uidvalidity, reason, now=now)
-
-
-def failure_reason(error: BaseException) -> str:
-    """``processing failed: Type: message (at file:line in function ← …)``, one line."""
-    frames = traceback.extract_tb(error.__traceback__)[-3:]
-    where = " ← ".join(
-        f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)
-    )
-    text = clean_line(f"{type(error).__name__}: {error}", 300)
-    return clean_line(f"processing failed: {text}" + (f" (at {where})" if where else ""), 500)
 
 
 def quarantine_failed(
