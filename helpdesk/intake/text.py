@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from helpdesk.intake.inbound import Inbound, Sender, SkippedPart, ThreadHints
+from helpdesk.intake.inbound import Bounce, Inbound, Sender, SkippedPart, ThreadHints
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]+")
 _SPACES = re.compile(r"\s{2,}")
@@ -139,6 +139,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
             for s in inbound.skipped
         ) + tuple(notes),
         language=clean_line(inbound.language, 8) or None,
+        bounce=_bounce(inbound.bounce),
     )  # fmt: skip
 
 
@@ -159,6 +160,19 @@ def json_too_deep(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
         if depth > limit:
             return True
     return False
+
+
+def _bounce(bounce: Bounce | None) -> Bounce | None:
+    if bounce is None:
+        return None
+    return replace(
+        bounce,
+        original_message_id=clean_id(bounce.original_message_id),
+        recipient=clean_line(bounce.recipient, MAX_ADDRESS).replace(" ", "") or None,
+        action=clean_line(bounce.action, 20),
+        status=clean_line(bounce.status, 20) or None,
+        diagnostic=clean_line(bounce.diagnostic, 500),
+    )
 
 
 def _valid(text: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.attachments import storage
-from helpdesk.intake.text import MAX_ADDRESS, MAX_NAME, clean_id, clean_line
+from helpdesk.intake.text import MAX_ADDRESS, MAX_NAME, MAX_SUBJECT, clean_id, clean_line
 from helpdesk.tickets.models import Message, MessageReference
 from helpdesk.tickets.vocabulary import Direction
 
@@ -34,7 +34,7 @@ def compose(
     cc = [address_header("", p.email) for p in ticket.participants if p.email]
     if cc:
         mail["Cc"] = ", ".join(a for a in cc if a)
-    mail["Subject"] = subject_for(clean_line(ticket.subject) or "—", ticket.folio)
+    mail["Subject"] = subject_for(header_text(ticket.subject) or "—", ticket.folio)
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = f"<{clean_id(message.external_id)}>"
     _thread(session, mail, message)
@@ -56,12 +56,18 @@ def compose(
     return mail
 
 
+def header_text(value: str | None, limit: int = MAX_SUBJECT) -> str:
+    """A stored subject or name as header text: one line, and no ``=?`` that the header
+    parser would take for an encoded word (an undecodable one was kept literally)."""
+    return clean_line(value, limit).replace("=?", "= ?")
+
+
 def address_header(name: str | None, address: str) -> str:
     """``Name <address>`` from stored values, whatever they hold: the name made one line
     (RFC 2047-encoded when not ASCII), the address without spaces or controls. An
     internationalised address (``josé@correo.mx``) is kept as it is: it needs SMTPUTF8,
     which the transport asks of the server (and fails clearly without)."""
-    name = clean_line(name, MAX_NAME)
+    name = header_text(name, MAX_NAME)
     address = clean_line(address, MAX_ADDRESS).replace(" ", "").strip("<>")
     if address.isascii():
         return formataddr((name, address)) if address else ""
@@ -93,7 +99,12 @@ def _thread(session: Session, mail: EmailMessage, message: Message) -> None:
             .order_by(MessageReference.position)
         )
     )
-    ids = [i for i in (clean_id(r) for r in [*chain, parent.external_id]) if i]
+    # Ids as they can be written in a header (an id with non-ASCII or brackets cannot).
+    ids = [
+        i
+        for i in (clean_id(r) for r in [*chain, parent.external_id])
+        if i and i.isascii() and not set(i) & set('<>()[]\\,;:"')
+    ]
     if ids:
         mail["In-Reply-To"] = f"<{ids[-1]}>"
         mail["References"] = " ".join(f"<{ref}>" for ref in ids[-20:])
