@@ -17,6 +17,7 @@ leaving a note (a skipped part) on the message; the raw message keeps everything
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from typing import Any
@@ -110,10 +111,10 @@ def clean_inbound(inbound: Inbound) -> Inbound:
         references = references[-MAX_REFERENCES:]  # the newest ones: the nearest parents
     subject = inbound.subject or ""
     if len(subject) > MAX_SUBJECT:
-        notes.append(_note("subject characters", len(subject), MAX_SUBJECT))
+        notes.append(_note("subject", len(subject), MAX_SUBJECT))
     return replace(
         inbound,
-        external_id=clean_id(inbound.external_id) or inbound.external_id,
+        external_id=clean_id(inbound.external_id) or _hashed_id(inbound.external_id),
         sender=_person(inbound.sender),
         subject=clean_line(subject, MAX_SUBJECT),
         text=clean_text(inbound.text or ""),
@@ -175,6 +176,12 @@ def _bounce(bounce: Bounce | None) -> Bounce | None:
     )
 
 
+def _hashed_id(value: str) -> str:
+    """An id for a message whose own id cleans to nothing: stable for the same value."""
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256-{digest}@aclara.invalid"
+
+
 def _valid(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
@@ -196,13 +203,11 @@ def _people(people: tuple[Sender, ...]) -> tuple[Sender, ...]:
     return tuple(seen.values())
 
 
+NOTE_TYPE = "text/x-aclara-note"
+
+
 def _note(what: str, found: int, kept: int) -> SkippedPart:
-    """A note kept with the message's skipped parts: what was left in the raw message."""
-    return SkippedPart(
-        filename="",
-        content_type="text/x-aclara-note",
-        size=found,
-        reason=f"{found} {what}, only the first {kept} kept (the rest are in the raw message)"
-        if what != "references"
-        else f"{found} references, only the last {kept} kept (the rest are in the raw message)",
-    )
+    """A note kept with the message's skipped parts: ``what`` (participants, recipients,
+    references, subject) had ``found`` items, only ``kept`` are on the message; the raw
+    message keeps them all. The inbox shows it translated."""
+    return SkippedPart(filename=what, content_type=NOTE_TYPE, size=found, reason=f"capped:{kept}")

@@ -59,7 +59,7 @@ from helpdesk.channels.email.parts import (
 from helpdesk.channels.email.quotes import has_html_quote, split_quoted
 from helpdesk.channels.email.sanitise import html_to_texts, sanitise_html
 from helpdesk.intake.inbound import Inbound, Sender, ThreadHints
-from helpdesk.intake.text import clean_inbound
+from helpdesk.intake.text import clean_id, clean_inbound
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 _MAIL_HEADERS = (
@@ -96,7 +96,7 @@ def parse_email(
     sender = _sender(headers)
     return clean_inbound(Inbound(
         channel="email",
-        external_id=normalise_message_id(headers.first("message-id"))
+        external_id=clean_id(normalise_message_id(headers.first("message-id")))
         or f"sha256-{digest}@aclara.invalid",
         sender=sender,
         subject=headers.text("subject"),

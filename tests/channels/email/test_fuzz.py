@@ -30,6 +30,8 @@ IMAP_COUNT = int(os.environ.get("FUZZ_IMAP_COUNT", "500"))
 BATCH = 1000  # files per ingest-eml invocation
 VERDICTS = {"created", "appended", "duplicate", "auto_reply", "bounce", "quarantined"}
 WITH_MESSAGE = {"created", "appended"}
+# Verdicts by database, so the second database's run is compared with the first's.
+_ACTIONS: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +139,11 @@ def test_mutated_mail_through_ingest_eml(
     assert {v["action"] for v in again} <= {"duplicate", "quarantined", "auto_reply", "bounce"}
     second = counts(database)
     assert (second["tickets"], second["messages"]) == (first["tickets"], first["messages"])
+    actions = {Path(v["file"]).name: v["action"] for v in verdicts}
+    for other, seen in _ACTIONS.items():
+        differ = {name for name in actions if seen.get(name) != actions[name]}
+        assert not differ, f"seed {seed}: other verdicts than on {other}: {sorted(differ)[:5]}"
+    _ACTIONS[database.split(":", 1)[0]] = actions
     tally = Counter(v["action"] for v in verdicts)
     print(f"seed {seed}: {dict(tally)} in {time.perf_counter() - started:.1f} s")
 
