@@ -9,6 +9,7 @@ acknowledgement leaves (or fails with the reason the agent sees) — never stays
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from email.utils import format_datetime
@@ -360,5 +361,60 @@ def test_the_agent_sees_what_was_capped_on_the_ticket(client, signed_in, session
     signed_in("agent")
     result = ingest(session, many_recipients(120, "capado@correo.mx"))
     page = client.get(f"/tickets/{result.folio}").get_data(as_text=True)
-    assert "Only 50 of 121 people in To and Cc were added." in page
-    assert "The subject was shortened to 300 of 2000 characters." in page
+    assert "Solo se agregaron 50 de las 121 personas en Para y CC." in page
+    assert "El asunto se acortó a 300 de 2000 caracteres." in page
+
+
+WRONG_TYPES: list[Any] = [5, 5.5, True, None, [], ["x"], {}, {"a": 1}, "", "\x00"]
+
+
+def test_no_wrong_json_type_in_any_api_field_answers_500(client, api_token):
+    """Each field of a valid body (and each contact field) replaced by every JSON type."""
+    from tests.api.helpers import account_body
+
+    headers = {"Authorization": f"Bearer {api_token}"}
+    ticket = {"type": "complaint", "subject": "Cargo", "text": "No lo reconozco",
+              "account": "123", "creditor": "Banco"}  # fmt: skip
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    for field in [*account_body(), "flags"]:
+        calls += [("put", "/api/v1/accounts/123", account_body(**{field: v})) for v in WRONG_TYPES]
+    for field in account_body()["contact"]:
+        for value in WRONG_TYPES:
+            contact = {**account_body()["contact"], field: value}
+            calls.append(("put", "/api/v1/accounts/123", account_body(contact=contact)))
+    for field in [*ticket, "contact", "channel"]:
+        calls += [("post", "/api/v1/tickets", {**ticket, field: v}) for v in WRONG_TYPES]
+    calls += [("post", "/api/v1/accounts:batch", {"accounts": v}) for v in WRONG_TYPES]
+    for method, path, body in calls:
+        response = getattr(client, method)(path, json=body, headers=headers)
+        assert response.status_code < 500, (path, body, response.data[:300])
+        if response.status_code == 422:
+            assert response.get_json().get("error"), (path, body)
+
+
+def test_a_message_that_cannot_be_quarantined_as_parsed_is_kept_raw_under_its_hash(
+    session, monkeypatch
+):
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise ZeroDivisionError("veneno")
+
+    real_quarantine, calls = group_module.quarantine, []
+
+    def quarantine_once_broken(session, row, reason):
+        calls.append(row.message_id_header)
+        if len(calls) == 1:
+            raise ValueError("the parsed values cannot be stored")
+        return real_quarantine(session, row, reason)
+
+    monkeypatch.setattr(group_module, "receive", broken)  # the group fails: one by one
+    monkeypatch.setattr(group_module, "ingest_raw", broken)
+    monkeypatch.setattr(group_module, "quarantine", quarantine_once_broken)
+    raw = raw_email(message_id="crudo@correo.mx")
+    (result,) = ingest_group(session, [RawMail(raw, "file:crudo.eml")], now=clock.now())
+    session.flush()
+
+    assert result.action == "quarantined" and "ZeroDivisionError: veneno" in result.reason
+    assert calls[0] == "crudo@correo.mx"
+    digest = hashlib.sha256(raw).hexdigest()
+    assert result.record.message_id_header == f"sha256-{digest}@aclara.invalid"
+    assert result.record.raw == raw
