@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from helpdesk.channels.email.compose import address_header
 from helpdesk.channels.email.mailboxes import MailboxError, decrypt_password, encrypt_password
 from helpdesk.channels.email.transport import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.contacts.models import Contact
@@ -78,7 +79,7 @@ def compose_code(contact: Contact, address: str, code: str, *, now: datetime) ->
         )
     mail = EmailMessage()
     mail["From"] = formataddr(("Aclara", sender))
-    mail["To"] = formataddr((contact.name, address))
+    mail["To"] = address_header(contact.name, address)  # a stored name may hold anything
     mail["Subject"] = subject
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])
