@@ -21,9 +21,13 @@ The poll, in this order (see docs "IMAP with imapclient"):
    replay: the (mailbox, uidvalidity, uid) rows make the group duplicates, and the move
    happens then. One commit and one MOVE per group rather than per message is what lets
    a process ingest hundreds of messages a second.
-5. A server error (network, TLS, IMAP NO/BAD, missing password) is recorded on the
-   mailbox — ``last_error``, ``consecutive_failures``, ``next_attempt_at`` with backoff
-   1, 2, 4 … 30 minutes — and returned in the report, never raised.
+   Should the group's commit itself fail, its messages are done one at a time, each
+   committed (as a ticket or a quarantine row) before it is moved.
+5. A server error (network, TLS, IMAP NO/BAD, missing password) — or any other error —
+   is recorded on the mailbox — ``last_error``, ``consecutive_failures``,
+   ``next_attempt_at`` with backoff 1, 2, 4 … 30 minutes — and returned in the report,
+   never raised. A poll that went through but quarantined messages on an error says so
+   in ``last_error`` (without backoff) until the next clean poll.
 
 This module commits: the commit between ingestion and the IMAP move *is* the crash-safe
 order, so it cannot be left to the caller.

@@ -6,7 +6,8 @@ automatic, bounce or quarantined), but the group is received together (see
 ``helpdesk.intake.group``): its lookups are asked once, its rows written by one flush.
 Should anything in the group fail, the group is undone and every message goes through
 ``ingest_raw`` alone, in its own savepoint — one bad message still only quarantines
-itself, and nothing is lost. The caller commits.
+itself (with its reason and where it failed; as raw bytes under a hash id when even
+that cannot be stored), and nothing is lost. The caller commits.
 """
 
 from __future__ import annotations
