@@ -84,6 +84,7 @@ def counts(url: str) -> dict[str, int]:
                 "messages": one("SELECT count(*) FROM messages"),
                 "queued": one("SELECT count(*) FROM messages WHERE delivery_status = 'queued'"),
                 "sent": one("SELECT count(*) FROM messages WHERE delivery_status = 'sent'"),
+                "failed": one("SELECT count(*) FROM messages WHERE delivery_status = 'failed'"),
             }
     finally:
         engine.dispose()
@@ -132,6 +133,9 @@ def test_mutated_mail_through_ingest_eml(
         check_backed(verdict["action"], rows[f"file:{name}"], f"seed {seed}: {name}")
     first = counts(database)
     assert first["queued"] == 0 and first["sent"] > 0, f"seed {seed}: {first}"
+    assert first["failed"] == 0, f"seed {seed}: composing failed on stored data: {first}"
+    crashed = [v for v in verdicts if (v["reason"] or "").startswith("processing failed")]
+    assert not crashed, f"seed {seed}: intake raised on {crashed[:3]}"
 
     again = ingest(paths, tmp_path, database)
 
