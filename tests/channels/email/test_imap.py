@@ -613,3 +613,49 @@ def test_a_poisoned_message_is_quarantined_and_the_mail_behind_it_still_arrives(
     again = poll(session, mailbox)
     assert (again.error, again.fetched) == (None, 0)
     assert mailbox.last_error is None and mailbox.consecutive_failures == 0
+
+
+def test_a_group_that_cannot_be_stored_is_read_one_message_at_a_time(
+    session: Session,
+    dovecot: Dovecot,  # noqa: F811
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dovecot.append(account, eml(1))
+    dovecot.append(account, eml(2, subject="Solicitud de convenio de pago"))
+    mailbox = mailbox_for(session, dovecot, account, processed_folder="Procesados")
+
+    def broken_group(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the group's commit failed")
+
+    monkeypatch.setattr(imap, "ingest_group", broken_group)
+    report = poll(session, mailbox)
+
+    assert (report.error, report.fetched, report.created) == (None, 2, 2)
+    assert folder_uids(dovecot, account) == [] and mailbox.last_uid == 2
+
+
+def test_a_message_that_cannot_be_stored_at_all_stays_and_the_failure_is_recorded(
+    session: Session,
+    dovecot: Dovecot,  # noqa: F811
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dovecot.append(account, eml(1))
+    mailbox = mailbox_for(session, dovecot, account, processed_folder="Procesados")
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the database refuses everything")
+
+    for name in ("ingest_group", "ingest_alone", "quarantine_failed"):
+        monkeypatch.setattr(imap, name, broken)
+    report = poll(session, mailbox)
+
+    assert report.error == "RuntimeError: the database refuses everything"
+    assert mailbox.last_error == report.error and mailbox.consecutive_failures == 1
+    assert folder_uids(dovecot, account) == [1] and mailbox.last_uid == 0  # not moved
+    monkeypatch.undo()
+    mailbox.next_attempt_at = None
+    again = poll(session, mailbox)
+    assert (again.error, again.created) == (None, 1)
+    assert mailbox.last_error is None and folder_uids(dovecot, account) == []
