@@ -14,17 +14,22 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from helpdesk.text import MAX_ADDRESS, MAX_NAME, MAX_SUBJECT, clean_line
 
 
 class DeliveryError(Exception):
     """Mail could not be handed over; ``permanent`` says whether trying again can help."""
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    def __init__(self, message: str, *, permanent: bool, recipient_fault: bool = True) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # False when the address is fine but this server cannot take it (no SMTPUTF8).
+        self.recipient_fault = recipient_fault
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,14 @@ def send_smtp(mail: EmailMessage, settings: SmtpSettings, *, timeout: float = 30
         with _connect(settings, timeout) as smtp:
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
-            smtp.send_message(mail)
+            smtp.send_message(mail)  # SMTPUTF8 when an address needs it and the server offers it
+    except smtplib.SMTPNotSupportedError as error:
+        raise DeliveryError(
+            "the address is internationalised (not ASCII) and the mail server does not offer "
+            f"SMTPUTF8: {error}",
+            permanent=True,
+            recipient_fault=False,
+        ) from error
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         raise DeliveryError(_describe(error), permanent=all(c >= 500 for c in codes)) from error
@@ -112,5 +124,28 @@ def write_outbox(mail: EmailMessage, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     name = (mail["Message-ID"] or "message").strip("<>").replace("/", "_")
     path = directory / f"{name}.eml"
-    path.write_bytes(mail.as_bytes())
+    international = not all(str(mail.get(h, "")).isascii() for h in ("From", "To", "Cc"))
+    path.write_bytes(mail.as_bytes(policy=mail.policy.clone(utf8=True)) if international
+                     else mail.as_bytes())  # fmt: skip
     return path
+
+
+def header_text(value: str | None, limit: int = MAX_SUBJECT) -> str:
+    """A stored subject or name as header text: one line, and no ``=?`` that the header
+    parser would take for an encoded word (an undecodable one was kept literally)."""
+    return clean_line(value, limit).replace("=?", "= ?")
+
+
+def address_header(name: str | None, address: str) -> str:
+    """``Name <address>`` from stored values, whatever they hold: the name made one line
+    (RFC 2047-encoded when not ASCII), the address without spaces or controls. An
+    internationalised address (``josé@correo.mx``) is kept as it is: it needs SMTPUTF8,
+    which the transport asks of the server (and fails clearly without)."""
+    name = header_text(name, MAX_NAME)
+    address = clean_line(address, MAX_ADDRESS).replace(" ", "").strip("<>")
+    if address.isascii():
+        return formataddr((name, address)) if address else ""
+    if not name:
+        return address
+    encoded = formataddr((name, "a@b"))
+    return f"{encoded.removesuffix(' <a@b>')} <{address}>"

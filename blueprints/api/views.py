@@ -25,7 +25,7 @@ from helpdesk.holds import services as holds
 from helpdesk.holds.models import TicketOutcome
 from helpdesk.intake.inbound import Inbound, Sender
 from helpdesk.intake.services import receive
-from helpdesk.intake.text import clean_text
+from helpdesk.intake.text import clean_text, json_too_deep
 from helpdesk.tickets import queries
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.vocabulary import TicketType
@@ -118,7 +118,9 @@ def ticket_resolve(folio: str) -> Any:
     ticket = queries.ticket_by_folio(db.session, folio) or _not_found("ticket", folio)
     body = _json()
     outcome, note = body.get("outcome"), body.get("note")
-    if outcome not in holds.OUTCOMES or not isinstance(note, str | None):
+    if not isinstance(outcome, str) or outcome not in holds.OUTCOMES or not isinstance(
+        note, str | None
+    ):
         raise ApiError(
             422,
             "invalid_outcome",
@@ -137,7 +139,10 @@ def ticket_resolve(folio: str) -> Any:
 
 def _json() -> dict[str, Any]:
     if "aclara.api_body" not in request.environ:  # parsed and cleaned once per request
-        body = request.get_json(silent=True)
+        try:
+            body = None if json_too_deep(request.get_data()) else request.get_json(silent=True)
+        except RecursionError:
+            body = None
         if not isinstance(body, dict):
             raise ApiError(400, "invalid_json", "the body must be a JSON object")
         request.environ["aclara.api_body"] = clean_text(body)
@@ -150,7 +155,7 @@ def _actor() -> Actor:
 
 def _ticket_fields(body: dict[str, Any]) -> tuple[str, str, str]:
     errors = {}
-    if body.get("type") not in {t.value for t in TicketType}:
+    if not isinstance(body.get("type"), str) or body["type"] not in {t.value for t in TicketType}:
         errors["type"] = f"one of {', '.join(t.value for t in TicketType)}"
     for name in ("subject", "text"):
         if not isinstance(body.get(name), str) or not trim(body[name]):
@@ -159,6 +164,8 @@ def _ticket_fields(body: dict[str, Any]) -> tuple[str, str, str]:
         errors["channel"] = 'must be "api"'
     if body.get("account") is not None and not isinstance(body.get("account"), str):
         errors["account"] = "an account number (text)"
+    if body.get("creditor") is not None and not isinstance(body.get("creditor"), str):
+        errors["creditor"] = "a creditor name (text)"
     if body.get("account") is None and body.get("contact") is None:
         errors["contact"] = "give an account or a contact"
     if errors:

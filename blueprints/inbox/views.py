@@ -109,7 +109,30 @@ def inline_images(html: str, message: Any) -> Markup:
 
 @bp.app_template_global("skipped_reason")
 def skipped_reason(reason: str) -> str:
-    return {"too_large": _("too large"), "unreadable": _("could not be read")}.get(reason, reason)
+    known = {
+        "too_large": _("too large"),
+        "unreadable": _("could not be read"),
+        "too_deep": _("nested too deep"),
+    }
+    return known.get(reason, reason)
+
+
+@bp.app_template_global("capped_note")
+def capped_note(note: dict[str, Any]) -> str:
+    """What intake left out of a message with too many addresses or references, or too
+    long a subject (see ``helpdesk.intake.text``): the raw message keeps it all."""
+    kept = note.get("reason", "").removeprefix("capped:")
+    found = note.get("size", 0)
+    messages = {
+        "participants": _("Only %(kept)s of %(found)s people in To and Cc were added."),
+        "recipients": _("Only %(kept)s of %(found)s recipient addresses were kept."),
+        "references": _("Only the last %(kept)s of %(found)s references were kept."),
+        "subject": _("The subject was shortened to %(kept)s of %(found)s characters."),
+    }
+    text = messages.get(note.get("filename", ""), _("Part of the message was shortened."))
+    return text % {"kept": kept, "found": found} + " " + _(
+        "The original message keeps everything."
+    )
 
 
 @bp.route("/attachments/<int:attachment_id>/inline")

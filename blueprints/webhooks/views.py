@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from helpdesk import clock
 from helpdesk.channels.whatsapp import numbers, signature, webhook
 from helpdesk.extensions import csrf, db
+from helpdesk.intake.text import json_too_deep
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -42,9 +43,11 @@ def whatsapp_receive() -> Any:
     if not _signed(body, header):
         log.warning("whatsapp webhook with a bad signature from %s", request.remote_addr)
         abort(403)
+    if json_too_deep(body):  # json.loads would recurse past Python's limit
+        abort(400)
     try:
         json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         abort(400)
     webhook.store(db.session, body, now=clock.now())
     db.session.commit()

@@ -35,6 +35,7 @@ from helpdesk.db import (
 )
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, with_fitted_ids
+from helpdesk.intake.text import clean_inbound
 from helpdesk.routing.services import prefetch_rules
 from helpdesk.sla import deadlines
 from helpdesk.tickets.folio import release_folios, reserve_folios
@@ -51,7 +52,7 @@ def prepare_group(
     """Load what receiving ``inbounds`` will ask, reserve their ids (and ``more_ids``, the
     channel's own rows) and folios; returns the contacts already known among the senders
     and participants."""
-    inbounds = [with_fitted_ids(i) for i in inbounds]
+    inbounds = [with_fitted_ids(clean_inbound(i)) for i in inbounds]
     _prefetch_messages(session, inbounds)
     _prefetch_early_replies(session, inbounds)
     _prefetch_deadlines(session)

@@ -21,6 +21,7 @@ from helpdesk.contacts.services import find_or_create
 from helpdesk.db import cached
 from helpdesk.intake import threading
 from helpdesk.intake.inbound import Inbound, InboundFile, with_fitted_ids
+from helpdesk.intake.text import clean_inbound
 from helpdesk.queues.models import Queue
 from helpdesk.routing.services import route_new_ticket
 from helpdesk.tickets import services as tickets
@@ -41,7 +42,7 @@ def receive(
     session: Session, inbound: Inbound, *, queue: Queue | None = None, now: datetime
 ) -> IntakeResult:
     """Turn one normalised inbound message into a ticket change. Flushes, never commits."""
-    inbound = with_fitted_ids(inbound)
+    inbound = with_fitted_ids(clean_inbound(inbound))
     existing = _stored(session, inbound)
     if existing is not None:
         return IntakeResult("duplicate", existing.ticket, existing, "already received")

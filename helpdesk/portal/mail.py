@@ -16,7 +16,7 @@ from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
 from helpdesk.logs import mask_address
-from helpdesk.mail import DeliveryError, deliver
+from helpdesk.mail import DeliveryError, address_header, deliver
 from helpdesk.portal.services import CODE_LIFETIME
 from helpdesk.secrets import SecretError, seal, unseal
 
@@ -72,7 +72,7 @@ def compose_code(contact: Contact, address: str, code: str, *, now: datetime) ->
         )
     mail = EmailMessage()
     mail["From"] = formataddr(("Aclara", sender))
-    mail["To"] = formataddr((contact.name, address))
+    mail["To"] = address_header(contact.name, address)  # a stored name may hold anything
     mail["Subject"] = subject
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])

@@ -8,7 +8,9 @@ while it runs. Queries are built from ``ParsedQuery`` parts, never parsed from t
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,16 +19,30 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as q
+from whoosh import writing as whoosh_writing
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.codec import base as whoosh_codec_base
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
+from whoosh.util import IDCHARS
 
 from helpdesk.search.documents import TicketDocument, account_terms
 from helpdesk.search.query import ParsedQuery
 
 log = logging.getLogger(__name__)
+
+
+def _unseeded_name(size: int = 28) -> str:
+    return "".join(secrets.choice(IDCHARS) for _ in range(size))
+
+
+# Whoosh names each new segment with the global ``random`` module. A process that seeds
+# it (Hypothesis does, for every example) gets the same names again, and the next commit
+# fails on a segment file that already exists. Names from the OS's randomness instead.
+whoosh_codec_base.random_name = _unseeded_name
+whoosh_writing.random_name = _unseeded_name
 
 # Accents and case folded before Spanish stemming, in the index and in queries alike:
 # "aclaracion" finds "aclaración", "ANDRES" finds "Andrés", "pagos" finds "pago".
@@ -117,10 +133,10 @@ class WhooshIndex:
                 writer.delete_by_term("ticket_id", str(ticket_id))
             for document in documents:
                 writer.update_document(**_fields(document))
+            writer.commit()
         except BaseException:
-            writer.cancel()
+            _abandon(writer)
             raise
-        writer.commit()
         return rebuilt
 
     def rebuild(self, batches: Iterable[Sequence[TicketDocument]]) -> int:
@@ -171,6 +187,19 @@ class WhooshIndex:
             ]
             total = results.estimated_length() if not results.has_exact_length() else len(results)
             return Page(hits, total, rebuilt)
+
+
+def _abandon(writer: object) -> None:
+    """A writer that failed (even inside its commit) must let go of the index's lock, or
+    every later writer in this process waits for it and fails."""
+    try:
+        writer.cancel()
+    except Exception:  # already half-committed: cancelling may fail too
+        log.exception("search: cancelling a failed index writer")
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        with contextlib.suppress(Exception):  # released by cancel() already
+            lock.release()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.contacts import queries as contact_queries
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.queues.models import Queue
+from helpdesk.text import MAX_SUBJECT, clean_line, summary_line
 from helpdesk.tickets.folio import next_folio
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.vocabulary import (
@@ -68,7 +69,7 @@ def open_ticket(
     follows up)."""
     ticket = Ticket(
         folio=next_folio(session, prefix=current_app.config["FOLIO_PREFIX"], now=now),
-        subject=(subject.strip() or text.strip()[:80] or "—")[:300],
+        subject=clean_line(subject, MAX_SUBJECT) or summary_line(text) or "—",
         type=TicketType(type).value,
         status=Status.NEW.value,
         priority=Priority(priority).value,
@@ -187,9 +188,7 @@ def reply(
         now=now,
         delivery=Delivery.QUEUED,
     )
-    record(
-        session, Actor.for_user(author), "message.replied", message, now=now, ticket=ticket
-    )
+    record(session, Actor.for_user(author), "message.replied", message, now=now, ticket=ticket)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     if ticket.status == Status.NEW:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
@@ -10,12 +11,24 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from helpdesk import clock
-from helpdesk.channels.email.ingest import mail_domains, retry_quarantined
-from helpdesk.channels.email.ingest_group import RawMail, ingest_group
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    failure_reason,
+    mail_domains,
+    retry_quarantined,
+)
+from helpdesk.channels.email.ingest_group import (
+    RawMail,
+    ingest_alone,
+    ingest_group,
+    quarantine_failed,
+)
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
+
+log = logging.getLogger(__name__)
 
 
 @click.command("ingest-eml")
@@ -54,12 +67,45 @@ def _ingest(
     if not group:
         return
     mails = [mail for _name, mail in group]
-    results = ingest_group(db.session, mails, mailbox=mailbox, our_domains=domains, now=clock.now())
-    db.session.commit()
-    run_ready_jobs(db.session)
+    try:
+        results = ingest_group(
+            db.session, mails, mailbox=mailbox, our_domains=domains, now=clock.now()
+        )
+        db.session.commit()
+    except Exception:  # the group could not be committed: each file alone, each committed
+        log.exception("a group of %d files could not be stored; one at a time", len(mails))
+        db.session.rollback()
+        results = [_alone(mail, mailbox, domains) for mail in mails]
+    _run_jobs()
     for (name, _mail), result in zip(group, results, strict=True):
         _line(name, result.action, result.folio, result.reason)
     group.clear()
+
+
+def _alone(mail: RawMail, mailbox: Mailbox | None, domains: tuple[str, ...]) -> IngestResult:
+    now = clock.now()
+    try:
+        result = ingest_alone(db.session, mail, mailbox, None,
+                              domains, now)  # fmt: skip
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        result = quarantine_failed(db.session, mail, mailbox, None,
+                                   failure_reason(error), now=now)  # fmt: skip
+        db.session.commit()
+    return result
+
+
+def _run_jobs() -> None:
+    """The committed group's jobs (acknowledgements) run inline without Redis; a job that
+    raises is logged and leaves the others to run."""
+    while True:
+        try:
+            run_ready_jobs(db.session)
+            return
+        except Exception:
+            log.exception("a job after ingest-eml failed")
+            db.session.rollback()
 
 
 @click.group("quarantine")

@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.attachments import storage
+from helpdesk.intake.text import clean_id
+from helpdesk.mail import address_header, header_text
 from helpdesk.tickets.models import Message, MessageReference
 from helpdesk.tickets.vocabulary import Direction
 
@@ -28,18 +30,18 @@ def compose(
 ) -> EmailMessage:
     ticket = message.ticket
     mail = EmailMessage()
-    mail["From"] = formataddr((from_name, from_address))
+    mail["From"] = address_header(from_name, from_address)
     if message.recipients:  # as the agent's composer sent it
-        mail["To"] = ", ".join(message.recipients.get("to", []))
-        cc = list(message.recipients.get("cc", []))
+        mail["To"] = ", ".join(address_header("", a) for a in message.recipients.get("to", []))
+        cc = [address_header("", a) for a in message.recipients.get("cc", [])]
     else:
-        mail["To"] = formataddr((ticket.contact.name, ticket.contact.email or ""))
-        cc = [p.email for p in ticket.participants if p.email]
+        mail["To"] = address_header(ticket.contact.name, ticket.contact.email or "")
+        cc = [address_header("", p.email) for p in ticket.participants if p.email]
     if cc:
-        mail["Cc"] = ", ".join(cc)
-    mail["Subject"] = subject_for(ticket.subject, ticket.folio)
+        mail["Cc"] = ", ".join(a for a in cc if a)
+    mail["Subject"] = subject_for(header_text(ticket.subject) or "—", ticket.folio)
     mail["Date"] = format_datetime(now)
-    mail["Message-ID"] = f"<{message.external_id}>"
+    mail["Message-ID"] = f"<{clean_id(message.external_id)}>"
     _thread(session, mail, message)
     mail["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies to us, please
     mail["X-Loop"] = from_address
@@ -83,8 +85,15 @@ def _thread(session: Session, mail: EmailMessage, message: Message) -> None:
             .order_by(MessageReference.position)
         )
     )
-    mail["In-Reply-To"] = f"<{parent.external_id}>"
-    mail["References"] = " ".join(f"<{ref}>" for ref in [*chain, parent.external_id][-20:])
+    # Ids as they can be written in a header (an id with non-ASCII or brackets cannot).
+    ids = [
+        i
+        for i in (clean_id(r) for r in [*chain, parent.external_id])
+        if i and i.isascii() and not set(i) & set('<>()[]\\,;:"')
+    ]
+    if ids:
+        mail["In-Reply-To"] = f"<{ids[-1]}>"
+        mail["References"] = " ".join(f"<{ref}>" for ref in ids[-20:])
 
 
 def _last_inbound(session: Session, message: Message) -> Message | None:

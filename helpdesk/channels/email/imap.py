@@ -21,9 +21,13 @@ The poll, in this order (see docs "IMAP with imapclient"):
    replay: the (mailbox, uidvalidity, uid) rows make the group duplicates, and the move
    happens then. One commit and one MOVE per group rather than per message is what lets
    a process ingest hundreds of messages a second.
-5. A server error (network, TLS, IMAP NO/BAD, missing password) is recorded on the
-   mailbox — ``last_error``, ``consecutive_failures``, ``next_attempt_at`` with backoff
-   1, 2, 4 … 30 minutes — and returned in the report, never raised.
+   Should the group's commit itself fail, its messages are done one at a time, each
+   committed (as a ticket or a quarantine row) before it is moved.
+5. A server error (network, TLS, IMAP NO/BAD, missing password) — or any other error —
+   is recorded on the mailbox — ``last_error``, ``consecutive_failures``,
+   ``next_attempt_at`` with backoff 1, 2, 4 … 30 minutes — and returned in the report,
+   never raised. A poll that went through but quarantined messages on an error says so
+   in ``last_error`` (without backoff) until the next clean poll.
 
 This module commits: the commit between ingestion and the IMAP move *is* the crash-safe
 order, so it cannot be left to the caller.
@@ -44,14 +48,25 @@ from imapclient import DELETED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session
 
-from helpdesk.channels.email.ingest import IngestResult, mail_domains, quarantine_oversize
-from helpdesk.channels.email.ingest_group import RawMail, ingest_group
+from helpdesk.channels.email.ingest import (
+    IngestResult,
+    failure_reason,
+    mail_domains,
+    quarantine_oversize,
+)
+from helpdesk.channels.email.ingest_group import (
+    RawMail,
+    ingest_alone,
+    ingest_group,
+    quarantine_failed,
+)
 from helpdesk.channels.email.mailboxes import (
     MailboxError,
     imap_password,
     is_loopback,
 )
 from helpdesk.channels.email.models import Mailbox
+from helpdesk.intake.text import clean_line
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +170,15 @@ def poll_mailbox(
 ) -> PollReport:
     """Read every new message of ``mailbox`` through ``ingest_raw``; commits as it goes."""
     name, tally = mailbox.name, Counter[str]()
+    reader: _Reader | None = None
     try:
         with connect(mailbox) as client:
             reader = _Reader(session, client, mailbox, now)
             tally = reader.tally
             reader.read_new(batch)
-    except SERVER_ERRORS as error:
+    except Exception as error:  # a server error, or anything else: recorded, never raised
+        if not isinstance(error, SERVER_ERRORS):
+            log.exception("mailbox %s: the poll stopped on an unexpected error", name)
         session.rollback()  # only uncommitted work of the failed message, if any
         message = describe(error)
         record_failure(mailbox, message, now=now)
@@ -170,6 +188,12 @@ def poll_mailbox(
         )
         return _report(name, tally, error=message)
     record_success(mailbox, now=now)
+    if reader is not None and reader.failures:  # went on, but quarantined some on an error
+        mailbox.last_error = clean_line(
+            f"{len(reader.failures)} message(s) quarantined on an error; last: "
+            f"{reader.failures[-1]}", 500,
+        )  # fmt: skip
+        mailbox.consecutive_failures = 1
     session.commit()
     return _report(name, tally)
 
@@ -209,12 +233,14 @@ class _Reader:
     def __init__(self, session: Session, client: IMAPClient, mailbox: Mailbox, now: datetime):
         self.session, self.client, self.mailbox, self.now = session, client, mailbox, now
         self.tally: Counter[str] = Counter()
+        self.failures: list[str] = []  # reasons of messages quarantined on an error
         self.budget = current_app.config["MAIL_MAX_BYTES"]  # bytes of bodies per FETCH
         self.limit = OVERSIZE_FACTOR * self.budget  # larger messages are not downloaded
         self.domains = mail_domains(session)
 
     def read_new(self, batch: int) -> None:
         _select(self.client, self.mailbox)
+        self.session.commit()  # a new UIDVALIDITY survives a group that must be undone
         uids = new_uids(self.client, self.mailbox.last_uid)
         if uids:
             _ensure_processed_folder(self.client, self.mailbox)
@@ -231,22 +257,62 @@ class _Reader:
         bodies = _fetch(self.client, wanted, "BODY.PEEK[]", b"BODY[]")
         read = [uid for uid in group if uid not in wanted or uid in bodies]
         # (the others were expunged between the two fetches)
-        for uid in read:
-            if uid not in wanted:
-                self.tally[self._too_large(uid, sizes[uid]).action] += 1
+        oversize = [self._too_large(uid, sizes[uid]) for uid in read if uid not in wanted]
         mails = [RawMail(bodies[uid], self.source, uid) for uid in read if uid in bodies]
-        results = ingest_group(
-            self.session,
-            mails,
-            mailbox=self.mailbox,
-            uidvalidity=self.mailbox.uidvalidity,
-            our_domains=self.domains,
-            now=self.now,
-        )
-        self.tally.update(result.action for result in results)
-        self.session.commit()  # durable before the messages leave the folder
+        try:
+            results = ingest_group(
+                self.session,
+                mails,
+                mailbox=self.mailbox,
+                uidvalidity=self.mailbox.uidvalidity,
+                our_domains=self.domains,
+                now=self.now,
+            )
+            self.session.commit()  # durable before the messages leave the folder
+        except SERVER_ERRORS:
+            raise
+        except Exception:
+            log.exception("mailbox %s: a group could not be stored; one at a time",
+                          self.mailbox.name)  # fmt: skip
+            self.session.rollback()
+            self._read_one_by_one(read, sizes, bodies)
+            return
+        self._count(oversize + results)
         dispose(self.client, self.mailbox, read)
         self._advance(group[-1])
+
+    def _count(self, results: list[IngestResult]) -> None:
+        self.tally.update(result.action for result in results)
+        self.failures += [
+            r.reason for r in results if r.reason and r.reason.startswith("processing failed")
+        ]
+
+    def _read_one_by_one(self, read: list[int], sizes: dict[int, int], bodies: dict) -> None:
+        """Each message committed alone, moved only once committed; one that cannot be
+        stored at all stops the poll (it stays in the folder, the cursor before it)."""
+        mailbox = self.mailbox
+        for uid in read:
+            if uid in bodies:
+                mail = RawMail(bodies[uid], self.source, uid)
+                try:
+                    result = ingest_alone(self.session, mail, mailbox, mailbox.uidvalidity,
+                                          self.domains, self.now)  # fmt: skip
+                    self.session.commit()
+                except SERVER_ERRORS:
+                    raise
+                except Exception as error:
+                    self.session.rollback()
+                    result = quarantine_failed(self.session, mail, mailbox, mailbox.uidvalidity,
+                                               failure_reason(error), now=self.now)  # fmt: skip
+                    self.session.commit()
+            elif uid not in sizes or sizes[uid] <= self.limit:
+                continue
+            else:
+                result = self._too_large(uid, sizes[uid])
+                self.session.commit()
+            self._count([result])
+            dispose(self.client, mailbox, [uid])
+            self._advance(uid)
 
     @property
     def source(self) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.parser import BytesHeaderParser
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,6 +28,7 @@ from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
 from helpdesk.channels.email.parse import UnparseableEmail, parse_email
 from helpdesk.intake.inbound import Inbound
 from helpdesk.intake.services import IntakeResult, receive
+from helpdesk.intake.text import clean_id, clean_line
 from helpdesk.queues.models import Queue
 
 log = logging.getLogger(__name__)
@@ -104,7 +107,7 @@ def _new_row(
         raw=raw,
         sha256=sha256 or hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        source=source[:255],
+        source=clean_line(source, 255),
         action="quarantined",
         received_at=now,
     )
@@ -160,11 +163,12 @@ def quarantine_oversize(
         mailbox=mailbox,
         uidvalidity=uidvalidity,
         uid=uid,
-        message_id_header=(normalise_message_id(parsed.get("Message-ID")) or "")[:255] or None,
+        message_id_header=(clean_id(normalise_message_id(parsed.get("Message-ID"))) or "")[:255]
+        or None,
         raw=headers,
         sha256=hashlib.sha256(headers).hexdigest(),
         size=size,
-        source=source[:255],
+        source=clean_line(source, 255),
         action="quarantined",
         received_at=now,
     )
@@ -180,12 +184,22 @@ def _deliver(
             result = receive(session, inbound, queue=mailbox.queue if mailbox else None, now=now)
     except Exception as error:  # one bad message must not stop the mailbox
         log.exception("intake failed for inbound email %s", row.sha256[:12])
-        return _quarantine(session, row, f"processing failed: {type(error).__name__}: {error}")
+        return _quarantine(session, row, failure_reason(error))
     if result.action == "created":
         acknowledge(session, result.ticket, now=now)
     outcome = settle(session, row, result)
     session.flush()
     return outcome
+
+
+def failure_reason(error: BaseException) -> str:
+    """``processing failed: Type: message (at file:line in function ← …)``, one line."""
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    where = " ← ".join(
+        f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)
+    )
+    text = clean_line(f"{type(error).__name__}: {error}", 300)
+    return clean_line(f"processing failed: {text}" + (f" (at {where})" if where else ""), 500)
 
 
 def settle(session: Session, row: InboundEmail, result: IntakeResult) -> IngestResult:

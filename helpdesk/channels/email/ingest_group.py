@@ -6,22 +6,28 @@ automatic, bounce or quarantined), but the group is received together (see
 ``helpdesk.intake.group``): its lookups are asked once, its rows written by one flush.
 Should anything in the group fail, the group is undone and every message goes through
 ``ingest_raw`` alone, in its own savepoint — one bad message still only quarantines
-itself, and nothing is lost. The caller commits.
+itself (with its reason and where it failed; as raw bytes under a hash id when even
+that cannot be stored), and nothing is lost. The caller commits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
+from email.parser import BytesHeaderParser
 
 from sqlalchemy.orm import Session
 
 from helpdesk.attachments import storage
 from helpdesk.channels.email.acknowledge import acknowledge, recent_acknowledgements
+from helpdesk.channels.email.headers import normalise_message_id
 from helpdesk.channels.email.ingest import (
     IngestResult,
+    failure_reason,
     ingest_raw,
     mail_domains,
     parsed_row,
@@ -34,6 +40,7 @@ from helpdesk.collector import fewer_collections
 from helpdesk.intake.group import finish_group, prepare_group
 from helpdesk.intake.inbound import Inbound
 from helpdesk.intake.services import receive
+from helpdesk.intake.text import clean_id, clean_line
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +80,66 @@ def ingest_group(
     except Exception:  # undone as a whole; one at a time finds (and quarantines) the culprit
         log.warning("a group of %d messages failed; ingesting them one by one", len(mails),
                     exc_info=True)
-    return [
-        ingest_raw(
-            session,
-            mail.raw,
-            source=mail.source,
-            mailbox=mailbox,
-            uidvalidity=uidvalidity,
-            uid=mail.uid,
-            our_domains=domains,
-            now=now,
-        )
-        for mail in mails
-    ]
+    return [ingest_alone(session, mail, mailbox, uidvalidity, domains, now) for mail in mails]
+
+
+def ingest_alone(
+    session: Session,
+    mail: RawMail,
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    domains: tuple[str, ...],
+    now: datetime,
+) -> IngestResult:
+    """One message in its own savepoint: whatever it raises (a parser bug, a value the
+    database refuses) quarantines it with the reason and where it failed, and nothing
+    else is undone."""
+    try:
+        with session.begin_nested():
+            return ingest_raw(
+                session, mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity,
+                uid=mail.uid, our_domains=domains, now=now,
+            )  # fmt: skip
+    except Exception as error:
+        log.exception("ingesting %s failed; quarantining it", clean_line(mail.source, 255))
+        reason = failure_reason(error)
+    return quarantine_failed(session, mail, mailbox, uidvalidity, reason, now=now)
+
+
+def quarantine_failed(
+    session: Session,
+    mail: RawMail,
+    mailbox: Mailbox | None,
+    uidvalidity: int | None,
+    reason: str,
+    *,
+    now: datetime,
+) -> IngestResult:
+    """Quarantine a message whose processing raised: with its Message-ID when it can be
+    read and stored, else as raw bytes under an id made of their hash."""
+    digest = hashlib.sha256(mail.raw).hexdigest()
+    for message_id in (_readable_id(mail.raw), f"sha256-{digest}@aclara.invalid"):
+        try:
+            with session.begin_nested():
+                row = InboundEmail(
+                    mailbox=mailbox, uidvalidity=uidvalidity, uid=mail.uid, raw=mail.raw,
+                    sha256=digest, size=len(mail.raw), source=clean_line(mail.source, 255),
+                    message_id_header=message_id, action="quarantined", received_at=now,
+                )  # fmt: skip
+                result = quarantine(session, row, reason)
+                session.flush()
+                return result
+        except Exception:
+            log.exception("could not quarantine %s with id %r", digest[:12], message_id)
+    raise RuntimeError(f"message {digest[:12]} could not even be quarantined")
+
+
+def _readable_id(raw: bytes) -> str | None:
+    try:
+        found = BytesHeaderParser(policy=policy.compat32).parsebytes(raw).get("Message-ID")
+    except Exception:  # the headers cannot be read either: the hash will do
+        return None
+    return (clean_id(normalise_message_id(str(found)) if found else None) or "")[:255] or None
 
 
 def _together(

@@ -48,7 +48,8 @@ def send_email_job(message_id: int) -> None:
     if message is None or message.delivery_status != Delivery.QUEUED:
         return
     try:
-        send_message(db.session, message, now=clock.now())
+        with db.session.begin_nested():  # a failure undoes only the send's own changes
+            send_message(db.session, message, now=clock.now())
     except DeliveryError as error:
         job = get_current_job()
         if not error.permanent and job is not None and job.retries_left:
@@ -61,8 +62,14 @@ def send_email_job(message_id: int) -> None:
             str(error),
             now=clock.now(),
             recipient=message.ticket.contact.email,
-            is_permanent=error.permanent,
+            is_permanent=error.permanent and error.recipient_fault,
         )
+    except Exception as error:  # stored data or a bug: never leave the message queued
+        log.exception("sending message %s failed", message_id)
+        mark_delivery_failed(
+            db.session, message, f"could not send: {type(error).__name__}: {error}",
+            now=clock.now(), is_permanent=False,
+        )  # fmt: skip
     db.session.commit()
 
 

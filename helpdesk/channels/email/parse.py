@@ -59,6 +59,7 @@ from helpdesk.channels.email.parts import (
 from helpdesk.channels.email.quotes import has_html_quote, split_quoted
 from helpdesk.channels.email.sanitise import html_to_texts, sanitise_html
 from helpdesk.intake.inbound import Inbound, Sender, ThreadHints
+from helpdesk.intake.text import clean_id, clean_inbound
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 _MAIL_HEADERS = (
@@ -93,9 +94,9 @@ def parse_email(
     text, new_text, html = _texts(body)
     bounce = detect_bounce(msg, headers=headers, text=text)
     sender = _sender(headers)
-    return Inbound(
+    return clean_inbound(Inbound(
         channel="email",
-        external_id=normalise_message_id(headers.first("message-id"))
+        external_id=clean_id(normalise_message_id(headers.first("message-id")))
         or f"sha256-{digest}@aclara.invalid",
         sender=sender,
         subject=headers.text("subject"),
@@ -112,7 +113,7 @@ def parse_email(
         bounce=bounce,
         language=_language(headers.first("content-language")),
         raw_sha256=digest,
-    )
+    ))
 
 
 def load_message(raw: bytes) -> tuple[EmailMessage, RawHeaders]:

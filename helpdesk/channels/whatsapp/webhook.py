@@ -79,7 +79,7 @@ def process(session: Session, row: WhatsAppWebhook, *, now: datetime) -> Outcome
     outcome = Outcome()
     try:
         found, skipped = changes(json.loads(row.body))
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         found, skipped = [], []
         outcome.problems.append(str(error)[:200])
     outcome.notes += skipped

@@ -553,3 +553,109 @@ def test_inbound_rows_keep_what_happened(
     messages = sql_select(func.count()).select_from(Message)
     inbound = messages.where(Message.ticket_id == row.ticket_id, Message.direction == "in")
     assert session.scalar(inbound) == 1
+
+
+def test_a_poisoned_message_is_quarantined_and_the_mail_behind_it_still_arrives(
+    client: Any,
+    signed_in: Any,
+    session: Session,
+    dovecot: Dovecot,  # noqa: F811
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12: a Message-ID with a byte that is not UTF-8 or a NUL, bytes that are not
+    mail, and a message whose processing raises: none blocks the mailbox, each is a
+    ticket or a quarantine row the admin sees with its reason, and only then is it moved."""
+    from helpdesk.channels.email import ingest as ingest_module
+    from helpdesk.channels.email import ingest_group as group_module
+    from helpdesk.intake.services import receive
+    from tests.channels.email.test_hostile import BAD_ID_BYTE, NUL_ID
+
+    def receive_or_raise(session: Session, inbound: Any, **kwargs: Any) -> Any:
+        if "veneno" in inbound.text:
+            raise ZeroDivisionError("veneno")
+        return receive(session, inbound, **kwargs)
+
+    monkeypatch.setattr(group_module, "receive", receive_or_raise)
+    monkeypatch.setattr(ingest_module, "receive", receive_or_raise)
+    dovecot.append(account, eml(1))
+    dovecot.append(account, BAD_ID_BYTE)
+    dovecot.append(account, NUL_ID)
+    dovecot.append(account, eml(4, body="veneno"))
+    dovecot.append(account, b"\x00\x01\x02 esto no es correo")
+    dovecot.append(account, eml(6, subject="Solicitud de convenio de pago"))
+    mailbox = mailbox_for(session, dovecot, account, processed_folder="Procesados")
+
+    report = poll(session, mailbox)
+
+    assert report.error is None
+    assert (report.fetched, report.created, report.quarantined) == (6, 4, 2)
+    rows = session.scalars(
+        sql_select(InboundEmail).where(InboundEmail.mailbox_id == mailbox.id)
+    ).all()
+    assert sorted(r.uid for r in rows) == [1, 2, 3, 4, 5, 6]
+    by_uid = {r.uid: r for r in rows}
+    assert by_uid[4].action == "quarantined"
+    assert by_uid[4].reason.startswith("processing failed: ZeroDivisionError: veneno (at ")
+    assert by_uid[5].action == "quarantined" and by_uid[5].reason.startswith("unparseable")
+    assert {by_uid[u].action for u in (1, 2, 3, 6)} == {"created"}
+    assert folder_uids(dovecot, account) == [] and mailbox.last_uid == 6
+    assert len(folder_uids(dovecot, account, "Procesados")) == 6
+    assert mailbox.last_error and "veneno" in mailbox.last_error
+    assert mailbox.consecutive_failures == 1
+
+    signed_in("admin")
+    page = client.get("/admin/quarantine").get_data(as_text=True)
+    assert "processing failed: ZeroDivisionError: veneno" in page and "unparseable" in page
+    listing = client.get("/admin/mailboxes").get_data(as_text=True)
+    assert "veneno" in listing
+
+    again = poll(session, mailbox)
+    assert (again.error, again.fetched) == (None, 0)
+    assert mailbox.last_error is None and mailbox.consecutive_failures == 0
+
+
+def test_a_group_that_cannot_be_stored_is_read_one_message_at_a_time(
+    session: Session,
+    dovecot: Dovecot,  # noqa: F811
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dovecot.append(account, eml(1))
+    dovecot.append(account, eml(2, subject="Solicitud de convenio de pago"))
+    mailbox = mailbox_for(session, dovecot, account, processed_folder="Procesados")
+
+    def broken_group(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the group's commit failed")
+
+    monkeypatch.setattr(imap, "ingest_group", broken_group)
+    report = poll(session, mailbox)
+
+    assert (report.error, report.fetched, report.created) == (None, 2, 2)
+    assert folder_uids(dovecot, account) == [] and mailbox.last_uid == 2
+
+
+def test_a_message_that_cannot_be_stored_at_all_stays_and_the_failure_is_recorded(
+    session: Session,
+    dovecot: Dovecot,  # noqa: F811
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dovecot.append(account, eml(1))
+    mailbox = mailbox_for(session, dovecot, account, processed_folder="Procesados")
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the database refuses everything")
+
+    for name in ("ingest_group", "ingest_alone", "quarantine_failed"):
+        monkeypatch.setattr(imap, name, broken)
+    report = poll(session, mailbox)
+
+    assert report.error == "RuntimeError: the database refuses everything"
+    assert mailbox.last_error == report.error and mailbox.consecutive_failures == 1
+    assert folder_uids(dovecot, account) == [1] and mailbox.last_uid == 0  # not moved
+    monkeypatch.undo()
+    mailbox.next_attempt_at = None
+    again = poll(session, mailbox)
+    assert (again.error, again.created) == (None, 1)
+    assert mailbox.last_error is None and folder_uids(dovecot, account) == []

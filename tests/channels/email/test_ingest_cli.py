@@ -63,3 +63,31 @@ def test_a_missing_file_is_reported_and_the_exit_code_says_so(tmp_path: Path) ->
     actions = [r["action"] for r in lines(result.stdout)]
     assert actions == ["unreadable", "created"]
 
+
+def test_hostile_files_each_get_a_verdict_and_their_acknowledgements_leave(tmp_path: Path) -> None:
+    from tests.channels.email.test_hostile import NO_SUBJECT, mail
+
+    ok(helpdesk("init-db", tmp_path))
+    hostile = [
+        NO_SUBJECT,
+        mail(
+            b"Message-ID: <lf@correo.mx>\r\nFrom: =?utf-8?q?Ana=0AP?= <ana@correo.mx>\r\n"
+            b"Subject: =?utf-8?q?Cargo=0Ano_reconocido?=\r\n"
+        ),
+        mail(
+            b"Message-ID: <bad-\xff@correo.mx>\r\nFrom: luis@correo.mx\r\nSubject: Hola\r\n",
+            b"con un \x00 en medio\r\n",
+        ),
+        raw_email(message_id="despues@correo.mx"),
+    ]
+    paths = []
+    for n, raw in enumerate(hostile):
+        paths.append(tmp_path / f"{n}.eml")
+        paths[-1].write_bytes(raw)
+
+    results = lines(ok(helpdesk("ingest-eml " + " ".join(map(str, paths)), tmp_path)))
+
+    assert [r["action"] for r in results] == ["created"] * 4
+    for result in results:
+        shown = json.loads(ok(helpdesk(f"tickets show {result['ticket']} --json", tmp_path)))
+        assert [m.get("delivery_status") for m in shown["messages"]][1] == "sent"
