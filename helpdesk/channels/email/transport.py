@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -44,11 +45,21 @@ class SmtpSettings:
         )
 
 
-def send_smtp(mail: EmailMessage, settings: SmtpSettings, *, timeout: float = 30) -> None:
+def send_smtp(
+    mail: EmailMessage,
+    settings: SmtpSettings,
+    *,
+    timeout: float = 30,
+    before_sending: Callable[[], None] | None = None,
+) -> None:
+    """``before_sending`` runs once connected and logged in, right before ``MAIL FROM``:
+    what fails before it provably sent nothing."""
     try:
         with _connect(settings, timeout) as smtp:
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
+            if before_sending is not None:
+                before_sending()
             smtp.send_message(mail)
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
