@@ -144,6 +144,42 @@ def cron_command() -> None:
     scheduler.start()
 
 
+@cli.group("jobs")
+def jobs_group() -> None:
+    """Background work kept in the database."""
+
+
+@jobs_group.command("run-pending")
+@click.option(
+    "--now",
+    "moment",
+    default=None,
+    metavar="ISO8601",
+    help="Act as if it were this moment (default: now); without a zone it is UTC.",
+)
+def run_pending_command(moment: str | None) -> None:
+    """Send every outgoing message still queued past a minute, at most once each, and
+    settle sends a crash interrupted (what the delivery.sweep cron job does every
+    minute); prints a JSON report. Without Redis run it every minute (cron, a timer)."""
+    from datetime import UTC, datetime
+
+    from helpdesk.tickets.delivery import sweep
+
+    now = clock.now()
+    if moment:
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:
+            raise CommandError(
+                f"--now {moment!r} is not an ISO 8601 moment (e.g. 2026-11-23T16:00:00Z)"
+            ) from None
+        now = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    with clock.freeze(now):  # the send jobs read the clock too
+        report = sweep(db.session, now=now)
+    db.session.commit()
+    _emit_json({key: len(ids) for key, ids in report.as_dict().items()})
+
+
 @cli.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def doctor_command(as_json: bool) -> None:

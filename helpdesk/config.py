@@ -58,6 +58,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "WEBHOOK_MAX_ATTEMPTS",
         "attempts of an outbound webhook before it is marked failed",
     ),
+    "HELPDESK_MAIL_POLL_LOCK_SECONDS": (
+        "MAIL_POLL_LOCK_SECONDS",
+        "time to live of a mailbox's poll lock in Redis, renewed while the poll runs",
+    ),
     "HELPDESK_PROXY_HOPS": (
         "PROXY_HOPS",
         "reverse proxies in front of the app whose X-Forwarded-* headers are trusted",
@@ -88,6 +92,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MAIL_FROM": None,
         "SMTP_URL": None,
         "MAIL_MAX_BYTES": 25 * 1024 * 1024,
+        "MAIL_POLL_LOCK_SECONDS": 60.0,  # a killed poller's mailbox is free again after this
         "DEFAULT_PHONE_REGION": "MX",
         "ACCOUNTS_ALLOW_NEGATIVE_BALANCE": False,
         "HOLD_GRACE_DAYS": 3,
@@ -146,6 +151,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     )
     config["WEBHOOK_MAX_ATTEMPTS"] = _number(
         config, "WEBHOOK_MAX_ATTEMPTS", "HELPDESK_WEBHOOK_MAX_ATTEMPTS", int
+    )
+    config["MAIL_POLL_LOCK_SECONDS"] = _number(
+        config, "MAIL_POLL_LOCK_SECONDS", "HELPDESK_MAIL_POLL_LOCK_SECONDS", float
     )
     config["PROXY_HOPS"] = _number(
         config, "PROXY_HOPS", "HELPDESK_PROXY_HOPS", int, allow_zero=True

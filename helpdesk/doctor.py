@@ -160,9 +160,11 @@ def _backlog(session: Session, now: datetime) -> Iterator[Finding]:
                       "`helpdesk webhooks list`, then replay")  # fmt: skip
     stuck = session.scalar(
         select(func.count(Message.id)).where(
-            Message.delivery_status == Delivery.QUEUED.value, Message.created_at < now - STUCK_AFTER
+            Message.delivery_status.in_([Delivery.QUEUED.value, Delivery.SENDING.value]),
+            Message.created_at < now - STUCK_AFTER,
         )
     )
     if stuck:
         yield Finding(WARNING, "mail", f"{stuck} outgoing messages have been queued for more "
-                      "than 15 minutes: are the mail workers running?")  # fmt: skip
+                      "than 15 minutes: are the mail workers and `helpdesk cron` running? "
+                      "`helpdesk jobs run-pending` sends them now")  # fmt: skip

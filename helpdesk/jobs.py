@@ -45,6 +45,13 @@ CRON_TABLE: list[CronEntry] = [
         queue="mail",
         interval=60,
     ),
+    # Outgoing messages whose job was lost (a crash, no Redis, a dead worker): sent once.
+    CronEntry(
+        name="delivery.sweep",
+        func="helpdesk.tickets.delivery.sweep_job",
+        queue="mail",
+        interval=60,
+    ),
     CronEntry(name="sla.sweep", func="helpdesk.sla.jobs.sweep_job", interval=60),
     # Outbound webhook retries live in the database; this re-enqueues the due ones.
     CronEntry(
@@ -116,11 +123,20 @@ def enqueue_after_commit(
 
 
 def run_ready_jobs(session: Session) -> int:
-    """Run inline the jobs whose transaction has committed (no Redis). Returns how many."""
+    """Run inline the jobs whose transaction has committed (no Redis). Returns how many.
+
+    The list lives in this process only: work that must survive a crash is also recorded
+    in the database by its caller (outgoing messages: ``helpdesk.tickets.delivery``), and
+    its sweep does what a killed process did not. A job that raises is logged and the next
+    one runs."""
     count = 0
     while session.info.get(_READY):
         func, args, kwargs, _queue, _retry = session.info[_READY].pop(0)
-        func(*args, **kwargs)
+        try:
+            func(*args, **kwargs)
+        except Exception:
+            log.exception("inline job %s failed", getattr(func, "__qualname__", func))
+            session.rollback()
         count += 1
     return count
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -70,11 +70,21 @@ def deliver(message: EmailMessage, config: Mapping[str, Any]) -> Path | None:
     return write_outbox(message, Path(config["DATA_DIR"]) / "outbox")
 
 
-def send_smtp(mail: EmailMessage, settings: SmtpSettings, *, timeout: float = 30) -> None:
+def send_smtp(
+    mail: EmailMessage,
+    settings: SmtpSettings,
+    *,
+    timeout: float = 30,
+    before_sending: Callable[[], None] | None = None,
+) -> None:
+    """``before_sending`` runs once connected and logged in, right before ``MAIL FROM``:
+    what fails before it provably sent nothing."""
     try:
         with _connect(settings, timeout) as smtp:
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
+            if before_sending is not None:
+                before_sending()
             smtp.send_message(mail)  # SMTPUTF8 when an address needs it and the server offers it
     except smtplib.SMTPNotSupportedError as error:
         raise DeliveryError(

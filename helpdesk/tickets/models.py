@@ -105,6 +105,13 @@ class Message(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     delivery_error: Mapped[str | None] = mapped_column(String(500))
+    # What must still happen to an outgoing message, kept with it so a crash loses nothing
+    # (``helpdesk.delivery``): when the delivery sweep acts on it (``queued``: send it;
+    # ``sending``: its claim has lapsed), how many times it was claimed (the claim's fence)
+    # and when it was handed to the server (after that it is never resent blindly).
+    delivery_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    delivery_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    delivery_handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Parts kept out of the ticket (too large, unreadable): [{filename, content_type, size,
     # reason}], shown on the message so nothing disappears silently.
     # An agent's email reply: {"to": [...], "cc": [...]} as the composer sent it (None:

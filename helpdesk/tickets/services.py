@@ -344,6 +344,7 @@ def mark_delivery_failed(
     before = message.delivery_status
     message.delivery_status = Delivery.FAILED.value
     message.delivery_error = reason[:500]
+    message.delivery_due_at = None  # nothing more will be tried
     record(
         session,
         Actor.system("delivery"),

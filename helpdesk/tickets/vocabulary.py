@@ -64,6 +64,7 @@ class Direction(StrEnum):
 
 class Delivery(StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by one sender (helpdesk.delivery): never sent twice
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"
@@ -105,6 +106,7 @@ LABELS = {
     Direction.OUT: _l("Reply"),
     Direction.NOTE: _l("Internal note"),
     Delivery.QUEUED: _l("Queued"),
+    Delivery.SENDING: _l("Sending"),
     Delivery.SENT: _l("Sent"),
     Delivery.DELIVERED: _l("Delivered"),
     Delivery.READ: _l("Read"),

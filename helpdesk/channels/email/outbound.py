@@ -1,15 +1,18 @@
 """Sending a ticket's outgoing email: the job, the transport choice, the delivery record.
 
-``send_email_job(message_id)`` is the RQ entry (ids only, idempotent: a message already
-sent is left alone). Temporary failures are retried by RQ with backoff; permanent ones
-and the last failed try mark the message "failed" with the reason the agent sees.
+``send_email_job(message_id)`` is the RQ entry (ids only, idempotent: it claims the
+message ``queued`` → ``sending`` first, so it is sent at most once — see
+:mod:`helpdesk.tickets.delivery`). Temporary failures are retried by RQ with backoff (and
+by the delivery sweep should that retry be lost); permanent ones and the last failed try
+mark the message "failed" with the reason the agent sees.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -25,6 +28,7 @@ from helpdesk.channels.email.models import Mailbox
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.mail import DeliveryError, SmtpSettings, send_smtp, write_outbox
+from helpdesk.tickets import delivery
 from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import mark_delivery_failed
@@ -44,18 +48,29 @@ class Route:
 
 
 def send_email_job(message_id: int) -> None:
+    now = clock.now()
+    attempt = delivery.claim(db.session, message_id, now=now)  # queued → sending, committed
+    if attempt is None:
+        return  # sent, failed, gone, or another sender holds it: never twice
     message = db.session.get(Message, message_id)
-    if message is None or message.delivery_status != Delivery.QUEUED:
-        return
+
+    def hand_over() -> None:
+        delivery.hand_over(db.session, message_id, attempt, now=clock.now())
+
     try:
-        with db.session.begin_nested():  # a failure undoes only the send's own changes
-            send_message(db.session, message, now=clock.now())
+        send_message(db.session, message, now=now, hand_over=hand_over)
+    except delivery.ClaimLost:
+        log.warning("message %s: claim lapsed and taken over; not sent by this job", message_id)
+        db.session.rollback()
+        return
     except DeliveryError as error:
         job = get_current_job()
         if not error.permanent and job is not None and job.retries_left:
-            message.delivery_error = f"retrying: {error}"[:500]
+            delivery.retry_later(
+                message, due_at=now + _retry_delay(job.retries_left), error=f"retrying: {error}"
+            )
             db.session.commit()
-            raise  # RQ tries again later
+            raise  # RQ tries again later (the delivery sweep, should that job be lost)
         mark_delivery_failed(
             db.session,
             message,
@@ -66,6 +81,8 @@ def send_email_job(message_id: int) -> None:
         )
     except Exception as error:  # stored data or a bug: never leave the message queued
         log.exception("sending message %s failed", message_id)
+        db.session.rollback()  # what the send half-did is undone; its claim stays committed
+        message = db.session.get(Message, message_id)
         mark_delivery_failed(
             db.session, message, f"could not send: {type(error).__name__}: {error}",
             now=clock.now(), is_permanent=False,
@@ -73,7 +90,20 @@ def send_email_job(message_id: int) -> None:
     db.session.commit()
 
 
-def send_message(session: Session, message: Message, *, now: datetime) -> None:
+def _retry_delay(retries_left: int) -> timedelta:
+    intervals = SEND_RETRY.intervals
+    index = min(max(SEND_RETRY.max - retries_left, 0), len(intervals) - 1)
+    return timedelta(seconds=intervals[index])
+
+
+def send_message(
+    session: Session,
+    message: Message,
+    *,
+    now: datetime,
+    hand_over: Callable[[], None] | None = None,
+) -> None:
+    """Compose and send; ``hand_over`` runs right before the mail can reach the server."""
     route = route_for(session, message.ticket)
     if not message.external_id:
         message.external_id = make_message_id(
@@ -84,10 +114,13 @@ def send_message(session: Session, message: Message, *, now: datetime) -> None:
         session.flush()
     mail = compose(session, message, from_address=route.address, from_name=route.name, now=now)
     if route.smtp is None:
+        if hand_over is not None:
+            hand_over()
         write_outbox(mail, Path(current_app.config["DATA_DIR"]) / "outbox")
     else:
-        send_smtp(mail, route.smtp)
+        send_smtp(mail, route.smtp, before_sending=hand_over)
     message.delivery_status, message.delivery_error = Delivery.SENT.value, None
+    delivery.done(message)
     record(
         session,
         Actor.system("mail"),
@@ -147,6 +180,7 @@ def _domain(address: str) -> str:
 
 
 def queue_send(session: Session, message: Message) -> None:
+    delivery.schedule(message, now=clock.now())  # durable: the sweep sends it if the job is lost
     enqueue_after_commit(session, send_email_job, message.id, queue="mail", retry=SEND_RETRY)
 
 

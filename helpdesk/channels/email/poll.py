@@ -7,8 +7,10 @@ is also what ``helpdesk poll-mail`` and its IDLE loop call.
 The per-mailbox lock:
 
 * with ``REDIS_URL``: a Redis lock (redis-py's ``Lock``: ``SET key token NX PX``, released
-  only by its owner) named ``aclara:lock:mail-poll:<id>``, expiring after
-  ``LOCK_SECONDS`` so a worker killed mid-poll cannot wedge the mailbox;
+  only by its owner) named ``aclara:lock:mail-poll:<id>``. Its time to live is short
+  (``HELPDESK_MAIL_POLL_LOCK_SECONDS``, a minute) and a thread of the poll renews it every
+  third of that while the poll runs, so a long poll keeps it and a poller killed mid-poll
+  (``kill -9``, a lost machine) frees its mailbox within that minute;
 * without Redis (one host: inline jobs, ``helpdesk poll-mail``): an exclusive,
   non-blocking ``flock`` on ``DATA_DIR/locks/mail-poll-<id>.lock``. It holds across the
   processes and threads of the host and the kernel drops it when a process dies.
@@ -23,13 +25,15 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from redis import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
 from helpdesk import clock
 from helpdesk.channels.email.imap import PollReport, poll_mailbox
@@ -40,7 +44,7 @@ from helpdesk.jobs import enqueue, redis_connection, run_ready_jobs
 
 log = logging.getLogger(__name__)
 
-LOCK_SECONDS = 15 * 60
+DEFAULT_LOCK_SECONDS = 60  # HELPDESK_MAIL_POLL_LOCK_SECONDS
 
 
 def poll_all_mailboxes() -> int:
@@ -79,20 +83,53 @@ def mailbox_lock(mailbox_id: int) -> Iterator[bool]:
             yield acquired
 
 
+def lock_seconds() -> float:
+    return float(current_app.config.get("MAIL_POLL_LOCK_SECONDS") or DEFAULT_LOCK_SECONDS)
+
+
 @contextmanager
 def _redis_lock(connection: Redis, mailbox_id: int) -> Iterator[bool]:
+    seconds = lock_seconds()
     lock = connection.lock(
-        f"aclara:lock:mail-poll:{mailbox_id}", timeout=LOCK_SECONDS, blocking=False
+        f"aclara:lock:mail-poll:{mailbox_id}",
+        timeout=seconds,
+        blocking=False,
+        thread_local=False,  # the renewing thread uses the poll's token
     )
     acquired = bool(lock.acquire())
+    stop = threading.Event()
+    renewer = None
+    if acquired:
+        renewer = threading.Thread(
+            target=_renew, args=(lock, mailbox_id, seconds / 3, stop), daemon=True
+        )
+        renewer.start()
     try:
         yield acquired
     finally:
+        if renewer is not None:
+            stop.set()
+            renewer.join()
         if acquired:
             try:
                 lock.release()
             except LockError:  # expired meanwhile, maybe taken by another poll
                 log.warning("mailbox %s: the poll lock expired before the poll ended", mailbox_id)
+
+
+def _renew(lock: Any, mailbox_id: int, every: float, stop: threading.Event) -> None:
+    """Reset the lock's time to live every ``every`` seconds until ``stop``; a lock lost
+    meanwhile (Redis restarted, the process stalled past the TTL) is logged, not fatal:
+    the (mailbox, uidvalidity, uid) rows still keep an overlapping poll from ingesting a
+    message twice."""
+    while not stop.wait(every):
+        try:
+            lock.reacquire()
+        except LockError:
+            log.warning("mailbox %s: the poll lock was lost; not renewed", mailbox_id)
+            return
+        except (RedisError, OSError) as error:  # a blip: try again at the next tick
+            log.warning("mailbox %s: renewing the poll lock failed: %s", mailbox_id, error)
 
 
 @contextmanager

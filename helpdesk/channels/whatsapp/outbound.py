@@ -9,7 +9,7 @@ the 24-hour window) is never retried; rate limits (130429, 131056) back off 4^n 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rq import Retry, get_current_job
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, W
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
+from helpdesk.tickets import delivery
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.services import mark_delivery_failed
 from helpdesk.tickets.vocabulary import Channel, Delivery, Direction
@@ -45,11 +46,17 @@ MEDIA_TYPES = {
 
 def send_whatsapp_job(message_id: int) -> None:
     session = db.session
+    attempt = delivery.claim(session, message_id, now=clock.now())  # queued → sending
+    if attempt is None:
+        return  # sent, failed, gone, or another sender holds it: never twice
     message = session.get(Message, message_id)
-    if message is None or message.delivery_status in (None, Delivery.FAILED):
-        return
     try:
+        delivery.hand_over(session, message_id, attempt, now=clock.now())
         wamids = send_message(session, message, now=clock.now())
+    except delivery.ClaimLost:
+        log.warning("message %s: claim lapsed and taken over; not sent by this job", message_id)
+        session.rollback()
+        return
     except (GraphError, numbers.NumberError) as error:
         _failed(session, message, _as_graph_error(error))
         return
@@ -78,6 +85,7 @@ def send_message(session: Session, message: Message, *, now: datetime) -> list[s
             sent[index] = _record(session, message, index, wamid, now=now)
     statuses.advance(session, message, Delivery.SENT.value, now=now)
     message.delivery_error = None
+    delivery.done(message)
     record(
         session,
         Actor.system("whatsapp"),
@@ -159,7 +167,12 @@ def recipient(contact: Contact) -> Recipient:
 def _failed(session: Session, message: Message, error: GraphError) -> None:
     job = get_current_job()
     if error.is_temporary and job is not None and job.retries_left:
-        message.delivery_error = f"retrying: {error.describe()}"[:500]
+        index = min(max(SEND_RETRY.max - job.retries_left, 0), len(SEND_RETRY.intervals) - 1)
+        delivery.retry_later(
+            message,
+            due_at=clock.now() + timedelta(seconds=SEND_RETRY.intervals[index]),
+            error=f"retrying: {error.describe()}",
+        )
         session.commit()  # the parts already sent stay recorded
         raise error  # RQ tries again after 4^n seconds
     extra = session.get(WhatsAppMessage, message.id)
@@ -175,6 +188,7 @@ def _as_graph_error(error: Exception) -> GraphError:
 
 
 def queue_send(session: Session, message: Message) -> None:
+    delivery.schedule(message, now=clock.now())  # durable: the sweep sends it if the job is lost
     enqueue_after_commit(session, send_whatsapp_job, message.id, queue="default", retry=SEND_RETRY)
 
 

@@ -91,6 +91,8 @@ def _apply(session: Session, row: WhatsAppStatus, message: Message, *, now: date
 def advance(session: Session, message: Message, status: str, *, now: datetime) -> bool:
     """Move the message forward to ``status``; never backwards, never out of ``failed``."""
     current = message.delivery_status or "queued"
+    if current == Delivery.SENDING:  # claimed by a sender: not sent as far as we know
+        current = "queued"
     if current == Delivery.FAILED or RANK.get(status, -1) <= RANK.get(current, -1):
         return False
     message.delivery_status = status

@@ -294,3 +294,24 @@ def test_context_on_one_of_our_parts_threads_to_its_ticket(client, session, grap
         session.scalar(select(Message).where(Message.external_id == "wamid.ONPART")).ticket
         is ticket
     )
+
+
+def test_a_reply_whose_job_was_lost_is_sent_once_by_the_delivery_sweep(
+    client, session, graph, make
+):
+    from helpdesk.tickets import delivery
+
+    ticket = whatsapp_ticket(client, session, graph)
+    message = replies.reply_text(session, ticket, author=make.user(), text="Hola", now=clock.now())
+    session.commit()
+    session.info.pop("aclara.ready_jobs", None)  # the process died before running the job
+    later = clock.now() + timedelta(minutes=2)
+
+    with clock.freeze(later):
+        report = delivery.sweep(session, now=later)
+        again = delivery.sweep(session, now=later)
+
+    assert report.sent == [message.id] and again == delivery.SweepReport()
+    assert len(graph.sent()) == 1
+    session.refresh(message)
+    assert (message.delivery_status, message.delivery_due_at) == ("sent", None)
