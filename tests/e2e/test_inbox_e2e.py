@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AGENT_PASSWORD, TICKETS, Site, sign_in
+from tests.e2e.test_two_factor_e2e import snap
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +33,12 @@ def test_an_agent_works_a_ticket_in_spanish(site: Site, page: Page, tmp_path: Pa
     expect(page.get_by_role("heading", name=subject)).to_be_visible()
     conversation = page.get_by_role("region", name="Conversación")
     expect(conversation).to_contain_text(text)
+    expect(page.get_by_role("button", name="Enviar y resolver")).to_be_visible()
+    snap(page, "ticket-composer")
 
     note = "Llamé al deudor; pide la grabación de la llamada del 14/11."
-    page.get_by_label("Nota interna").fill(note)
+    page.locator("label.mode-tab", has_text="Nota interna").click()  # the composer's note mode
+    page.get_by_role("textbox", name="Nota interna").fill(note)
     page.get_by_role("button", name="Agregar nota").click()
     expect(page.get_by_role("status").filter(has_text="Nota agregada.")).to_be_visible()
     expect(conversation).to_contain_text(note)
