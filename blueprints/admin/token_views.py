@@ -15,7 +15,6 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.tokens import queries, services
-from helpdesk.tokens.models import ApiToken
 
 
 @bp.route("/api-tokens", methods=["GET", "POST"])
@@ -55,7 +54,7 @@ def api_token_list() -> Any:
 
 @bp.post("/api-tokens/<int:token_id>/revoke")
 def api_token_revoke(token_id: int) -> Any:
-    token = db.session.get(ApiToken, token_id) or abort(404)
+    token = queries.token_by_id(db.session, token_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if token.revoked_at is None:
