@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.inbox.sla_forms import ActionForm, AgentProfileForm, TicketRoutingForm
 from blueprints.inbox.views import bp
@@ -16,6 +15,7 @@ from blueprints.security import role_required
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.queues import queries as queue_queries
 from helpdesk.queues.models import Queue
 from helpdesk.routing import assignment
 from helpdesk.routing.services import tags_of, update_ticket_routing
@@ -23,6 +23,7 @@ from helpdesk.sla import notifications, queries
 from helpdesk.tickets.queries import ticket_by_folio
 from helpdesk.tickets.services import TicketError
 from helpdesk.users.models import Role, User
+from helpdesk.users.queries import user_by_id
 
 
 @bp.app_template_global("deadlines_for")
@@ -62,10 +63,10 @@ def ticket_routing_set(folio: str) -> Any:
         update_ticket_routing(
             db.session,
             ticket,
-            queue=db.session.get(Queue, int(form.queue.data)) if form.queue.data else None,
+            queue=queue_queries.queue_by_id(db.session, int(form.queue.data or 0)),
             priority=form.priority.data,
             ticket_type=form.type.data,
-            assignee=db.session.get(User, int(form.assignee.data)) if form.assignee.data else None,
+            assignee=user_by_id(db.session, int(form.assignee.data or 0)),
             actor=Actor.for_user(current_user),
             now=clock.now(),
         )
@@ -158,14 +159,14 @@ def team_profile_set(user_id: int) -> Any:
 
 
 def _agent_or_404(user_id: int, form: Any) -> User:
-    agent = db.session.get(User, user_id) or abort(404)
+    agent = user_by_id(db.session, user_id) or abort(404)
     if not form.validate_on_submit():
         abort(400)
     return agent
 
 
 def _queues() -> list[Queue]:
-    return list(db.session.scalars(select(Queue).where(Queue.is_active).order_by(Queue.name)))
+    return queue_queries.active_queues(db.session)
 
 
 def _words(text: str | None) -> list[str]:

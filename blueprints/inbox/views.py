@@ -18,7 +18,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
-from helpdesk.tickets.models import Attachment, Ticket
+from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Status
 
 bp = Blueprint("inbox", __name__)
@@ -115,7 +115,7 @@ def skipped_reason(reason: str) -> str:
 @bp.route("/attachments/<int:attachment_id>/inline")
 def attachment_inline(attachment_id: int) -> Any:
     """Images shown inside a message; anything else only as a download."""
-    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
     if attachment.content_type not in INLINE_IMAGE_TYPES:
         abort(404)
     response = current_app.response_class(
@@ -127,7 +127,7 @@ def attachment_inline(attachment_id: int) -> Any:
 
 @bp.route("/attachments/<int:attachment_id>")
 def attachment_download(attachment_id: int) -> Any:
-    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
     response = current_app.response_class(
         storage.read(attachment.sha256), mimetype="application/octet-stream"
     )

@@ -13,7 +13,6 @@ from blueprints.inbox.views import bp
 from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
 from helpdesk import clock
 from helpdesk.channels.whatsapp import labels, queries, replies
-from helpdesk.channels.whatsapp.models import WhatsAppTemplate
 from helpdesk.extensions import db
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
@@ -53,7 +52,7 @@ def whatsapp_reply(folio: str) -> Any:
 def whatsapp_template_send(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = TemplateReplyForm()
-    template = db.session.get(WhatsAppTemplate, form.template_id.data or 0)
+    template = queries.template_by_id(db.session, form.template_id.data or 0)
     if not form.validate_on_submit() or template is None:
         abort(400)
     try:
