@@ -22,44 +22,12 @@ from helpdesk.reminders.labels import reason_label, status_label, step_label
 from helpdesk.reminders.queries import account_reminders, next_reminder
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets import services as tickets
-from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.vocabulary import OPEN_STATUSES
 
 
 @bp.app_template_global("account_flag")
 def account_flag(flag: str) -> str:
     labels = {"under_review": _("Under review"), "fraud_review": _("Fraud review")}
     return labels.get(flag, flag)
-
-
-@bp.app_template_global("account_panel")
-def account_panel(ticket: Ticket) -> dict[str, Any]:
-    """What the accounts card of a ticket shows (one place, so the view stays thin)."""
-    now = clock.now()
-    items = [
-        {
-            "account": account,
-            "hold": hold_queries.hold_state(db.session, account, now=now),
-            "next_reminder": next_reminder(db.session, account, now=now),
-        }
-        for account in ticket.accounts
-    ]
-    candidates = [
-        a
-        for a in accounts_of_contact(db.session, ticket.contact_id)
-        if a not in ticket.accounts
-    ]
-    link_form = LinkAccountForm()
-    link_form.account_id.choices = [(a.id, f"{a.number} · {a.creditor}") for a in candidates]
-    open_hold = hold_queries.has_open_hold(db.session, ticket.id)
-    return {
-        "accounts": items,
-        "candidates": candidates,
-        "link_form": link_form,
-        "action_form": EmptyForm(),
-        "outcome_form": OutcomeForm(),
-        "needs_outcome": open_hold and ticket.status in OPEN_STATUSES,
-    }
 
 
 bp.add_app_template_global(step_label, "step_label")

@@ -17,7 +17,6 @@ from helpdesk.channels.email.replies import (
     ReplyRefused,
     parse_addresses,
     reply_by_email,
-    signature_for,
 )
 from helpdesk.extensions import db
 from helpdesk.tickets.services import IncomingFile, TicketError
@@ -60,8 +59,3 @@ def email_reply(folio: str) -> Any:
     db.session.commit()
     flash(SENT_THEN[then](), "success")
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
-
-
-@bp.app_template_global("email_signature")
-def email_signature(ticket: Any) -> str:
-    return signature_for(current_user, ticket)

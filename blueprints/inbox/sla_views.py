@@ -18,17 +18,12 @@ from helpdesk.extensions import db
 from helpdesk.queues import queries as queue_queries
 from helpdesk.queues.models import Queue
 from helpdesk.routing import assignment
-from helpdesk.routing.services import tags_of, update_ticket_routing
-from helpdesk.sla import notifications, queries
+from helpdesk.routing.services import update_ticket_routing
+from helpdesk.sla import notifications
 from helpdesk.tickets.queries import ticket_by_folio
 from helpdesk.tickets.services import TicketError
 from helpdesk.users.models import Role, User
 from helpdesk.users.queries import user_by_id
-
-
-@bp.app_template_global("deadlines_for")
-def deadlines_for(tickets: list[Any]) -> dict[int, list[queries.DeadlineView]]:
-    return queries.views_for(db.session, tickets, now=clock.now())
 
 
 @bp.app_template_global("unread_notifications")
@@ -36,21 +31,6 @@ def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
     return notifications.unread_count(db.session, current_user.id)
-
-
-@bp.app_template_global("ticket_routing_card")
-def ticket_routing_card(ticket: Any) -> dict[str, Any]:
-    form = TicketRoutingForm(
-        queues=_queues(),
-        agents=assignment.staff_members(db.session),
-        data={
-            "queue": str(ticket.queue_id or ""),
-            "priority": ticket.priority,
-            "type": ticket.type,
-            "assignee": str(ticket.assignee_id or ""),
-        },
-    )
-    return {"form": form, "tags": tags_of(db.session, ticket.id)}
 
 
 @bp.route("/tickets/<folio>/routing", methods=["POST"])

@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
+from blueprints.inbox.ticket_page import ticket_context
 from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.attachments import storage
@@ -42,8 +43,14 @@ def ticket_list() -> Any:
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["TICKETS_PER_PAGE"],
     )
+    sla = sla_queries.views_for(db.session, page.items, now=clock.now()) if page.items else {}
     return render_template(
-        "inbox/ticket_list.html", page=page, status=status, statuses=list(Status), sort=sort
+        "inbox/ticket_list.html",
+        page=page,
+        status=status,
+        statuses=list(Status),
+        sort=sort,
+        sla=sla,
     )
 
 
@@ -161,6 +168,7 @@ def render_ticket(
         reply_form=reply_form,
         composer_mode=mode,
         timeline=queries.ticket_timeline(db.session, ticket),
+        **ticket_context(ticket),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,17 +63,6 @@ def whatsapp_template_send(folio: str) -> Any:
     db.session.commit()
     flash(_("Template queued for WhatsApp."), "success")
     return _back(ticket)
-
-
-@bp.app_template_global("whatsapp_details")
-def whatsapp_details(ticket: Ticket) -> queries.TicketDetails:
-    """Computed once per request (the partials ask for it once per message)."""
-    cache = request.environ.setdefault("aclara.whatsapp_details", {})
-    if ticket.id not in cache:
-        cache[ticket.id] = queries.ticket_details(
-            db.session, ticket, agent=current_user, now=clock.now()
-        )
-    return cache[ticket.id]
 
 
 @bp.app_template_global("whatsapp_media_reason")
