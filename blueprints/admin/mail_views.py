@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.mail_forms import MailboxForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email import imap, mailboxes
@@ -44,8 +44,10 @@ OPTIONAL_FIELDS = (
     "smtp_password_env",
 )
 
+routes = Routes()
 
-@bp.route("/mailboxes", methods=["GET", "POST"])
+
+@routes.route("/mailboxes", methods=["GET", "POST"])
 def mailbox_list() -> Any:
     form = MailboxForm()
     form.queue.choices = [("", "—")] + [
@@ -77,7 +79,7 @@ def mailbox_list() -> Any:
     )
 
 
-@bp.route("/mailboxes/<int:mailbox_id>/test", methods=["POST"])
+@routes.route("/mailboxes/<int:mailbox_id>/test", methods=["POST"])
 def mailbox_test(mailbox_id: int) -> Any:
     mailbox = _mailbox_or_404(mailbox_id)
     try:
@@ -99,7 +101,7 @@ def mailbox_test(mailbox_id: int) -> Any:
     return redirect(url_for("admin.mailbox_list"))
 
 
-@bp.route("/mailboxes/<int:mailbox_id>/poll", methods=["POST"])
+@routes.route("/mailboxes/<int:mailbox_id>/poll", methods=["POST"])
 def mailbox_poll(mailbox_id: int) -> Any:
     mailbox = _mailbox_or_404(mailbox_id)
     enqueue(poll_one, mailbox.id, queue="mail")
@@ -107,13 +109,13 @@ def mailbox_poll(mailbox_id: int) -> Any:
     return redirect(url_for("admin.mailbox_list"))
 
 
-@bp.route("/quarantine")
+@routes.route("/quarantine")
 def quarantine_list() -> Any:
     rows = mail_queries.quarantined(db.session, limit=500)
     return render_template("admin/quarantine_list.html", rows=rows, action_form=EmptyForm())
 
 
-@bp.route("/quarantine/<int:row_id>/retry", methods=["POST"])
+@routes.route("/quarantine/<int:row_id>/retry", methods=["POST"])
 def quarantine_retry(row_id: int) -> Any:
     row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
     if row.action != "quarantined" or not EmptyForm().validate_on_submit():
@@ -127,7 +129,7 @@ def quarantine_retry(row_id: int) -> Any:
     return redirect(url_for("admin.quarantine_list"))
 
 
-@bp.route("/quarantine/<int:row_id>/raw")
+@routes.route("/quarantine/<int:row_id>/raw")
 def quarantine_raw(row_id: int) -> Any:
     row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
     response = current_app.response_class(raw_bytes(row), mimetype="application/octet-stream")

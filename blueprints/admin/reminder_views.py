@@ -17,8 +17,8 @@ from blueprints.admin.reminder_forms import (
     ScheduleForm,
     StepForm,
 )
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -27,9 +27,11 @@ from helpdesk.reminders import rules as contact_rules
 from helpdesk.reminders import services as schedules
 from helpdesk.sla.calendar import DAY_NAMES
 
+routes = Routes()
 
-@bp.route("/reminders", methods=["GET", "POST"])
-@bp.route("/reminders/<int:schedule_id>", methods=["GET", "POST"])
+
+@routes.route("/reminders", methods=["GET", "POST"])
+@routes.route("/reminders/<int:schedule_id>", methods=["GET", "POST"])
 def reminder_schedule_list(schedule_id: int | None = None) -> Any:
     schedule = (
         queries.schedule_by_id(db.session, schedule_id) or abort(404) if schedule_id else None
@@ -61,7 +63,7 @@ def reminder_schedule_list(schedule_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/reminders/<int:schedule_id>/steps", methods=["POST"])
+@routes.route("/reminders/<int:schedule_id>/steps", methods=["POST"])
 def reminder_step_add(schedule_id: int) -> Any:
     schedule = queries.schedule_by_id(db.session, schedule_id) or abort(404)
     form = StepForm()
@@ -84,7 +86,7 @@ def reminder_step_add(schedule_id: int) -> Any:
     return redirect(url_for("admin.reminder_schedule_list", schedule_id=schedule.id))
 
 
-@bp.route("/reminders/steps/<int:step_id>/delete", methods=["POST"])
+@routes.route("/reminders/steps/<int:step_id>/delete", methods=["POST"])
 def reminder_step_delete(step_id: int) -> Any:
     step = queries.step_by_id(db.session, step_id) or abort(404)
     if not EmptyForm().validate_on_submit():
@@ -96,8 +98,8 @@ def reminder_step_delete(step_id: int) -> Any:
     return redirect(url_for("admin.reminder_schedule_list", schedule_id=schedule_id))
 
 
-@bp.route("/reminders/rules", methods=["GET", "POST"])
-@bp.route("/reminders/rules/<country>", methods=["GET", "POST"])
+@routes.route("/reminders/rules", methods=["GET", "POST"])
+@routes.route("/reminders/rules/<country>", methods=["GET", "POST"])
 def contact_rule_list(country: str | None = None) -> Any:
     rules = contact_rules.all_rules(db.session)
     editing = next((r for r in rules if r.country == country), None)

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.routing_forms import RuleActionForm, RuleForm, RuleTestForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -20,12 +20,14 @@ from helpdesk.routing.models import RoutingRule
 from helpdesk.routing.rules import RuleError, evaluate, explain
 from helpdesk.tickets.queries import ticket_by_folio
 
+routes = Routes()
+
 LIST_FIELDS = ("recipients", "portfolios", "languages")
 RANGE_FIELDS = ("balance_min", "balance_max", "days_past_due_min", "days_past_due_max")
 
 
-@bp.route("/routing", methods=["GET", "POST"])
-@bp.route("/routing/<int:rule_id>", methods=["GET", "POST"])
+@routes.route("/routing", methods=["GET", "POST"])
+@routes.route("/routing/<int:rule_id>", methods=["GET", "POST"])
 def routing_rule_list(rule_id: int | None = None) -> Any:
     rule = queries.rule_by_id(db.session, rule_id) or abort(404) if rule_id else None
     queues = queue_queries.queues_by_name(db.session)
@@ -60,7 +62,7 @@ def routing_rule_list(rule_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/routing/<int:rule_id>/move/<direction>", methods=["POST"])
+@routes.route("/routing/<int:rule_id>/move/<direction>", methods=["POST"])
 def routing_rule_move(rule_id: int, direction: str) -> Any:
     rule = _rule_or_404(rule_id)
     step = {"up": -1, "down": 1}.get(direction) or abort(404)
@@ -69,7 +71,7 @@ def routing_rule_move(rule_id: int, direction: str) -> Any:
     return redirect(url_for("admin.routing_rule_list"))
 
 
-@bp.route("/routing/<int:rule_id>/delete", methods=["POST"])
+@routes.route("/routing/<int:rule_id>/delete", methods=["POST"])
 def routing_rule_delete(rule_id: int) -> Any:
     rule = _rule_or_404(rule_id)
     services.delete_rule(db.session, rule, actor=Actor.for_user(current_user), now=clock.now())
@@ -78,7 +80,7 @@ def routing_rule_delete(rule_id: int) -> Any:
     return redirect(url_for("admin.routing_rule_list"))
 
 
-@bp.route("/routing/<int:rule_id>/test", methods=["POST"])
+@routes.route("/routing/<int:rule_id>/test", methods=["POST"])
 def routing_rule_test(rule_id: int) -> Any:
     """Would this rule match that ticket, condition by condition? Changes nothing."""
     rule = queries.rule_by_id(db.session, rule_id) or abort(404)

@@ -15,8 +15,8 @@ from blueprints.admin.sla_forms import (
     PolicyForm,
     QueueSettingsForm,
 )
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -40,9 +40,11 @@ POLICY_FIELDS = (
     "escalate_raise_priority",
 )
 
+routes = Routes()
 
-@bp.route("/sla/calendars", methods=["GET", "POST"])
-@bp.route("/sla/calendars/<int:calendar_id>", methods=["GET", "POST"])
+
+@routes.route("/sla/calendars", methods=["GET", "POST"])
+@routes.route("/sla/calendars/<int:calendar_id>", methods=["GET", "POST"])
 def sla_calendar_list(calendar_id: int | None = None) -> Any:
     calendar = (
         sla_queries.calendar_by_id(db.session, calendar_id) or abort(404) if calendar_id else None
@@ -78,8 +80,8 @@ def sla_calendar_list(calendar_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/sla/policies", methods=["GET", "POST"])
-@bp.route("/sla/policies/<int:policy_id>", methods=["GET", "POST"])
+@routes.route("/sla/policies", methods=["GET", "POST"])
+@routes.route("/sla/policies/<int:policy_id>", methods=["GET", "POST"])
 def sla_policy_list(policy_id: int | None = None) -> Any:
     policy = sla_queries.policy_by_id(db.session, policy_id) or abort(404) if policy_id else None
     queues = _queues()
@@ -111,7 +113,7 @@ def sla_policy_list(policy_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/sla/policies/<int:policy_id>/delete", methods=["POST"])
+@routes.route("/sla/policies/<int:policy_id>/delete", methods=["POST"])
 def sla_policy_delete(policy_id: int) -> Any:
     policy = sla_queries.policy_by_id(db.session, policy_id) or abort(404)
     if not DeleteForm().validate_on_submit():
@@ -124,7 +126,7 @@ def sla_policy_delete(policy_id: int) -> Any:
     return redirect(url_for("admin.sla_policy_list"))
 
 
-@bp.route("/sla/queues", methods=["GET"])
+@routes.route("/sla/queues", methods=["GET"])
 def sla_queue_list() -> Any:
     return render_template(
         "admin/sla_queue_list.html",
@@ -139,7 +141,7 @@ def sla_queue_list() -> Any:
     )
 
 
-@bp.route("/sla/queues/<int:queue_id>", methods=["POST"])
+@routes.route("/sla/queues/<int:queue_id>", methods=["POST"])
 def sla_queue_set(queue_id: int) -> Any:
     queue = queue_queries.queue_by_id(db.session, queue_id) or abort(404)
     form = QueueSettingsForm()

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
-from blueprints.admin.views import bp
 from blueprints.admin.webhook_forms import DELIVERY_LABELS, EVENT_LABELS, WebhookEndpointForm
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -19,8 +19,10 @@ from helpdesk.outbound_webhooks import delivery, emit, queries
 from helpdesk.outbound_webhooks import services as endpoints
 from helpdesk.outbound_webhooks.models import WebhookEndpoint
 
+routes = Routes()
 
-@bp.route("/outbound-webhooks", methods=["GET", "POST"])
+
+@routes.route("/outbound-webhooks", methods=["GET", "POST"])
 def webhook_endpoint_list() -> Any:
     form = WebhookEndpointForm()
     if form.validate_on_submit():
@@ -42,13 +44,13 @@ def webhook_endpoint_list() -> Any:
     )
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>")
+@routes.route("/outbound-webhooks/<int:endpoint_id>")
 def webhook_endpoint_show(endpoint_id: int) -> Any:
     endpoint = queries.endpoint_by_id(db.session, endpoint_id) or abort(404)
     return _endpoint_page(endpoint)
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/edit", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/edit", methods=["POST"])
 def webhook_endpoint_edit(endpoint_id: int) -> Any:
     endpoint = queries.endpoint_by_id(db.session, endpoint_id) or abort(404)
     form = WebhookEndpointForm()
@@ -67,7 +69,7 @@ def webhook_endpoint_edit(endpoint_id: int) -> Any:
     return _endpoint_page(endpoint, form=form), 400
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/secret", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/secret", methods=["POST"])
 def webhook_endpoint_rotate(endpoint_id: int) -> Any:
     endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
     secret = endpoints.rotate_secret(db.session, endpoint, actor=_actor(), now=clock.now())
@@ -75,7 +77,7 @@ def webhook_endpoint_rotate(endpoint_id: int) -> Any:
     return _show_secret(endpoint, secret)
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/active", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/active", methods=["POST"])
 def webhook_endpoint_toggle(endpoint_id: int) -> Any:
     endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
     endpoints.set_active(
@@ -85,7 +87,7 @@ def webhook_endpoint_toggle(endpoint_id: int) -> Any:
     return redirect(url_for("admin.webhook_endpoint_show", endpoint_id=endpoint.id))
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/test", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/test", methods=["POST"])
 def webhook_endpoint_test(endpoint_id: int) -> Any:
     endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
     event = emit.send_test(db.session, endpoint, actor=_actor(), now=clock.now())
@@ -94,7 +96,7 @@ def webhook_endpoint_test(endpoint_id: int) -> Any:
     return redirect(url_for("admin.webhook_endpoint_show", endpoint_id=endpoint.id))
 
 
-@bp.route("/outbound-webhooks/deliveries/<int:delivery_id>/replay", methods=["POST"])
+@routes.route("/outbound-webhooks/deliveries/<int:delivery_id>/replay", methods=["POST"])
 def webhook_delivery_replay(delivery_id: int) -> Any:
     row = _posted(queries.delivery_by_id(db.session, delivery_id))
     delivery.replay(db.session, row, actor=_actor(), now=clock.now())

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
-from blueprints.admin.views import bp
 from blueprints.admin.whatsapp_forms import (
     WhatsAppNumberEditForm,
     WhatsAppNumberForm,
@@ -17,6 +16,7 @@ from blueprints.admin.whatsapp_forms import (
     WhatsAppTemplateForm,
 )
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp import numbers, queries, webhook
@@ -26,11 +26,13 @@ from helpdesk.channels.whatsapp.templates import PARAMETER_SOURCES
 from helpdesk.extensions import db
 from helpdesk.queues import queries as queue_queries
 
+routes = Routes()
+
 NUMBER_FIELDS = ("name", "phone_number_id", "display_number", "api_version")
 SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
 
 
-@bp.route("/whatsapp", methods=["GET", "POST"])
+@routes.route("/whatsapp", methods=["GET", "POST"])
 def whatsapp_number_list() -> Any:
     form = WhatsAppNumberForm()
     form.queue.choices = _queue_choices()
@@ -56,7 +58,7 @@ def whatsapp_number_list() -> Any:
     )
 
 
-@bp.route("/whatsapp/<int:number_id>", methods=["GET", "POST"])
+@routes.route("/whatsapp/<int:number_id>", methods=["GET", "POST"])
 def whatsapp_number_show(number_id: int) -> Any:
     number = queries.number_by_id(db.session, number_id) or abort(404)
     form = WhatsAppTemplateForm()
@@ -101,7 +103,7 @@ def _number_page(number: WhatsAppNumber, **forms: Any) -> Any:
     )
 
 
-@bp.route("/whatsapp/<int:number_id>/edit", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/edit", methods=["POST"])
 def whatsapp_number_edit(number_id: int) -> Any:
     number = queries.number_by_id(db.session, number_id) or abort(404)
     form = WhatsAppNumberEditForm()
@@ -128,7 +130,7 @@ def whatsapp_number_edit(number_id: int) -> Any:
     return _number_page(number, edit_form=form), 400
 
 
-@bp.route("/whatsapp/<int:number_id>/secrets", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/secrets", methods=["POST"])
 def whatsapp_number_secrets(number_id: int) -> Any:
     number = queries.number_by_id(db.session, number_id) or abort(404)
     form = WhatsAppSecretsForm()
@@ -151,7 +153,7 @@ def whatsapp_number_secrets(number_id: int) -> Any:
     return _number_page(number, secrets_form=form), 400
 
 
-@bp.route("/whatsapp/<int:number_id>/test", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/test", methods=["POST"])
 def whatsapp_number_test(number_id: int) -> Any:
     number = _posted(queries.number_by_id(db.session, number_id))
     try:
@@ -167,7 +169,7 @@ def whatsapp_number_test(number_id: int) -> Any:
     return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
 
 
-@bp.route("/whatsapp/<int:number_id>/active", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/active", methods=["POST"])
 def whatsapp_number_toggle(number_id: int) -> Any:
     number = _posted(queries.number_by_id(db.session, number_id))
     numbers.set_active(db.session, number, not number.is_active, actor=_actor(), now=clock.now())
@@ -175,7 +177,7 @@ def whatsapp_number_toggle(number_id: int) -> Any:
     return redirect(url_for("admin.whatsapp_number_list"))
 
 
-@bp.route("/whatsapp/templates/<int:template_id>/remove", methods=["POST"])
+@routes.route("/whatsapp/templates/<int:template_id>/remove", methods=["POST"])
 def whatsapp_template_remove(template_id: int) -> Any:
     template = _posted(queries.template_by_id(db.session, template_id))
     numbers.remove_template(db.session, template, actor=_actor(), now=clock.now())
@@ -184,7 +186,7 @@ def whatsapp_template_remove(template_id: int) -> Any:
     return redirect(url_for("admin.whatsapp_number_show", number_id=template.number_id))
 
 
-@bp.route("/whatsapp/webhooks")
+@routes.route("/whatsapp/webhooks")
 def whatsapp_webhook_list() -> Any:
     problems_only = request.args.get("problems") == "1"
     rows = queries.recent_webhooks(db.session, problems_only=problems_only)
@@ -196,7 +198,7 @@ def whatsapp_webhook_list() -> Any:
     )
 
 
-@bp.route("/whatsapp/webhooks/<int:row_id>/reprocess", methods=["POST"])
+@routes.route("/whatsapp/webhooks/<int:row_id>/reprocess", methods=["POST"])
 def whatsapp_webhook_reprocess(row_id: int) -> Any:
     row = _posted(queries.webhook_by_id(db.session, row_id))
     webhook.process(db.session, row, now=clock.now())
@@ -205,7 +207,7 @@ def whatsapp_webhook_reprocess(row_id: int) -> Any:
     return redirect(url_for("admin.whatsapp_webhook_list"))
 
 
-@bp.route("/whatsapp/webhooks/<int:row_id>/raw")
+@routes.route("/whatsapp/webhooks/<int:row_id>/raw")
 def whatsapp_webhook_raw(row_id: int) -> Any:
     row = queries.webhook_by_id(db.session, row_id) or abort(404)
     response = current_app.response_class(row.body, mimetype="application/octet-stream")

@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.inbox.account_forms import OUTCOME_LABELS, LinkAccountForm, OutcomeForm
-from blueprints.inbox.views import _ticket_or_404, bp
+from blueprints.inbox.views import _ticket_or_404
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.accounts.queries import account_by_id, accounts_of_contact, contact_consents
 from helpdesk.audit.queries import history_of
@@ -23,19 +24,21 @@ from helpdesk.reminders.queries import account_reminders, next_reminder
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets import services as tickets
 
+routes = Routes()
 
-@bp.app_template_global("account_flag")
+
+@routes.app_template_global("account_flag")
 def account_flag(flag: str) -> str:
     labels = {"under_review": _("Under review"), "fraud_review": _("Fraud review")}
     return labels.get(flag, flag)
 
 
-bp.add_app_template_global(step_label, "step_label")
-bp.add_app_template_global(status_label, "reminder_status_label")
-bp.add_app_template_global(reason_label, "reminder_reason_label")
+routes.add_app_template_global(step_label, "step_label")
+routes.add_app_template_global(status_label, "reminder_status_label")
+routes.add_app_template_global(reason_label, "reminder_reason_label")
 
 
-@bp.app_template_global("consent_source_label")
+@routes.app_template_global("consent_source_label")
 def consent_source_label(source: str) -> str:
     labels = {
         "api": _("collection system (API)"),
@@ -46,7 +49,7 @@ def consent_source_label(source: str) -> str:
     return labels.get(source, source)
 
 
-@bp.app_template_global("outcome_label")
+@routes.app_template_global("outcome_label")
 def outcome_label(outcome: str) -> str:
     labels = {
         **OUTCOME_LABELS,
@@ -57,7 +60,7 @@ def outcome_label(outcome: str) -> str:
     return str(labels.get(outcome, outcome))
 
 
-@bp.route("/tickets/<folio>/accounts", methods=["POST"])
+@routes.route("/tickets/<folio>/accounts", methods=["POST"])
 def account_link(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = LinkAccountForm()
@@ -75,7 +78,7 @@ def account_link(folio: str) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/tickets/<folio>/accounts/<int:account_id>/unlink", methods=["POST"])
+@routes.route("/tickets/<folio>/accounts/<int:account_id>/unlink", methods=["POST"])
 def account_unlink(folio: str, account_id: int) -> Any:
     ticket = _ticket_or_404(folio)
     account = account_by_id(db.session, account_id) or abort(404)
@@ -89,7 +92,7 @@ def account_unlink(folio: str, account_id: int) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/tickets/<folio>/outcome", methods=["POST"])
+@routes.route("/tickets/<folio>/outcome", methods=["POST"])
 def outcome_record(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = OutcomeForm()
@@ -116,7 +119,7 @@ def outcome_record(folio: str) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/accounts/<int:account_id>")
+@routes.route("/accounts/<int:account_id>")
 def account_show(account_id: int) -> Any:
     account = account_by_id(db.session, account_id) or abort(404)
     account_tickets = ticket_queries.tickets_of_account(db.session, account)

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.inbox.forms import EmailReplyForm
-from blueprints.inbox.views import _ticket_or_404, bp, render_ticket
+from blueprints.inbox.views import _ticket_or_404, render_ticket
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.channels.email.replies import (
     EmailReply,
@@ -21,6 +22,8 @@ from helpdesk.channels.email.replies import (
 from helpdesk.extensions import db
 from helpdesk.tickets.services import IncomingFile, TicketError
 
+routes = Routes()
+
 SENT_THEN = {
     "": lambda: _("Reply queued for sending."),
     "pending": lambda: _("Reply queued; the case waits for the debtor."),
@@ -28,7 +31,7 @@ SENT_THEN = {
 }
 
 
-@bp.route("/tickets/<folio>/email", methods=["POST"])
+@routes.route("/tickets/<folio>/email", methods=["POST"])
 def email_reply(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = EmailReplyForm()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.inbox.sla_forms import ActionForm, AgentProfileForm, TicketRoutingForm
-from blueprints.inbox.views import bp
+from blueprints.routes import Routes
 from blueprints.security import role_required
 from helpdesk import clock
 from helpdesk.audit.services import Actor
@@ -25,15 +25,17 @@ from helpdesk.tickets.services import TicketError
 from helpdesk.users.models import Role, User
 from helpdesk.users.queries import user_by_id
 
+routes = Routes()
 
-@bp.app_template_global("unread_notifications")
+
+@routes.app_template_global("unread_notifications")
 def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
     return notifications.unread_count(db.session, current_user.id)
 
 
-@bp.route("/tickets/<folio>/routing", methods=["POST"])
+@routes.route("/tickets/<folio>/routing", methods=["POST"])
 def ticket_routing_set(folio: str) -> Any:
     ticket = ticket_by_folio(db.session, folio) or abort(404)
     form = TicketRoutingForm(queues=_queues(), agents=assignment.staff_members(db.session))
@@ -58,14 +60,14 @@ def ticket_routing_set(folio: str) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/notifications")
+@routes.route("/notifications")
 def notification_list() -> Any:
     rows = notifications.recent(db.session, current_user.id)
     items = [(n, folio, notifications.describe(n.kind, n.target, folio)) for n, folio in rows]
     return render_template("inbox/notification_list.html", items=items, form=ActionForm())
 
 
-@bp.route("/notifications/read", methods=["POST"])
+@routes.route("/notifications/read", methods=["POST"])
 def notification_read() -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -74,7 +76,7 @@ def notification_read() -> Any:
     return redirect(url_for("inbox.notification_list"))
 
 
-@bp.route("/team")
+@routes.route("/team")
 @role_required(Role.SUPERVISOR)
 def team_list() -> Any:
     agents = assignment.staff_members(db.session)
@@ -89,7 +91,7 @@ def team_list() -> Any:
     )
 
 
-@bp.route("/team/<int:user_id>/availability", methods=["POST"])
+@routes.route("/team/<int:user_id>/availability", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def team_availability_set(user_id: int) -> Any:
     agent = _agent_or_404(user_id, ActionForm())
@@ -104,7 +106,7 @@ def team_availability_set(user_id: int) -> Any:
     return redirect(url_for("inbox.team_list"))
 
 
-@bp.route("/team/<int:user_id>/reassign", methods=["POST"])
+@routes.route("/team/<int:user_id>/reassign", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def team_reassign(user_id: int) -> Any:
     agent = _agent_or_404(user_id, ActionForm())
@@ -119,7 +121,7 @@ def team_reassign(user_id: int) -> Any:
     return redirect(url_for("inbox.team_list"))
 
 
-@bp.route("/team/<int:user_id>/profile", methods=["POST"])
+@routes.route("/team/<int:user_id>/profile", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def team_profile_set(user_id: int) -> Any:
     form = AgentProfileForm()

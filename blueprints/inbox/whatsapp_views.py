@@ -9,8 +9,8 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.inbox.views import bp
 from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.channels.whatsapp import labels, queries, replies
 from helpdesk.extensions import db
@@ -18,8 +18,10 @@ from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import IncomingFile, TicketError
 
+routes = Routes()
 
-@bp.route("/tickets/<folio>/whatsapp", methods=["POST"])
+
+@routes.route("/tickets/<folio>/whatsapp", methods=["POST"])
 def whatsapp_reply(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = WhatsAppReplyForm()
@@ -48,7 +50,7 @@ def whatsapp_reply(folio: str) -> Any:
     return _back(ticket)
 
 
-@bp.route("/tickets/<folio>/whatsapp/template", methods=["POST"])
+@routes.route("/tickets/<folio>/whatsapp/template", methods=["POST"])
 def whatsapp_template_send(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = TemplateReplyForm()
@@ -65,7 +67,7 @@ def whatsapp_template_send(folio: str) -> Any:
     return _back(ticket)
 
 
-@bp.app_template_global("whatsapp_media_reason")
+@routes.app_template_global("whatsapp_media_reason")
 def whatsapp_media_reason(reason: str | None) -> str:
     return labels.media_reason(reason)
 
