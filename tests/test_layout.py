@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -90,3 +92,32 @@ def _get_when_ready(url: str, server: subprocess.Popen, seconds: float = 30) -> 
         except OSError:
             time.sleep(0.2)
     pytest.fail("gunicorn did not answer within 30 s")
+
+
+
+_QUERYING = re.compile(r"\bselect\(|\bdb\.session\.(get|scalar|scalars|execute)\(")
+
+
+def _imports_select(tree: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("sqlalchemy")
+        and any(alias.name == "select" for alias in node.names)
+        for node in ast.walk(tree)
+    )
+
+
+def test_views_do_not_query():
+    """Views parse, call a service or query of helpdesk, and render (docs/architecture.md):
+    a SELECT or a look-up by id belongs in the owning package's queries.py."""
+    found = []
+    for path in sorted((ROOT / "blueprints").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if _imports_select(ast.parse(text)):
+            found.append(f"{path.relative_to(ROOT)}: imports sqlalchemy's select")
+        found += [
+            f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+            for number, line in enumerate(text.splitlines(), 1)
+            if _QUERYING.search(line)
+        ]
+    assert not found, "queries in blueprints/:\n" + "\n".join(found)

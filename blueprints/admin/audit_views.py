@@ -14,13 +14,15 @@ from wtforms.fields.choices import SelectChoice
 
 from blueprints.admin.audit_forms import ACTOR_KIND_LABELS, OBJECT_LABELS, AuditFilterForm
 from blueprints.admin.forms import ROLE_LABELS
-from blueprints.admin.views import bp
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit import queries
 from helpdesk.audit.export import csv_lines
 from helpdesk.extensions import db
 from helpdesk.users import queries as user_queries
 from helpdesk.users.models import Role
+
+routes = Routes()
 
 
 def _form() -> AuditFilterForm:
@@ -51,7 +53,7 @@ def _filter(form: AuditFilterForm) -> queries.AuditFilter:
     )
 
 
-@bp.route("/audit")
+@routes.route("/audit")
 def audit_log() -> Any:
     form = _form()
     before = request.args.get("before", type=int)
@@ -74,7 +76,7 @@ def audit_log() -> Any:
     )
 
 
-@bp.route("/audit.csv")
+@routes.route("/audit.csv")
 def audit_export() -> Any:
     events = queries.audit_stream(db.session, _filter(_form()))
     name = f"aclara-audit-{clock.now():%Y%m%d-%H%M}.csv"

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.effect_forms import EFFECT_LABELS, TicketTypeEffectForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -18,8 +18,10 @@ from helpdesk.holds import effects
 from helpdesk.holds.services import effect_for
 from helpdesk.tickets.vocabulary import TicketType
 
+routes = Routes()
 
-@bp.route("/ticket-types")
+
+@routes.route("/ticket-types")
 def ticket_type_effect_list() -> Any:
     return render_template(
         "admin/ticket_type_effects.html",
@@ -28,7 +30,7 @@ def ticket_type_effect_list() -> Any:
     )
 
 
-@bp.route("/ticket-types/<ticket_type>", methods=["GET", "POST"])
+@routes.route("/ticket-types/<ticket_type>", methods=["GET", "POST"])
 def ticket_type_effect_edit(ticket_type: str) -> Any:
     if ticket_type not in {t.value for t in TicketType}:
         abort(404)

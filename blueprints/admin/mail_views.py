@@ -7,21 +7,21 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.mail_forms import MailboxForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email import imap, mailboxes
+from helpdesk.channels.email import queries as mail_queries
 from helpdesk.channels.email.ingest import retry_quarantined
-from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
+from helpdesk.channels.email.models import Mailbox, raw_bytes
 from helpdesk.channels.email.poll import poll_one
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
-from helpdesk.queues.models import Queue
+from helpdesk.queues import queries as queue_queries
 
 MAILBOX_FIELDS = (
     "name",
@@ -44,17 +44,19 @@ OPTIONAL_FIELDS = (
     "smtp_password_env",
 )
 
+routes = Routes()
 
-@bp.route("/mailboxes", methods=["GET", "POST"])
+
+@routes.route("/mailboxes", methods=["GET", "POST"])
 def mailbox_list() -> Any:
     form = MailboxForm()
     form.queue.choices = [("", "—")] + [
-        (str(q.id), q.name) for q in db.session.scalars(select(Queue).order_by(Queue.name))
+        (str(q.id), q.name) for q in queue_queries.queues_by_name(db.session)
     ]
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in MAILBOX_FIELDS}
         values.update({name: getattr(form, name).data or None for name in OPTIONAL_FIELDS})
-        queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
+        queue = queue_queries.queue_by_id(db.session, int(form.queue.data or 0))
         try:
             mailboxes.add_mailbox(
                 db.session,
@@ -77,7 +79,7 @@ def mailbox_list() -> Any:
     )
 
 
-@bp.route("/mailboxes/<int:mailbox_id>/test", methods=["POST"])
+@routes.route("/mailboxes/<int:mailbox_id>/test", methods=["POST"])
 def mailbox_test(mailbox_id: int) -> Any:
     mailbox = _mailbox_or_404(mailbox_id)
     try:
@@ -99,7 +101,7 @@ def mailbox_test(mailbox_id: int) -> Any:
     return redirect(url_for("admin.mailbox_list"))
 
 
-@bp.route("/mailboxes/<int:mailbox_id>/poll", methods=["POST"])
+@routes.route("/mailboxes/<int:mailbox_id>/poll", methods=["POST"])
 def mailbox_poll(mailbox_id: int) -> Any:
     mailbox = _mailbox_or_404(mailbox_id)
     enqueue(poll_one, mailbox.id, queue="mail")
@@ -107,20 +109,15 @@ def mailbox_poll(mailbox_id: int) -> Any:
     return redirect(url_for("admin.mailbox_list"))
 
 
-@bp.route("/quarantine")
+@routes.route("/quarantine")
 def quarantine_list() -> Any:
-    rows = db.session.scalars(
-        select(InboundEmail)
-        .where(InboundEmail.action == "quarantined")
-        .order_by(InboundEmail.received_at.desc())
-        .limit(500)
-    ).all()
+    rows = mail_queries.quarantined(db.session, limit=500)
     return render_template("admin/quarantine_list.html", rows=rows, action_form=EmptyForm())
 
 
-@bp.route("/quarantine/<int:row_id>/retry", methods=["POST"])
+@routes.route("/quarantine/<int:row_id>/retry", methods=["POST"])
 def quarantine_retry(row_id: int) -> Any:
-    row = db.session.get(InboundEmail, row_id) or abort(404)
+    row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
     if row.action != "quarantined" or not EmptyForm().validate_on_submit():
         abort(400)
     result = retry_quarantined(db.session, row, now=clock.now())
@@ -132,16 +129,16 @@ def quarantine_retry(row_id: int) -> Any:
     return redirect(url_for("admin.quarantine_list"))
 
 
-@bp.route("/quarantine/<int:row_id>/raw")
+@routes.route("/quarantine/<int:row_id>/raw")
 def quarantine_raw(row_id: int) -> Any:
-    row = db.session.get(InboundEmail, row_id) or abort(404)
+    row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
     response = current_app.response_class(raw_bytes(row), mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=f"mensaje-{row.id}.eml")
     return response
 
 
 def _mailbox_or_404(mailbox_id: int) -> Mailbox:
-    mailbox = db.session.get(Mailbox, mailbox_id) or abort(404)
+    mailbox = mail_queries.mailbox_by_id(db.session, mailbox_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return mailbox

@@ -18,8 +18,8 @@ from blueprints.admin.queue_forms import (
     QueueEditForm,
 )
 from blueprints.admin.sla_forms import QueueSettingsForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -28,6 +28,8 @@ from helpdesk.organisation import services as organisation
 from helpdesk.queues import services
 from helpdesk.queues.models import Queue
 from helpdesk.routing.assignment import STRATEGY_LABELS, save_queue_settings
+
+routes = Routes()
 
 
 def _actor() -> Actor:
@@ -38,7 +40,7 @@ def _queue(queue_id: int) -> Queue:
     return queries.queue_with_members(db.session, queue_id) or abort(404)
 
 
-@bp.route("/queues", methods=["GET", "POST"])
+@routes.route("/queues", methods=["GET", "POST"])
 def queue_list() -> Any:
     form = QueueCreateForm()
     if form.validate_on_submit():
@@ -64,12 +66,12 @@ def queue_list() -> Any:
     )
 
 
-@bp.route("/queues/<int:queue_id>")
+@routes.route("/queues/<int:queue_id>")
 def queue_show(queue_id: int) -> Any:
     return _page(_queue(queue_id))
 
 
-@bp.post("/queues/<int:queue_id>/edit")
+@routes.post("/queues/<int:queue_id>/edit")
 def queue_edit(queue_id: int) -> Any:
     queue = _queue(queue_id)
     form = QueueEditForm()
@@ -96,7 +98,7 @@ def queue_edit(queue_id: int) -> Any:
     return _page(_queue(queue_id), edit_form=form), 400
 
 
-@bp.post("/queues/<int:queue_id>/archive")
+@routes.post("/queues/<int:queue_id>/archive")
 def queue_archive(queue_id: int) -> Any:
     queue = _queue(queue_id)
     if not EmptyForm().validate_on_submit():
@@ -113,7 +115,7 @@ def queue_archive(queue_id: int) -> Any:
     return redirect(url_for("admin.queue_show", queue_id=queue.id))
 
 
-@bp.post("/queues/<int:queue_id>/members")
+@routes.post("/queues/<int:queue_id>/members")
 def queue_member_add(queue_id: int) -> Any:
     queue = _queue(queue_id)
     form = MemberForm()
@@ -128,7 +130,7 @@ def queue_member_add(queue_id: int) -> Any:
     return redirect(url_for("admin.queue_show", queue_id=queue.id))
 
 
-@bp.post("/queues/<int:queue_id>/members/<int:user_id>/remove")
+@routes.post("/queues/<int:queue_id>/members/<int:user_id>/remove")
 def queue_member_remove(queue_id: int, user_id: int) -> Any:
     queue = _queue(queue_id)
     if not EmptyForm().validate_on_submit():
@@ -140,7 +142,7 @@ def queue_member_remove(queue_id: int, user_id: int) -> Any:
     return redirect(url_for("admin.queue_show", queue_id=queue.id))
 
 
-@bp.post("/queues/<int:queue_id>/channels")
+@routes.post("/queues/<int:queue_id>/channels")
 def queue_channels(queue_id: int) -> Any:
     queue = _queue(queue_id)
     form = _channels_form(queue)
@@ -159,7 +161,7 @@ def queue_channels(queue_id: int) -> Any:
     return redirect(url_for("admin.queue_show", queue_id=queue.id))
 
 
-@bp.post("/queues/<int:queue_id>/assignment")
+@routes.post("/queues/<int:queue_id>/assignment")
 def queue_assignment(queue_id: int) -> Any:
     queue = _queue(queue_id)
     form = QueueSettingsForm()

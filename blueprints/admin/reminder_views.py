@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.reminder_forms import (
@@ -18,21 +17,25 @@ from blueprints.admin.reminder_forms import (
     ScheduleForm,
     StepForm,
 )
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.reminders import queries
 from helpdesk.reminders import rules as contact_rules
 from helpdesk.reminders import services as schedules
-from helpdesk.reminders.models import ReminderSchedule, ReminderStep
 from helpdesk.sla.calendar import DAY_NAMES
 
+routes = Routes()
 
-@bp.route("/reminders", methods=["GET", "POST"])
-@bp.route("/reminders/<int:schedule_id>", methods=["GET", "POST"])
+
+@routes.route("/reminders", methods=["GET", "POST"])
+@routes.route("/reminders/<int:schedule_id>", methods=["GET", "POST"])
 def reminder_schedule_list(schedule_id: int | None = None) -> Any:
-    schedule = db.session.get(ReminderSchedule, schedule_id) or abort(404) if schedule_id else None
+    schedule = (
+        queries.schedule_by_id(db.session, schedule_id) or abort(404) if schedule_id else None
+    )
     form = ScheduleForm(obj=schedule)
     if form.validate_on_submit():
         try:
@@ -49,9 +52,7 @@ def reminder_schedule_list(schedule_id: int | None = None) -> Any:
             db.session.commit()
             flash(_("Schedule saved."), "success")
             return redirect(url_for("admin.reminder_schedule_list", schedule_id=saved.id))
-    rows = db.session.scalars(
-        select(ReminderSchedule).order_by(ReminderSchedule.creditor, ReminderSchedule.portfolio)
-    ).all()
+    rows = queries.all_schedules(db.session)
     return render_template(
         "admin/reminder_schedule_list.html",
         schedules=rows,
@@ -62,9 +63,9 @@ def reminder_schedule_list(schedule_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/reminders/<int:schedule_id>/steps", methods=["POST"])
+@routes.route("/reminders/<int:schedule_id>/steps", methods=["POST"])
 def reminder_step_add(schedule_id: int) -> Any:
-    schedule = db.session.get(ReminderSchedule, schedule_id) or abort(404)
+    schedule = queries.schedule_by_id(db.session, schedule_id) or abort(404)
     form = StepForm()
     if form.validate_on_submit():
         try:
@@ -85,9 +86,9 @@ def reminder_step_add(schedule_id: int) -> Any:
     return redirect(url_for("admin.reminder_schedule_list", schedule_id=schedule.id))
 
 
-@bp.route("/reminders/steps/<int:step_id>/delete", methods=["POST"])
+@routes.route("/reminders/steps/<int:step_id>/delete", methods=["POST"])
 def reminder_step_delete(step_id: int) -> Any:
-    step = db.session.get(ReminderStep, step_id) or abort(404)
+    step = queries.step_by_id(db.session, step_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     schedule_id = step.schedule_id
@@ -97,8 +98,8 @@ def reminder_step_delete(step_id: int) -> Any:
     return redirect(url_for("admin.reminder_schedule_list", schedule_id=schedule_id))
 
 
-@bp.route("/reminders/rules", methods=["GET", "POST"])
-@bp.route("/reminders/rules/<country>", methods=["GET", "POST"])
+@routes.route("/reminders/rules", methods=["GET", "POST"])
+@routes.route("/reminders/rules/<country>", methods=["GET", "POST"])
 def contact_rule_list(country: str | None = None) -> Any:
     rules = contact_rules.all_rules(db.session)
     editing = next((r for r in rules if r.country == country), None)

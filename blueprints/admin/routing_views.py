@@ -7,29 +7,30 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.admin.routing_forms import RuleActionForm, RuleForm, RuleTestForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
-from helpdesk.queues.models import Queue
-from helpdesk.routing import services
+from helpdesk.queues import queries as queue_queries
+from helpdesk.routing import queries, services
 from helpdesk.routing.models import RoutingRule
 from helpdesk.routing.rules import RuleError, evaluate, explain
 from helpdesk.tickets.queries import ticket_by_folio
+
+routes = Routes()
 
 LIST_FIELDS = ("recipients", "portfolios", "languages")
 RANGE_FIELDS = ("balance_min", "balance_max", "days_past_due_min", "days_past_due_max")
 
 
-@bp.route("/routing", methods=["GET", "POST"])
-@bp.route("/routing/<int:rule_id>", methods=["GET", "POST"])
+@routes.route("/routing", methods=["GET", "POST"])
+@routes.route("/routing/<int:rule_id>", methods=["GET", "POST"])
 def routing_rule_list(rule_id: int | None = None) -> Any:
-    rule = db.session.get(RoutingRule, rule_id) or abort(404) if rule_id else None
-    queues = list(db.session.scalars(select(Queue).order_by(Queue.name)))
+    rule = queries.rule_by_id(db.session, rule_id) or abort(404) if rule_id else None
+    queues = queue_queries.queues_by_name(db.session)
     form = RuleForm(data=_form_data(rule) if rule else None, queues=queues)
     if form.validate_on_submit():
         try:
@@ -61,7 +62,7 @@ def routing_rule_list(rule_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/routing/<int:rule_id>/move/<direction>", methods=["POST"])
+@routes.route("/routing/<int:rule_id>/move/<direction>", methods=["POST"])
 def routing_rule_move(rule_id: int, direction: str) -> Any:
     rule = _rule_or_404(rule_id)
     step = {"up": -1, "down": 1}.get(direction) or abort(404)
@@ -70,7 +71,7 @@ def routing_rule_move(rule_id: int, direction: str) -> Any:
     return redirect(url_for("admin.routing_rule_list"))
 
 
-@bp.route("/routing/<int:rule_id>/delete", methods=["POST"])
+@routes.route("/routing/<int:rule_id>/delete", methods=["POST"])
 def routing_rule_delete(rule_id: int) -> Any:
     rule = _rule_or_404(rule_id)
     services.delete_rule(db.session, rule, actor=Actor.for_user(current_user), now=clock.now())
@@ -79,10 +80,10 @@ def routing_rule_delete(rule_id: int) -> Any:
     return redirect(url_for("admin.routing_rule_list"))
 
 
-@bp.route("/routing/<int:rule_id>/test", methods=["POST"])
+@routes.route("/routing/<int:rule_id>/test", methods=["POST"])
 def routing_rule_test(rule_id: int) -> Any:
     """Would this rule match that ticket, condition by condition? Changes nothing."""
-    rule = db.session.get(RoutingRule, rule_id) or abort(404)
+    rule = queries.rule_by_id(db.session, rule_id) or abort(404)
     form = RuleTestForm()
     ticket = ticket_by_folio(db.session, form.folio.data or "") if form.validate() else None
     if ticket is None:
@@ -95,12 +96,12 @@ def routing_rule_test(rule_id: int) -> Any:
         ticket=ticket,
         checks=explain(rule.conditions, facts),
         outcome=evaluate([rule], facts),
-        queue=db.session.get(Queue, rule.actions.get("queue_id") or 0),
+        queue=queue_queries.queue_by_id(db.session, rule.actions.get("queue_id") or 0),
     )
 
 
 def _rule_or_404(rule_id: int) -> RoutingRule:
-    rule = db.session.get(RoutingRule, rule_id) or abort(404)
+    rule = queries.rule_by_id(db.session, rule_id) or abort(404)
     if not RuleActionForm().validate_on_submit():
         abort(400)
     return rule

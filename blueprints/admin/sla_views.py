@@ -7,7 +7,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.admin.sla_forms import (
     UNIT_LABELS,
@@ -16,16 +15,18 @@ from blueprints.admin.sla_forms import (
     PolicyForm,
     QueueSettingsForm,
 )
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.queues import queries as queue_queries
 from helpdesk.queues.models import Queue
 from helpdesk.routing.assignment import STRATEGY_LABELS, save_queue_settings
+from helpdesk.sla import queries as sla_queries
 from helpdesk.sla import services as sla_services
 from helpdesk.sla.calendar import DAY_NAMES
-from helpdesk.sla.models import SlaCalendar, SlaPolicy
+from helpdesk.sla.models import SlaPolicy
 
 POLICY_FIELDS = (
     "first_response_amount",
@@ -39,11 +40,15 @@ POLICY_FIELDS = (
     "escalate_raise_priority",
 )
 
+routes = Routes()
 
-@bp.route("/sla/calendars", methods=["GET", "POST"])
-@bp.route("/sla/calendars/<int:calendar_id>", methods=["GET", "POST"])
+
+@routes.route("/sla/calendars", methods=["GET", "POST"])
+@routes.route("/sla/calendars/<int:calendar_id>", methods=["GET", "POST"])
 def sla_calendar_list(calendar_id: int | None = None) -> Any:
-    calendar = db.session.get(SlaCalendar, calendar_id) or abort(404) if calendar_id else None
+    calendar = (
+        sla_queries.calendar_by_id(db.session, calendar_id) or abort(404) if calendar_id else None
+    )
     form = CalendarForm(data=sla_services.form_values(calendar) if calendar else None)
     if form.validate_on_submit():
         try:
@@ -69,18 +74,18 @@ def sla_calendar_list(calendar_id: int | None = None) -> Any:
             db.session.commit()
             flash(_("Calendar saved."), "success")
             return redirect(url_for("admin.sla_calendar_list"))
-    rows = db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all()
+    rows = sla_queries.calendars_by_name(db.session)
     return render_template(
         "admin/sla_calendar_list.html", calendars=rows, form=form, editing=calendar
     )
 
 
-@bp.route("/sla/policies", methods=["GET", "POST"])
-@bp.route("/sla/policies/<int:policy_id>", methods=["GET", "POST"])
+@routes.route("/sla/policies", methods=["GET", "POST"])
+@routes.route("/sla/policies/<int:policy_id>", methods=["GET", "POST"])
 def sla_policy_list(policy_id: int | None = None) -> Any:
-    policy = db.session.get(SlaPolicy, policy_id) or abort(404) if policy_id else None
+    policy = sla_queries.policy_by_id(db.session, policy_id) or abort(404) if policy_id else None
     queues = _queues()
-    stored = db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all()
+    stored = sla_queries.calendars_by_name(db.session)
     form = PolicyForm(obj=_policy_data(policy), queues=queues, calendars=stored)
     if form.validate_on_submit():
         try:
@@ -97,7 +102,7 @@ def sla_policy_list(policy_id: int | None = None) -> Any:
             db.session.commit()
             flash(_("Policy saved."), "success")
             return redirect(url_for("admin.sla_policy_list"))
-    rows = db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.queue_id, SlaPolicy.id)).all()
+    rows = sla_queries.all_policies(db.session)
     return render_template(
         "admin/sla_policy_list.html",
         policies=rows,
@@ -108,9 +113,9 @@ def sla_policy_list(policy_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/sla/policies/<int:policy_id>/delete", methods=["POST"])
+@routes.route("/sla/policies/<int:policy_id>/delete", methods=["POST"])
 def sla_policy_delete(policy_id: int) -> Any:
-    policy = db.session.get(SlaPolicy, policy_id) or abort(404)
+    policy = sla_queries.policy_by_id(db.session, policy_id) or abort(404)
     if not DeleteForm().validate_on_submit():
         abort(400)
     sla_services.delete_policy(
@@ -121,7 +126,7 @@ def sla_policy_delete(policy_id: int) -> Any:
     return redirect(url_for("admin.sla_policy_list"))
 
 
-@bp.route("/sla/queues", methods=["GET"])
+@routes.route("/sla/queues", methods=["GET"])
 def sla_queue_list() -> Any:
     return render_template(
         "admin/sla_queue_list.html",
@@ -136,9 +141,9 @@ def sla_queue_list() -> Any:
     )
 
 
-@bp.route("/sla/queues/<int:queue_id>", methods=["POST"])
+@routes.route("/sla/queues/<int:queue_id>", methods=["POST"])
 def sla_queue_set(queue_id: int) -> Any:
-    queue = db.session.get(Queue, queue_id) or abort(404)
+    queue = queue_queries.queue_by_id(db.session, queue_id) or abort(404)
     form = QueueSettingsForm()
     if not form.validate_on_submit():
         abort(400)
@@ -156,7 +161,7 @@ def sla_queue_set(queue_id: int) -> Any:
 
 
 def _queues() -> list[Queue]:
-    return list(db.session.scalars(select(Queue).order_by(Queue.name)))
+    return queue_queries.queues_by_name(db.session)
 
 
 def _policy_data(policy: SlaPolicy | None) -> Any:
@@ -182,10 +187,10 @@ def _policy_values(form: PolicyForm) -> sla_services.PolicyValues:
     escalate = form.escalate_queue.data
     return sla_services.PolicyValues(
         name=form.name.data,
-        queue=db.session.get(Queue, int(form.queue.data)) or abort(400),
-        calendar=db.session.get(SlaCalendar, int(form.calendar.data)) or abort(400),
+        queue=queue_queries.queue_by_id(db.session, int(form.queue.data)) or abort(400),
+        calendar=sla_queries.calendar_by_id(db.session, int(form.calendar.data)) or abort(400),
         priority=form.priority.data or None,
         ticket_type=form.ticket_type.data or None,
-        escalate_queue=db.session.get(Queue, int(escalate)) if escalate else None,
+        escalate_queue=queue_queries.queue_by_id(db.session, int(escalate or 0)),
         **values,
     )

@@ -10,15 +10,17 @@ from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.tag_forms import TagForm
-from blueprints.admin.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.routing import queries, tags
 
+routes = Routes()
 
-@bp.route("/tags", methods=["GET", "POST"])
+
+@routes.route("/tags", methods=["GET", "POST"])
 def tag_list() -> Any:
     form = TagForm()
     if form.validate_on_submit():
@@ -35,7 +37,7 @@ def tag_list() -> Any:
     return _page(form=form)
 
 
-@bp.post("/tags/rename")
+@routes.post("/tags/rename")
 def tag_rename() -> Any:
     old = request.form.get("old", "")
     form = TagForm()
@@ -59,7 +61,7 @@ def tag_rename() -> Any:
     return redirect(url_for("admin.tag_list"))
 
 
-@bp.post("/tags/delete")
+@routes.post("/tags/delete")
 def tag_delete() -> Any:
     name = request.form.get("name", "")
     if not EmptyForm().validate_on_submit():

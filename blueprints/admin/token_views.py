@@ -10,15 +10,16 @@ from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.admin.token_forms import SCOPE_LABELS, TokenCreateForm
-from blueprints.admin.views import bp
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.tokens import queries, services
-from helpdesk.tokens.models import ApiToken
+
+routes = Routes()
 
 
-@bp.route("/api-tokens", methods=["GET", "POST"])
+@routes.route("/api-tokens", methods=["GET", "POST"])
 def api_token_list() -> Any:
     form = TokenCreateForm()
     if form.validate_on_submit():
@@ -53,9 +54,9 @@ def api_token_list() -> Any:
     )
 
 
-@bp.post("/api-tokens/<int:token_id>/revoke")
+@routes.post("/api-tokens/<int:token_id>/revoke")
 def api_token_revoke(token_id: int) -> Any:
-    token = db.session.get(ApiToken, token_id) or abort(404)
+    token = queries.token_by_id(db.session, token_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if token.revoked_at is None:

@@ -21,8 +21,8 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.users import resets, two_factor
-from helpdesk.users.models import Role, User
-from helpdesk.users.queries import all_users
+from helpdesk.users.models import Role
+from helpdesk.users.queries import all_users, user_by_id
 from helpdesk.users.reset_mail import queue_reset_link
 from helpdesk.users.services import UserError, create_user, set_active, set_role
 
@@ -77,7 +77,7 @@ def two_factor_roles() -> Any:
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def user_toggle_active(user_id: int) -> Any:
-    user = db.session.get(User, user_id) or abort(404)
+    user = user_by_id(db.session, user_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
@@ -96,7 +96,7 @@ def user_toggle_active(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/role")
 def user_set_role(user_id: int) -> Any:
-    user = db.session.get(User, user_id) or abort(404)
+    user = user_by_id(db.session, user_id) or abort(404)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -117,7 +117,7 @@ def user_set_role(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/reset-password")
 def user_send_reset(user_id: int) -> Any:
-    user = db.session.get(User, user_id) or abort(404)
+    user = user_by_id(db.session, user_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if not user.is_active_user:

@@ -9,18 +9,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
-from blueprints.admin.views import bp
 from blueprints.admin.webhook_forms import DELIVERY_LABELS, EVENT_LABELS, WebhookEndpointForm
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.outbound_webhooks import delivery, emit, queries
 from helpdesk.outbound_webhooks import services as endpoints
-from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint
+from helpdesk.outbound_webhooks.models import WebhookEndpoint
+
+routes = Routes()
 
 
-@bp.route("/outbound-webhooks", methods=["GET", "POST"])
+@routes.route("/outbound-webhooks", methods=["GET", "POST"])
 def webhook_endpoint_list() -> Any:
     form = WebhookEndpointForm()
     if form.validate_on_submit():
@@ -42,15 +44,15 @@ def webhook_endpoint_list() -> Any:
     )
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>")
+@routes.route("/outbound-webhooks/<int:endpoint_id>")
 def webhook_endpoint_show(endpoint_id: int) -> Any:
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    endpoint = queries.endpoint_by_id(db.session, endpoint_id) or abort(404)
     return _endpoint_page(endpoint)
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/edit", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/edit", methods=["POST"])
 def webhook_endpoint_edit(endpoint_id: int) -> Any:
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    endpoint = queries.endpoint_by_id(db.session, endpoint_id) or abort(404)
     form = WebhookEndpointForm()
     if form.validate_on_submit():
         try:
@@ -67,17 +69,17 @@ def webhook_endpoint_edit(endpoint_id: int) -> Any:
     return _endpoint_page(endpoint, form=form), 400
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/secret", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/secret", methods=["POST"])
 def webhook_endpoint_rotate(endpoint_id: int) -> Any:
-    endpoint = _posted(WebhookEndpoint, endpoint_id)
+    endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
     secret = endpoints.rotate_secret(db.session, endpoint, actor=_actor(), now=clock.now())
     db.session.commit()
     return _show_secret(endpoint, secret)
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/active", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/active", methods=["POST"])
 def webhook_endpoint_toggle(endpoint_id: int) -> Any:
-    endpoint = _posted(WebhookEndpoint, endpoint_id)
+    endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
     endpoints.set_active(
         db.session, endpoint, not endpoint.is_active, actor=_actor(), now=clock.now()
     )
@@ -85,18 +87,18 @@ def webhook_endpoint_toggle(endpoint_id: int) -> Any:
     return redirect(url_for("admin.webhook_endpoint_show", endpoint_id=endpoint.id))
 
 
-@bp.route("/outbound-webhooks/<int:endpoint_id>/test", methods=["POST"])
+@routes.route("/outbound-webhooks/<int:endpoint_id>/test", methods=["POST"])
 def webhook_endpoint_test(endpoint_id: int) -> Any:
-    endpoint = _posted(WebhookEndpoint, endpoint_id)
+    endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
     event = emit.send_test(db.session, endpoint, actor=_actor(), now=clock.now())
     db.session.commit()
     flash(_("Test event %(id)s queued; its delivery shows in the log.", id=event.event_id), "info")
     return redirect(url_for("admin.webhook_endpoint_show", endpoint_id=endpoint.id))
 
 
-@bp.route("/outbound-webhooks/deliveries/<int:delivery_id>/replay", methods=["POST"])
+@routes.route("/outbound-webhooks/deliveries/<int:delivery_id>/replay", methods=["POST"])
 def webhook_delivery_replay(delivery_id: int) -> Any:
-    row = _posted(WebhookDelivery, delivery_id)
+    row = _posted(queries.delivery_by_id(db.session, delivery_id))
     delivery.replay(db.session, row, actor=_actor(), now=clock.now())
     db.session.commit()
     flash(_("Event %(id)s queued again.", id=row.event.event_id), "info")
@@ -137,8 +139,9 @@ def _values(form: WebhookEndpointForm) -> dict[str, Any]:
     }
 
 
-def _posted(model: Any, row_id: int) -> Any:
-    row = db.session.get(model, row_id) or abort(404)
+def _posted(row: Any) -> Any:
+    if row is None:
+        abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return row

@@ -7,10 +7,8 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.admin.forms import EmptyForm
-from blueprints.admin.views import bp
 from blueprints.admin.whatsapp_forms import (
     WhatsAppNumberEditForm,
     WhatsAppNumberForm,
@@ -18,26 +16,29 @@ from blueprints.admin.whatsapp_forms import (
     WhatsAppTemplateForm,
 )
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp import numbers, queries, webhook
 from helpdesk.channels.whatsapp.client import GraphError
-from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate, WhatsAppWebhook
+from helpdesk.channels.whatsapp.models import WhatsAppNumber
 from helpdesk.channels.whatsapp.templates import PARAMETER_SOURCES
 from helpdesk.extensions import db
-from helpdesk.queues.models import Queue
+from helpdesk.queues import queries as queue_queries
+
+routes = Routes()
 
 NUMBER_FIELDS = ("name", "phone_number_id", "display_number", "api_version")
 SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
 
 
-@bp.route("/whatsapp", methods=["GET", "POST"])
+@routes.route("/whatsapp", methods=["GET", "POST"])
 def whatsapp_number_list() -> Any:
     form = WhatsAppNumberForm()
     form.queue.choices = _queue_choices()
     if form.validate_on_submit():
         values = {name: getattr(form, name).data or "" for name in NUMBER_FIELDS + SECRET_FIELDS}
-        queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
+        queue = queue_queries.queue_by_id(db.session, int(form.queue.data or 0))
         try:
             numbers.add_number(db.session, queue=queue, actor=_actor(), now=clock.now(), **values)
         except numbers.NumberError as error:
@@ -57,9 +58,9 @@ def whatsapp_number_list() -> Any:
     )
 
 
-@bp.route("/whatsapp/<int:number_id>", methods=["GET", "POST"])
+@routes.route("/whatsapp/<int:number_id>", methods=["GET", "POST"])
 def whatsapp_number_show(number_id: int) -> Any:
-    number = db.session.get(WhatsAppNumber, number_id) or abort(404)
+    number = queries.number_by_id(db.session, number_id) or abort(404)
     form = WhatsAppTemplateForm()
     if form.validate_on_submit():
         names = [p.strip() for p in (form.parameters.data or "").split(",") if p.strip()]
@@ -102,13 +103,13 @@ def _number_page(number: WhatsAppNumber, **forms: Any) -> Any:
     )
 
 
-@bp.route("/whatsapp/<int:number_id>/edit", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/edit", methods=["POST"])
 def whatsapp_number_edit(number_id: int) -> Any:
-    number = db.session.get(WhatsAppNumber, number_id) or abort(404)
+    number = queries.number_by_id(db.session, number_id) or abort(404)
     form = WhatsAppNumberEditForm()
     form.queue.choices = _queue_choices()
     if form.validate_on_submit():
-        queue = db.session.get(Queue, int(form.queue.data)) if form.queue.data else None
+        queue = queue_queries.queue_by_id(db.session, int(form.queue.data or 0))
         try:
             numbers.update_number(
                 db.session,
@@ -129,9 +130,9 @@ def whatsapp_number_edit(number_id: int) -> Any:
     return _number_page(number, edit_form=form), 400
 
 
-@bp.route("/whatsapp/<int:number_id>/secrets", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/secrets", methods=["POST"])
 def whatsapp_number_secrets(number_id: int) -> Any:
-    number = db.session.get(WhatsAppNumber, number_id) or abort(404)
+    number = queries.number_by_id(db.session, number_id) or abort(404)
     form = WhatsAppSecretsForm()
     if form.validate_on_submit():
         try:
@@ -152,9 +153,9 @@ def whatsapp_number_secrets(number_id: int) -> Any:
     return _number_page(number, secrets_form=form), 400
 
 
-@bp.route("/whatsapp/<int:number_id>/test", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/test", methods=["POST"])
 def whatsapp_number_test(number_id: int) -> Any:
-    number = _posted(WhatsAppNumber, number_id)
+    number = _posted(queries.number_by_id(db.session, number_id))
     try:
         answer = numbers.check_connection(number)
     except numbers.NumberError as error:
@@ -168,24 +169,24 @@ def whatsapp_number_test(number_id: int) -> Any:
     return redirect(url_for("admin.whatsapp_number_show", number_id=number.id))
 
 
-@bp.route("/whatsapp/<int:number_id>/active", methods=["POST"])
+@routes.route("/whatsapp/<int:number_id>/active", methods=["POST"])
 def whatsapp_number_toggle(number_id: int) -> Any:
-    number = _posted(WhatsAppNumber, number_id)
+    number = _posted(queries.number_by_id(db.session, number_id))
     numbers.set_active(db.session, number, not number.is_active, actor=_actor(), now=clock.now())
     db.session.commit()
     return redirect(url_for("admin.whatsapp_number_list"))
 
 
-@bp.route("/whatsapp/templates/<int:template_id>/remove", methods=["POST"])
+@routes.route("/whatsapp/templates/<int:template_id>/remove", methods=["POST"])
 def whatsapp_template_remove(template_id: int) -> Any:
-    template = _posted(WhatsAppTemplate, template_id)
+    template = _posted(queries.template_by_id(db.session, template_id))
     numbers.remove_template(db.session, template, actor=_actor(), now=clock.now())
     db.session.commit()
     flash(_("Template removed."), "success")
     return redirect(url_for("admin.whatsapp_number_show", number_id=template.number_id))
 
 
-@bp.route("/whatsapp/webhooks")
+@routes.route("/whatsapp/webhooks")
 def whatsapp_webhook_list() -> Any:
     problems_only = request.args.get("problems") == "1"
     rows = queries.recent_webhooks(db.session, problems_only=problems_only)
@@ -197,32 +198,33 @@ def whatsapp_webhook_list() -> Any:
     )
 
 
-@bp.route("/whatsapp/webhooks/<int:row_id>/reprocess", methods=["POST"])
+@routes.route("/whatsapp/webhooks/<int:row_id>/reprocess", methods=["POST"])
 def whatsapp_webhook_reprocess(row_id: int) -> Any:
-    row = _posted(WhatsAppWebhook, row_id)
+    row = _posted(queries.webhook_by_id(db.session, row_id))
     webhook.process(db.session, row, now=clock.now())
     db.session.commit()
     flash(_("Processed again: %(action)s", action=row.action), "info")
     return redirect(url_for("admin.whatsapp_webhook_list"))
 
 
-@bp.route("/whatsapp/webhooks/<int:row_id>/raw")
+@routes.route("/whatsapp/webhooks/<int:row_id>/raw")
 def whatsapp_webhook_raw(row_id: int) -> Any:
-    row = db.session.get(WhatsAppWebhook, row_id) or abort(404)
+    row = queries.webhook_by_id(db.session, row_id) or abort(404)
     response = current_app.response_class(row.body, mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=f"whatsapp-{row.id}.json")
     return response
 
 
-def _posted(model: Any, row_id: int) -> Any:
-    row = db.session.get(model, row_id) or abort(404)
+def _posted(row: Any) -> Any:
+    if row is None:
+        abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return row
 
 
 def _queue_choices() -> list[tuple[str, str]]:
-    queues = db.session.scalars(select(Queue).order_by(Queue.name))
+    queues = queue_queries.queues_by_name(db.session)
     return [("", "—")] + [(str(q.id), q.name) for q in queues]
 
 

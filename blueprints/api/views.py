@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from blueprints.api import openapi
@@ -16,13 +15,12 @@ from helpdesk import clock
 from helpdesk.accounts import services as account_service
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.accounts.parsing import parse_contact, trim
-from helpdesk.accounts.queries import contact_consents
+from helpdesk.accounts.queries import accounts_by_number, contact_consents
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.matching import ContactMatcher
 from helpdesk.extensions import csrf, db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.holds import services as holds
-from helpdesk.holds.models import TicketOutcome
 from helpdesk.intake.inbound import Inbound, Sender
 from helpdesk.intake.services import receive
 from helpdesk.intake.text import clean_text, json_too_deep
@@ -186,10 +184,7 @@ def _contact_id(contact: Any, account: CollectionAccount | None) -> int:
 def _account_or_404(number: str, creditor: str | None) -> CollectionAccount:
     # Path and query strings may carry a NUL too (PostgreSQL refuses it in a parameter).
     number, creditor = clean_text(number), clean_text(creditor)
-    query = select(CollectionAccount).where(CollectionAccount.number == number)
-    if creditor:
-        query = query.where(CollectionAccount.creditor == creditor)
-    found = db.session.scalars(query.limit(2)).all()
+    found = accounts_by_number(db.session, number, creditor=creditor, limit=2)
     if len(found) > 1:
         raise ApiError(
             409, "ambiguous_account", "several creditors use this number: add ?creditor=…"
@@ -232,7 +227,7 @@ def _account_json(account: CollectionAccount) -> dict[str, Any]:
 def _ticket_json(folio: str) -> dict[str, Any]:
     ticket = queries.ticket_by_folio(db.session, folio) or _not_found("ticket", folio)
     detail = queries.ticket_detail(ticket)
-    outcome = db.session.get(TicketOutcome, ticket.id)
+    outcome = hold_queries.outcome_of(db.session, ticket.id)
     detail["outcome"] = outcome.outcome if outcome else None
     detail["accounts"] = [_account_json(a) for a in ticket.accounts]
     return detail

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from blueprints.auth.forms import ForgotPasswordForm, NewPasswordForm
-from blueprints.auth.views import bp
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db, limiter
@@ -19,6 +19,8 @@ from helpdesk.logs import mask_address
 from helpdesk.users import resets
 from helpdesk.users.reset_mail import queue_reset_link
 from helpdesk.users.services import find_by_email, normalise_email
+
+routes = Routes()
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ def _forgot_key() -> str:
     return f"forgot|{request.remote_addr}|{email}"
 
 
-@bp.route("/password/forgot", methods=["GET", "POST"])
+@routes.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_limit, key_func=_forgot_key, methods=["POST"])
 def password_forgot() -> Any:
     form = ForgotPasswordForm()
@@ -51,7 +53,7 @@ def password_forgot() -> Any:
     return render_template("auth/password_forgot.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@routes.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_limit, methods=["POST"])
 def password_reset(token: str) -> Any:
     now = clock.now()

@@ -14,6 +14,7 @@ from flask_login import login_user
 
 from helpdesk.extensions import db
 from helpdesk.users.models import User
+from helpdesk.users.queries import user_by_id
 from helpdesk.users.services import complete_sign_in
 
 PENDING_KEY = "staff_pending_sign_in"
@@ -35,7 +36,7 @@ def pending_user(now: datetime) -> User | None:
     pending: dict[str, Any] | None = session.get(PENDING_KEY)
     if not pending or datetime.fromisoformat(pending["at"]) + PENDING_FOR < now:
         return None
-    user = db.session.get(User, pending["user"])
+    user = user_by_id(db.session, pending["user"])
     if user is None or not user.is_active or user.session_token != pending["token"]:
         return None
     return user

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 
 from blueprints.auth.forms import CodeForm, ConfirmForm
 from blueprints.auth.signing import finish, pending_next, pending_user
-from blueprints.auth.views import bp, safe_next
+from blueprints.auth.views import safe_next
 from blueprints.forms import show_error
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db, limiter
@@ -21,6 +22,8 @@ from helpdesk.signins import services as signins
 from helpdesk.users import two_factor
 from helpdesk.users.models import User
 from helpdesk.users.two_factor import TwoFactorError
+
+routes = Routes()
 
 
 def _code_limit() -> str:
@@ -44,7 +47,7 @@ def _secret_key() -> str:
 # --- At sign-in -----------------------------------------------------------------------
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
+@routes.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(_code_limit, key_func=_code_key, methods=["POST"], deduct_when=_failed)
 def second_step() -> Any:
     now = clock.now()
@@ -64,7 +67,7 @@ def second_step() -> Any:
     return render_template("auth/second_step.html", form=form, user=user)
 
 
-@bp.route("/login/setup", methods=["GET", "POST"])
+@routes.route("/login/setup", methods=["GET", "POST"])
 def second_step_setup() -> Any:
     """Enrolment a role requires, before the first sign-in completes."""
     now = clock.now()
@@ -113,7 +116,7 @@ def _confirm(user: User, form: CodeForm) -> list[str] | None:
 # --- The security page ----------------------------------------------------------------
 
 
-@bp.get("/account/security")
+@routes.get("/account/security")
 @login_required
 def security() -> Any:
     return render_template(
@@ -128,7 +131,7 @@ def security() -> Any:
     )
 
 
-@bp.route("/account/security/two-step", methods=["GET", "POST"])
+@routes.route("/account/security/two-step", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_code_limit, methods=["POST"], deduct_when=_failed)
 def two_step_setup() -> Any:
@@ -144,7 +147,7 @@ def two_step_setup() -> Any:
     return _setup_page(current_user, form, action=url_for("auth.two_step_setup"), required=False)
 
 
-@bp.post("/account/security/two-step/off")
+@routes.post("/account/security/two-step/off")
 @login_required
 @limiter.limit(_code_limit, deduct_when=_failed)
 def two_step_off() -> Any:
@@ -164,7 +167,7 @@ def two_step_off() -> Any:
     return redirect(url_for("auth.security"))
 
 
-@bp.post("/account/security/recovery-codes")
+@routes.post("/account/security/recovery-codes")
 @login_required
 @limiter.limit(_code_limit, deduct_when=_failed)
 def recovery_codes_renew() -> Any:
@@ -186,7 +189,7 @@ def recovery_codes_renew() -> Any:
     )
 
 
-@bp.post("/account/security/sign-ins/<int:sign_in_id>/end")
+@routes.post("/account/security/sign-ins/<int:sign_in_id>/end")
 @login_required
 def sign_in_end(sign_in_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
@@ -202,7 +205,7 @@ def sign_in_end(sign_in_id: int) -> Any:
     return redirect(url_for("auth.security"))
 
 
-@bp.post("/account/security/sign-ins/end-others")
+@routes.post("/account/security/sign-ins/end-others")
 @login_required
 def sign_ins_end_others() -> Any:
     if not ConfirmForm().validate_on_submit():

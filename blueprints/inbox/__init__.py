@@ -1,10 +1,16 @@
+"""The inbox blueprint: ``views.py`` creates it (the ticket list and page); the other
+views modules declare their routes and are registered here, in one list."""
+
+from blueprints.inbox import account_views, email_views, sla_views, whatsapp_views
 from blueprints.inbox.views import bp
 
-__all__ = ["bp"]
-
-from blueprints.inbox import (
-    account_views,  # noqa: F401  (accounts, holds and outcomes on the ticket page)
-    email_views,  # noqa: F401  (the email reply composer)
-    sla_views,  # noqa: F401  (SLA, routing, notifications, team)
-    whatsapp_views,  # noqa: F401  (registers its routes on bp)
+AREAS = (
+    account_views,  # accounts, holds and outcomes on the ticket page
+    email_views,  # the email reply composer
+    sla_views,  # SLA, routing, notifications, team
+    whatsapp_views,  # the WhatsApp composer
 )
+for area in AREAS:
+    area.routes.register(bp)
+
+__all__ = ["bp"]

@@ -7,75 +7,38 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.inbox.account_forms import OUTCOME_LABELS, LinkAccountForm, OutcomeForm
-from blueprints.inbox.views import _ticket_or_404, bp
+from blueprints.inbox.views import _ticket_or_404
+from blueprints.routes import Routes
 from helpdesk import clock
-from helpdesk.accounts.models import CollectionAccount
-from helpdesk.accounts.queries import contact_consents
-from helpdesk.audit.models import AuditEvent
+from helpdesk.accounts.queries import account_by_id, accounts_of_contact, contact_consents
+from helpdesk.audit.queries import history_of
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.holds import services as holds
-from helpdesk.holds.models import Hold, TicketOutcome
 from helpdesk.reminders.labels import reason_label, status_label, step_label
 from helpdesk.reminders.queries import account_reminders, next_reminder
+from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets import services as tickets
-from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.vocabulary import OPEN_STATUSES
+
+routes = Routes()
 
 
-@bp.app_template_global("account_flag")
+@routes.app_template_global("account_flag")
 def account_flag(flag: str) -> str:
     labels = {"under_review": _("Under review"), "fraud_review": _("Fraud review")}
     return labels.get(flag, flag)
 
 
-@bp.app_template_global("account_panel")
-def account_panel(ticket: Ticket) -> dict[str, Any]:
-    """What the accounts card of a ticket shows (one place, so the view stays thin)."""
-    now = clock.now()
-    items = [
-        {
-            "account": account,
-            "hold": hold_queries.hold_state(db.session, account, now=now),
-            "next_reminder": next_reminder(db.session, account, now=now),
-        }
-        for account in ticket.accounts
-    ]
-    candidates = [
-        a
-        for a in db.session.scalars(
-            select(CollectionAccount)
-            .where(CollectionAccount.contact_id == ticket.contact_id)
-            .order_by(CollectionAccount.number)
-        )
-        if a not in ticket.accounts
-    ]
-    link_form = LinkAccountForm()
-    link_form.account_id.choices = [(a.id, f"{a.number} · {a.creditor}") for a in candidates]
-    open_hold = db.session.scalar(
-        select(Hold.id).where(Hold.ticket_id == ticket.id, Hold.closed_at.is_(None)).limit(1)
-    )
-    return {
-        "accounts": items,
-        "candidates": candidates,
-        "link_form": link_form,
-        "action_form": EmptyForm(),
-        "outcome_form": OutcomeForm(),
-        "needs_outcome": open_hold is not None and ticket.status in OPEN_STATUSES,
-    }
+routes.add_app_template_global(step_label, "step_label")
+routes.add_app_template_global(status_label, "reminder_status_label")
+routes.add_app_template_global(reason_label, "reminder_reason_label")
 
 
-bp.add_app_template_global(step_label, "step_label")
-bp.add_app_template_global(status_label, "reminder_status_label")
-bp.add_app_template_global(reason_label, "reminder_reason_label")
-
-
-@bp.app_template_global("consent_source_label")
+@routes.app_template_global("consent_source_label")
 def consent_source_label(source: str) -> str:
     labels = {
         "api": _("collection system (API)"),
@@ -86,7 +49,7 @@ def consent_source_label(source: str) -> str:
     return labels.get(source, source)
 
 
-@bp.app_template_global("outcome_label")
+@routes.app_template_global("outcome_label")
 def outcome_label(outcome: str) -> str:
     labels = {
         **OUTCOME_LABELS,
@@ -97,19 +60,16 @@ def outcome_label(outcome: str) -> str:
     return str(labels.get(outcome, outcome))
 
 
-@bp.route("/tickets/<folio>/accounts", methods=["POST"])
+@routes.route("/tickets/<folio>/accounts", methods=["POST"])
 def account_link(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = LinkAccountForm()
     form.account_id.choices = [
-        (a.id, a.number)
-        for a in db.session.scalars(
-            select(CollectionAccount).where(CollectionAccount.contact_id == ticket.contact_id)
-        )
+        (a.id, a.number) for a in accounts_of_contact(db.session, ticket.contact_id)
     ]
     if not form.validate_on_submit():
         abort(400)
-    account = db.session.get(CollectionAccount, form.account_id.data)
+    account = account_by_id(db.session, form.account_id.data)
     holds.link_account(
         db.session, ticket, account, actor=Actor.for_user(current_user), now=clock.now()
     )
@@ -118,10 +78,10 @@ def account_link(folio: str) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/tickets/<folio>/accounts/<int:account_id>/unlink", methods=["POST"])
+@routes.route("/tickets/<folio>/accounts/<int:account_id>/unlink", methods=["POST"])
 def account_unlink(folio: str, account_id: int) -> Any:
     ticket = _ticket_or_404(folio)
-    account = db.session.get(CollectionAccount, account_id) or abort(404)
+    account = account_by_id(db.session, account_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     holds.unlink_account(
@@ -132,7 +92,7 @@ def account_unlink(folio: str, account_id: int) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/tickets/<folio>/outcome", methods=["POST"])
+@routes.route("/tickets/<folio>/outcome", methods=["POST"])
 def outcome_record(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = OutcomeForm()
@@ -159,29 +119,13 @@ def outcome_record(folio: str) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/accounts/<int:account_id>")
+@routes.route("/accounts/<int:account_id>")
 def account_show(account_id: int) -> Any:
-    account = db.session.get(CollectionAccount, account_id) or abort(404)
-    account_tickets = db.session.scalars(
-        select(Ticket).where(Ticket.accounts.contains(account)).order_by(Ticket.created_at.desc())
-    ).all()
-    account_holds = db.session.scalars(
-        select(Hold).where(Hold.account_id == account.id).order_by(Hold.opened_at.desc())
-    ).all()
-    outcomes = {
-        o.ticket_id: o
-        for o in db.session.scalars(
-            select(TicketOutcome).where(
-                TicketOutcome.ticket_id.in_([t.id for t in account_tickets])
-            )
-        )
-    }
-    history = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "collection_accounts", AuditEvent.object_id == account.id)
-        .order_by(AuditEvent.created_at.desc())
-        .limit(50)
-    ).all()
+    account = account_by_id(db.session, account_id) or abort(404)
+    account_tickets = ticket_queries.tickets_of_account(db.session, account)
+    account_holds = hold_queries.holds_of_account(db.session, account.id)
+    outcomes = hold_queries.outcomes_by_ticket(db.session, [t.id for t in account_tickets])
+    history = history_of(db.session, "collection_accounts", account.id, limit=50)
     return render_template(
         "inbox/account_show.html",
         account=account,

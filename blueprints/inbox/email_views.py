@@ -10,17 +10,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.inbox.forms import EmailReplyForm
-from blueprints.inbox.views import _ticket_or_404, bp, render_ticket
+from blueprints.inbox.views import _ticket_or_404, render_ticket
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.channels.email.replies import (
     EmailReply,
     ReplyRefused,
     parse_addresses,
     reply_by_email,
-    signature_for,
 )
 from helpdesk.extensions import db
 from helpdesk.tickets.services import IncomingFile, TicketError
+
+routes = Routes()
 
 SENT_THEN = {
     "": lambda: _("Reply queued for sending."),
@@ -29,7 +31,7 @@ SENT_THEN = {
 }
 
 
-@bp.route("/tickets/<folio>/email", methods=["POST"])
+@routes.route("/tickets/<folio>/email", methods=["POST"])
 def email_reply(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = EmailReplyForm()
@@ -60,8 +62,3 @@ def email_reply(folio: str) -> Any:
     db.session.commit()
     flash(SENT_THEN[then](), "success")
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
-
-
-@bp.app_template_global("email_signature")
-def email_signature(ticket: Any) -> str:
-    return signature_for(current_user, ticket)

@@ -8,51 +8,34 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.inbox.sla_forms import ActionForm, AgentProfileForm, TicketRoutingForm
-from blueprints.inbox.views import bp
+from blueprints.routes import Routes
 from blueprints.security import role_required
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.queues import queries as queue_queries
 from helpdesk.queues.models import Queue
 from helpdesk.routing import assignment
-from helpdesk.routing.services import tags_of, update_ticket_routing
-from helpdesk.sla import notifications, queries
+from helpdesk.routing.services import update_ticket_routing
+from helpdesk.sla import notifications
 from helpdesk.tickets.queries import ticket_by_folio
 from helpdesk.tickets.services import TicketError
 from helpdesk.users.models import Role, User
+from helpdesk.users.queries import user_by_id
+
+routes = Routes()
 
 
-@bp.app_template_global("deadlines_for")
-def deadlines_for(tickets: list[Any]) -> dict[int, list[queries.DeadlineView]]:
-    return queries.views_for(db.session, tickets, now=clock.now())
-
-
-@bp.app_template_global("unread_notifications")
+@routes.app_template_global("unread_notifications")
 def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
     return notifications.unread_count(db.session, current_user.id)
 
 
-@bp.app_template_global("ticket_routing_card")
-def ticket_routing_card(ticket: Any) -> dict[str, Any]:
-    form = TicketRoutingForm(
-        queues=_queues(),
-        agents=assignment.staff_members(db.session),
-        data={
-            "queue": str(ticket.queue_id or ""),
-            "priority": ticket.priority,
-            "type": ticket.type,
-            "assignee": str(ticket.assignee_id or ""),
-        },
-    )
-    return {"form": form, "tags": tags_of(db.session, ticket.id)}
-
-
-@bp.route("/tickets/<folio>/routing", methods=["POST"])
+@routes.route("/tickets/<folio>/routing", methods=["POST"])
 def ticket_routing_set(folio: str) -> Any:
     ticket = ticket_by_folio(db.session, folio) or abort(404)
     form = TicketRoutingForm(queues=_queues(), agents=assignment.staff_members(db.session))
@@ -62,10 +45,10 @@ def ticket_routing_set(folio: str) -> Any:
         update_ticket_routing(
             db.session,
             ticket,
-            queue=db.session.get(Queue, int(form.queue.data)) if form.queue.data else None,
+            queue=queue_queries.queue_by_id(db.session, int(form.queue.data or 0)),
             priority=form.priority.data,
             ticket_type=form.type.data,
-            assignee=db.session.get(User, int(form.assignee.data)) if form.assignee.data else None,
+            assignee=user_by_id(db.session, int(form.assignee.data or 0)),
             actor=Actor.for_user(current_user),
             now=clock.now(),
         )
@@ -77,14 +60,14 @@ def ticket_routing_set(folio: str) -> Any:
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
-@bp.route("/notifications")
+@routes.route("/notifications")
 def notification_list() -> Any:
     rows = notifications.recent(db.session, current_user.id)
     items = [(n, folio, notifications.describe(n.kind, n.target, folio)) for n, folio in rows]
     return render_template("inbox/notification_list.html", items=items, form=ActionForm())
 
 
-@bp.route("/notifications/read", methods=["POST"])
+@routes.route("/notifications/read", methods=["POST"])
 def notification_read() -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -93,7 +76,7 @@ def notification_read() -> Any:
     return redirect(url_for("inbox.notification_list"))
 
 
-@bp.route("/team")
+@routes.route("/team")
 @role_required(Role.SUPERVISOR)
 def team_list() -> Any:
     agents = assignment.staff_members(db.session)
@@ -108,7 +91,7 @@ def team_list() -> Any:
     )
 
 
-@bp.route("/team/<int:user_id>/availability", methods=["POST"])
+@routes.route("/team/<int:user_id>/availability", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def team_availability_set(user_id: int) -> Any:
     agent = _agent_or_404(user_id, ActionForm())
@@ -123,7 +106,7 @@ def team_availability_set(user_id: int) -> Any:
     return redirect(url_for("inbox.team_list"))
 
 
-@bp.route("/team/<int:user_id>/reassign", methods=["POST"])
+@routes.route("/team/<int:user_id>/reassign", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def team_reassign(user_id: int) -> Any:
     agent = _agent_or_404(user_id, ActionForm())
@@ -138,7 +121,7 @@ def team_reassign(user_id: int) -> Any:
     return redirect(url_for("inbox.team_list"))
 
 
-@bp.route("/team/<int:user_id>/profile", methods=["POST"])
+@routes.route("/team/<int:user_id>/profile", methods=["POST"])
 @role_required(Role.SUPERVISOR)
 def team_profile_set(user_id: int) -> Any:
     form = AgentProfileForm()
@@ -158,14 +141,14 @@ def team_profile_set(user_id: int) -> Any:
 
 
 def _agent_or_404(user_id: int, form: Any) -> User:
-    agent = db.session.get(User, user_id) or abort(404)
+    agent = user_by_id(db.session, user_id) or abort(404)
     if not form.validate_on_submit():
         abort(400)
     return agent
 
 
 def _queues() -> list[Queue]:
-    return list(db.session.scalars(select(Queue).where(Queue.is_active).order_by(Queue.name)))
+    return queue_queries.active_queues(db.session)
 
 
 def _words(text: str | None) -> list[str]:

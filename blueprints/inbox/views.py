@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
+from blueprints.inbox.ticket_page import ticket_context
 from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.attachments import storage
@@ -18,7 +19,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
-from helpdesk.tickets.models import Attachment, Ticket
+from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Status
 
 bp = Blueprint("inbox", __name__)
@@ -42,8 +43,14 @@ def ticket_list() -> Any:
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["TICKETS_PER_PAGE"],
     )
+    sla = sla_queries.views_for(db.session, page.items, now=clock.now()) if page.items else {}
     return render_template(
-        "inbox/ticket_list.html", page=page, status=status, statuses=list(Status), sort=sort
+        "inbox/ticket_list.html",
+        page=page,
+        status=status,
+        statuses=list(Status),
+        sort=sort,
+        sla=sla,
     )
 
 
@@ -138,7 +145,7 @@ def capped_note(note: dict[str, Any]) -> str:
 @bp.route("/attachments/<int:attachment_id>/inline")
 def attachment_inline(attachment_id: int) -> Any:
     """Images shown inside a message; anything else only as a download."""
-    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
     if attachment.content_type not in INLINE_IMAGE_TYPES:
         abort(404)
     response = current_app.response_class(
@@ -150,7 +157,7 @@ def attachment_inline(attachment_id: int) -> Any:
 
 @bp.route("/attachments/<int:attachment_id>")
 def attachment_download(attachment_id: int) -> Any:
-    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
     response = current_app.response_class(
         storage.read(attachment.sha256), mimetype="application/octet-stream"
     )
@@ -184,6 +191,7 @@ def render_ticket(
         reply_form=reply_form,
         composer_mode=mode,
         timeline=queries.ticket_timeline(db.session, ticket),
+        **ticket_context(ticket),
     )
 
 

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.inbox.views import bp
 from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
+from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.channels.whatsapp import labels, queries, replies
-from helpdesk.channels.whatsapp.models import WhatsAppTemplate
 from helpdesk.extensions import db
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import IncomingFile, TicketError
 
+routes = Routes()
 
-@bp.route("/tickets/<folio>/whatsapp", methods=["POST"])
+
+@routes.route("/tickets/<folio>/whatsapp", methods=["POST"])
 def whatsapp_reply(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = WhatsAppReplyForm()
@@ -49,11 +50,11 @@ def whatsapp_reply(folio: str) -> Any:
     return _back(ticket)
 
 
-@bp.route("/tickets/<folio>/whatsapp/template", methods=["POST"])
+@routes.route("/tickets/<folio>/whatsapp/template", methods=["POST"])
 def whatsapp_template_send(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = TemplateReplyForm()
-    template = db.session.get(WhatsAppTemplate, form.template_id.data or 0)
+    template = queries.template_by_id(db.session, form.template_id.data or 0)
     if not form.validate_on_submit() or template is None:
         abort(400)
     try:
@@ -66,18 +67,7 @@ def whatsapp_template_send(folio: str) -> Any:
     return _back(ticket)
 
 
-@bp.app_template_global("whatsapp_details")
-def whatsapp_details(ticket: Ticket) -> queries.TicketDetails:
-    """Computed once per request (the partials ask for it once per message)."""
-    cache = request.environ.setdefault("aclara.whatsapp_details", {})
-    if ticket.id not in cache:
-        cache[ticket.id] = queries.ticket_details(
-            db.session, ticket, agent=current_user, now=clock.now()
-        )
-    return cache[ticket.id]
-
-
-@bp.app_template_global("whatsapp_media_reason")
+@routes.app_template_global("whatsapp_media_reason")
 def whatsapp_media_reason(reason: str | None) -> str:
     return labels.media_reason(reason)
 

@@ -10,6 +10,7 @@ from flask import Blueprint, g, redirect, request, session, url_for
 
 from helpdesk import clock
 from helpdesk.contacts.models import Contact
+from helpdesk.contacts.queries import contact_by_id
 from helpdesk.extensions import db
 from helpdesk.signins import services as signins
 
@@ -26,7 +27,7 @@ def require_debtor() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     contact_id = session.get(CONTACT_KEY)
-    contact = db.session.get(Contact, contact_id) if isinstance(contact_id, int) else None
+    contact = contact_by_id(db.session, contact_id) if isinstance(contact_id, int) else None
     token = session.get(SIGN_IN_KEY) or ""
     if contact is None or signins.find_active(db.session, token, contact_id=contact.id) is None:
         session.pop(CONTACT_KEY, None)

@@ -8,10 +8,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.security import require_staff
+from helpdesk import clock
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.search.jobs import index_changes_job, settings_from_app
 from helpdesk.search.services import search
+from helpdesk.sla.queries import views_for
 from helpdesk.users.models import Role
 
 bp = Blueprint("search", __name__)
@@ -30,4 +32,6 @@ def results() -> Any:
         return redirect(url_for("inbox.ticket_show", folio=found.jump_to))
     if found.account_id and not found.results:
         return redirect(url_for("inbox.account_show", account_id=found.account_id))
-    return render_template("search/results.html", found=found, q=text)
+    tickets = [r.ticket for r in found.results]
+    sla = views_for(db.session, tickets, now=clock.now()) if tickets else {}
+    return render_template("search/results.html", found=found, q=text, sla=sla)

@@ -60,3 +60,17 @@ def contact_consents(session: Session, contact_id: int | None) -> list[ChannelCo
             .order_by(ChannelConsent.channel)
         )
     )
+
+
+def account_by_id(session: Session, account_id: int | None) -> CollectionAccount | None:
+    return session.get(CollectionAccount, account_id) if account_id else None
+
+
+def accounts_by_number(
+    session: Session, number: str, *, creditor: str | None = None, limit: int = 2
+) -> list[CollectionAccount]:
+    """Accounts with this number (of one creditor when given), at most ``limit``."""
+    query = select(CollectionAccount).where(CollectionAccount.number == number)
+    if creditor:
+        query = query.where(CollectionAccount.creditor == creditor)
+    return list(session.scalars(query.limit(limit)))

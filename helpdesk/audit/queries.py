@@ -62,3 +62,17 @@ def audit_stream(session: Session, audit_filter: AuditFilter) -> Iterator[AuditE
     """Every matching event, newest first, fetched in batches."""
     query = _filtered(audit_filter).order_by(AuditEvent.id.desc())
     yield from session.scalars(query.execution_options(yield_per=500))
+
+
+def history_of(
+    session: Session, object_type: str, object_id: int, *, limit: int = 50
+) -> list[AuditEvent]:
+    """The newest events of one object, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+            .order_by(AuditEvent.created_at.desc())
+            .limit(limit)
+        )
+    )

@@ -20,3 +20,7 @@ def identity(session: Session, kind: str, value: str) -> ContactIdentity | None:
     return session.scalar(
         select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)
     )
+
+
+def contact_by_id(session: Session, contact_id: int) -> Contact | None:
+    return session.get(Contact, contact_id)

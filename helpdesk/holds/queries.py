@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import CollectionAccount
-from helpdesk.holds.models import Hold
+from helpdesk.holds.models import Hold, TicketOutcome
 from helpdesk.tickets.models import Ticket
 
 
@@ -76,3 +76,32 @@ def is_held(session: Session, account_id: int, channel: str, *, now: datetime) -
         )
         is not None
     )
+
+
+def has_open_hold(session: Session, ticket_id: int) -> bool:
+    """Whether a hold opened by this ticket is still open."""
+    found = session.scalar(
+        select(Hold.id).where(Hold.ticket_id == ticket_id, Hold.closed_at.is_(None)).limit(1)
+    )
+    return found is not None
+
+
+def holds_of_account(session: Session, account_id: int) -> list[Hold]:
+    return list(
+        session.scalars(
+            select(Hold).where(Hold.account_id == account_id).order_by(Hold.opened_at.desc())
+        )
+    )
+
+
+def outcome_of(session: Session, ticket_id: int) -> TicketOutcome | None:
+    return session.get(TicketOutcome, ticket_id)
+
+
+def outcomes_by_ticket(session: Session, ticket_ids: list[int]) -> dict[int, TicketOutcome]:
+    return {
+        o.ticket_id: o
+        for o in session.scalars(
+            select(TicketOutcome).where(TicketOutcome.ticket_id.in_(ticket_ids))
+        )
+    }

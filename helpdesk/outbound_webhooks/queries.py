@@ -43,3 +43,11 @@ def deliveries_of_event(session: Session, event_id: str) -> list[WebhookDelivery
             .order_by(WebhookDelivery.id)
         )
     )
+
+
+def endpoint_by_id(session: Session, endpoint_id: int) -> WebhookEndpoint | None:
+    return session.get(WebhookEndpoint, endpoint_id)
+
+
+def delivery_by_id(session: Session, delivery_id: int) -> WebhookDelivery | None:
+    return session.get(WebhookDelivery, delivery_id)

@@ -92,3 +92,19 @@ def _held_by(
 ) -> list[dict[str, Any]]:
     state = hold_state(session, account, now=now)
     return [r for r in state["reasons"] if r["channel"] in (None, channel)]
+
+
+def schedule_by_id(session: Session, schedule_id: int | None) -> ReminderSchedule | None:
+    return session.get(ReminderSchedule, schedule_id) if schedule_id else None
+
+
+def step_by_id(session: Session, step_id: int) -> ReminderStep | None:
+    return session.get(ReminderStep, step_id)
+
+
+def all_schedules(session: Session) -> list[ReminderSchedule]:
+    return list(
+        session.scalars(
+            select(ReminderSchedule).order_by(ReminderSchedule.creditor, ReminderSchedule.portfolio)
+        )
+    )

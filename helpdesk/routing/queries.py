@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.routing.models import Tag, ticket_tags
+from helpdesk.routing.models import RoutingRule, Tag, ticket_tags
 
 
 @dataclass(frozen=True)
@@ -23,3 +23,7 @@ def tag_rows(session: Session) -> list[TagRow]:
     )
     names = set(session.scalars(select(Tag.name))) | set(counts)
     return [TagRow(name=n, tickets=counts.get(n, 0)) for n in sorted(names)]
+
+
+def rule_by_id(session: Session, rule_id: int | None) -> RoutingRule | None:
+    return session.get(RoutingRule, rule_id) if rule_id else None

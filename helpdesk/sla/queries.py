@@ -202,3 +202,19 @@ def best_policy(
         key=lambda p: (p.ticket_type is not None, p.priority is not None),
         default=None,
     )
+
+
+def calendar_by_id(session: Session, calendar_id: int | None) -> SlaCalendar | None:
+    return session.get(SlaCalendar, calendar_id) if calendar_id else None
+
+
+def policy_by_id(session: Session, policy_id: int | None) -> SlaPolicy | None:
+    return session.get(SlaPolicy, policy_id) if policy_id else None
+
+
+def calendars_by_name(session: Session) -> list[SlaCalendar]:
+    return list(session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)))
+
+
+def all_policies(session: Session) -> list[SlaPolicy]:
+    return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.queue_id, SlaPolicy.id)))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.contacts.models import Contact
-from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.vocabulary import Status
 
 
@@ -146,5 +146,18 @@ def recent_tickets(session: Session, *, status: str | None, limit: int) -> list[
             )
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             .limit(limit)
+        )
+    )
+
+
+def attachment_by_id(session: Session, attachment_id: int) -> Attachment | None:
+    return session.get(Attachment, attachment_id)
+
+
+def tickets_of_account(session: Session, account: Any) -> list[Ticket]:
+    """The tickets linked to a collection account, newest first."""
+    return list(
+        session.scalars(
+            select(Ticket).where(Ticket.accounts.contains(account)).order_by(Ticket.created_at.desc())
         )
     )

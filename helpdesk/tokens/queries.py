@@ -15,3 +15,7 @@ def all_tokens(session: Session) -> list[ApiToken]:
             select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
         )
     )
+
+
+def token_by_id(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)

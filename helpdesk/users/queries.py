@@ -15,3 +15,7 @@ def all_users(session: Session) -> list[User]:
 def staff_by_name(session: Session) -> list[User]:
     """Every staff member, by name (the audit log's "who" filter)."""
     return list(session.scalars(select(User).order_by(User.name)))
+
+
+def user_by_id(session: Session, user_id: int | None) -> User | None:
+    return session.get(User, user_id) if user_id else None

@@ -14,6 +14,7 @@ from helpdesk.channels.whatsapp import labels, reactions, replies, templates
 from helpdesk.channels.whatsapp.models import (
     WhatsAppMedia,
     WhatsAppMessage,
+    WhatsAppNumber,
     WhatsAppSentPart,
     WhatsAppTemplate,
     WhatsAppWebhook,
@@ -115,3 +116,15 @@ def recent_webhooks(
     if problems_only:
         query = query.where(WhatsAppWebhook.action.not_in(["processed", "pending"]))
     return list(session.scalars(query))
+
+
+def number_by_id(session: Session, number_id: int) -> WhatsAppNumber | None:
+    return session.get(WhatsAppNumber, number_id)
+
+
+def template_by_id(session: Session, template_id: int | None) -> WhatsAppTemplate | None:
+    return session.get(WhatsAppTemplate, template_id) if template_id else None
+
+
+def webhook_by_id(session: Session, row_id: int) -> WhatsAppWebhook | None:
+    return session.get(WhatsAppWebhook, row_id)

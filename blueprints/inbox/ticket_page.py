@@ -1,0 +1,88 @@
+"""What the ticket page shows beside the ticket itself, built by the view from queries of
+``helpdesk`` so the templates receive data and fetch none: the accounts card, the routing
+card and its deadlines, WhatsApp's details and the email signature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_login import current_user
+
+from blueprints.admin.forms import EmptyForm
+from blueprints.inbox.account_forms import LinkAccountForm, OutcomeForm
+from blueprints.inbox.sla_forms import TicketRoutingForm
+from helpdesk import clock
+from helpdesk.accounts.queries import accounts_of_contact
+from helpdesk.channels.email.replies import signature_for
+from helpdesk.channels.whatsapp import queries as whatsapp_queries
+from helpdesk.extensions import db
+from helpdesk.holds import queries as hold_queries
+from helpdesk.queues.queries import active_queues
+from helpdesk.reminders.queries import next_reminder
+from helpdesk.routing import assignment
+from helpdesk.routing.services import tags_of
+from helpdesk.sla import queries as sla_queries
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.vocabulary import OPEN_STATUSES
+
+
+def ticket_context(ticket: Ticket) -> dict[str, Any]:
+    """The template context of ``inbox/ticket_show.html`` besides the ticket and its forms."""
+    now = clock.now()
+    shows_whatsapp = ticket.channel == "whatsapp" or any(
+        m.channel == "whatsapp" for m in ticket.messages
+    )
+    can_email = ticket.channel == "email" and ticket.contact is not None and ticket.contact.email
+    return {
+        "routing_card": routing_card(ticket),
+        "deadlines": sla_queries.views_for(db.session, [ticket], now=now)[ticket.id],
+        "accounts_panel": accounts_panel(ticket, now=now),
+        "whatsapp": whatsapp_queries.ticket_details(
+            db.session, ticket, agent=current_user, now=now
+        )
+        if shows_whatsapp
+        else None,
+        "signature": signature_for(current_user, ticket) if can_email else "",
+    }
+
+
+def routing_card(ticket: Ticket) -> dict[str, Any]:
+    """The sidebar's routing form (queue, priority, type, assignee) and the ticket's tags."""
+    form = TicketRoutingForm(
+        queues=active_queues(db.session),
+        agents=assignment.staff_members(db.session),
+        data={
+            "queue": str(ticket.queue_id or ""),
+            "priority": ticket.priority,
+            "type": ticket.type,
+            "assignee": str(ticket.assignee_id or ""),
+        },
+    )
+    return {"form": form, "tags": tags_of(db.session, ticket.id)}
+
+
+def accounts_panel(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """What the accounts card of a ticket shows."""
+    items = [
+        {
+            "account": account,
+            "hold": hold_queries.hold_state(db.session, account, now=now),
+            "next_reminder": next_reminder(db.session, account, now=now),
+        }
+        for account in ticket.accounts
+    ]
+    candidates = [
+        a for a in accounts_of_contact(db.session, ticket.contact_id) if a not in ticket.accounts
+    ]
+    link_form = LinkAccountForm()
+    link_form.account_id.choices = [(a.id, f"{a.number} · {a.creditor}") for a in candidates]
+    return {
+        "accounts": items,
+        "candidates": candidates,
+        "link_form": link_form,
+        "action_form": EmptyForm(),
+        "outcome_form": OutcomeForm(),
+        "needs_outcome": hold_queries.has_open_hold(db.session, ticket.id)
+        and ticket.status in OPEN_STATUSES,
+    }
