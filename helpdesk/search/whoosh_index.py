@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import shutil
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -25,6 +27,7 @@ from whoosh.codec import base as whoosh_codec_base
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.lang import stopwords_for_language
+from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.util import IDCHARS
 
@@ -58,10 +61,11 @@ SCHEMA = Schema(
     ticket_id=ID(stored=True, unique=True),
     folio=ID(stored=True),
     subject=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0),
-    body=TEXT(analyzer=ANALYZER),
     preview=STORED,  # the start of the conversation, what snippets are cut from
-    names=TEXT(analyzer=ANALYZER, field_boost=2.0),
-    filenames=TEXT(analyzer=ANALYZER),
+    names=TEXT(analyzer=ANALYZER),
+    # Everything a free word may be found in, as one field: one posting list a word
+    # instead of one a field (subject, names, messages, file names).
+    text=TEXT(analyzer=ANALYZER),
     emails=KEYWORD(lowercase=True, commas=True),
     phones=KEYWORD(commas=True),
     accounts=KEYWORD(lowercase=True, commas=True),
@@ -76,7 +80,7 @@ SCHEMA = Schema(
     activity_order=STORED,  # seconds, for ordering equal scores
 )
 PREVIEW_CHARS = 4_000
-TEXT_FIELDS = ("subject", "body", "names", "filenames")
+TEXT_FIELDS = ("text", "subject")  # subject again: a word in it ranks higher
 NONE = "none"
 
 
@@ -105,18 +109,27 @@ class WhooshIndex:
         again (returns True then: everything must be indexed anew)."""
         try:
             if whoosh_index.exists_in(str(self.path)):
-                return whoosh_index.open_dir(str(self.path)), False
+                index = whoosh_index.open_dir(str(self.path))
+                if set(index.schema.names()) == set(SCHEMA.names()):
+                    return index, False
+                raise ValueError("the index has the fields of an older version")
         except Exception as error:  # any corruption: start again, keep the old for a look
             self.reset(error)
-        self.path.mkdir(parents=True, exist_ok=True)
-        return whoosh_index.create_in(str(self.path), SCHEMA), True
+        fresh = self.path.with_name(f"whoosh-{secrets.token_hex(6)}")
+        fresh.mkdir(parents=True)
+        index = whoosh_index.create_in(str(fresh), SCHEMA)
+        self._swap_in(fresh)
+        return index, True
 
     def reset(self, error: Exception) -> None:
         """Move an unreadable index aside; the next open starts an empty one."""
         log.error("search index at %s is unreadable (%s): starting a new one", self.path, error)
         if self.path.exists():
             aside = self.path.with_name(f"whoosh.broken-{datetime.now():%Y%m%d%H%M%S%f}")
-            shutil.move(str(self.path), str(aside))
+            target = self.path.resolve()
+            if self.path.is_symlink():
+                self.path.unlink()
+            shutil.move(str(target), str(aside))
 
     def exists(self) -> bool:
         return whoosh_index.exists_in(str(self.path))
@@ -140,9 +153,10 @@ class WhooshIndex:
         return rebuilt
 
     def rebuild(self, batches: Iterable[Sequence[TicketDocument]]) -> int:
-        """A new index from ``batches``, built aside and swapped in when complete."""
-        fresh = self.path.with_name("whoosh.new")
-        shutil.rmtree(fresh, ignore_errors=True)
+        """A new index from ``batches``, built in a folder of its own and swapped in when
+        complete: ``whoosh`` is a symbolic link, replaced atomically, so a search never
+        finds it missing."""
+        fresh = self.path.with_name(f"whoosh-{secrets.token_hex(6)}")
         fresh.mkdir(parents=True)
         writer = whoosh_index.create_in(str(fresh), SCHEMA).writer(
             limitmb=256, procs=1, multisegment=False
@@ -153,13 +167,20 @@ class WhooshIndex:
                 writer.add_document(**_fields(document))
             count += len(batch)
         writer.commit(optimize=True)
-        old = self.path.with_name("whoosh.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.path.exists():
-            self.path.rename(old)
-        fresh.rename(self.path)
-        shutil.rmtree(old, ignore_errors=True)
+        self._swap_in(fresh)
         return count
+
+    def _swap_in(self, fresh: Path) -> None:
+        link = self.path.with_name("whoosh.link")
+        link.unlink(missing_ok=True)
+        link.symlink_to(fresh.name)
+        previous = self.path.resolve() if self.path.exists() else None
+        if previous is not None and not self.path.is_symlink():
+            # A plain folder (an index from before links): moved aside once, not atomic.
+            previous = self.path.rename(self.path.with_name(f"whoosh.old-{fresh.name}"))
+        os.replace(link, self.path)
+        if previous is not None and previous != fresh:
+            shutil.rmtree(previous, ignore_errors=True)  # open searchers keep their files
 
     # --- Reading -------------------------------------------------------------------------
 
@@ -174,19 +195,23 @@ class WhooshIndex:
         query = build_query(parsed, visible)
         if query is None:
             return Page([], 0, rebuilt)
-        with index.searcher() as searcher:
-            # Scored search only (sorting by a second key would score every match); equal
-            # scores on the page are then ordered by recent activity.
-            results = searcher.search(query, limit=page * per_page, terms=True)
-            results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-            results.formatter = HtmlFormatter(tagname="b", classname="match")
-            ranked = sorted(results, key=lambda h: (-(h.score or 0.0), -h["activity_order"]))
-            hits = [
-                Hit(int(hit["ticket_id"]), hit.score or 0.0, _snippet(hit))
-                for hit in ranked[(page - 1) * per_page :]
-            ]
-            total = results.estimated_length() if not results.has_exact_length() else len(results)
-            return Page(hits, total, rebuilt)
+        searcher = _searcher(self.path, index)
+        # Scored search only (sorting by a second key would score every match); equal
+        # scores on the page are then ordered by recent activity.
+        limit = page * per_page
+        results = searcher.search(query, limit=limit, terms=True)
+        results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+        results.formatter = HtmlFormatter(tagname="b", classname="match")
+        ranked = sorted(results, key=lambda h: (-(h.score or 0.0), -h["activity_order"]))
+        hits = [
+            Hit(int(hit["ticket_id"]), hit.score or 0.0, _snippet(hit))
+            for hit in ranked[(page - 1) * per_page :]
+        ]
+        # Fewer than asked for: that is all of them. Otherwise an estimate, rather than
+        # running the query a second time to count (a fifth of a search's time).
+        scored = results.scored_length()
+        total = scored if scored < limit else max(scored, results.estimated_length())
+        return Page(hits, total, rebuilt)
 
 
 def _abandon(writer: object) -> None:
@@ -202,6 +227,25 @@ def _abandon(writer: object) -> None:
             lock.release()
 
 
+_SEARCHERS = threading.local()
+
+
+def _searcher(path: Path, index: whoosh_index.Index) -> Searcher:
+    """This thread's searcher for ``path``, reopened only when a commit changed the index
+    or a rebuild swapped the folder (a new inode): opening one reads every segment's
+    files, a fifth of a search's time."""
+    cached: dict[Path, tuple[int, Searcher]] = _SEARCHERS.__dict__.setdefault("by_path", {})
+    inode = os.stat(path).st_ino
+    known, searcher = cached.get(path, (None, None))
+    if searcher is not None and known == inode and searcher.up_to_date():
+        return searcher
+    if searcher is not None:
+        searcher.close()
+    searcher = index.searcher()
+    cached[path] = (inode, searcher)
+    return searcher
+
+
 @dataclass(frozen=True)
 class VisibleTo:
     """A staff member limited to some queues (their own tickets and unqueued ones too)."""
@@ -215,9 +259,15 @@ def _fields(document: TicketDocument) -> dict[str, object]:
         "ticket_id": str(document.ticket_id),
         "folio": document.folio.upper(),
         "subject": document.subject,
-        "body": "\n\n".join(document.body),
         "names": " ".join(document.names),
-        "filenames": " ".join(document.filenames),
+        "text": "\n\n".join(
+            [
+                document.subject,
+                " ".join(document.names),
+                *document.body,
+                " ".join(document.filenames),
+            ]
+        ),
         "emails": ",".join(document.emails),
         "phones": ",".join(document.phones),
         "accounts": ",".join(document.accounts),
@@ -235,7 +285,7 @@ def _fields(document: TicketDocument) -> dict[str, object]:
 
 
 def _snippet(hit: object) -> str:
-    return hit.highlights("body", text=hit["preview"], top=2) or hit.highlights("subject")
+    return hit.highlights("text", text=hit["preview"], top=2) or hit.highlights("subject")
 
 
 def tokens(text: str) -> list[str]:
@@ -265,8 +315,8 @@ def _phrase(text: str) -> q.Query | None:
     if not words:
         return None
     if len(words) == 1:
-        return q.Or([q.Term(f, words[0]) for f in ("subject", "body")])
-    return q.Or([q.Phrase(f, words) for f in ("subject", "body")])
+        return q.Term("text", words[0])
+    return q.Phrase("text", words)
 
 
 def _filters(parsed: ParsedQuery) -> list[q.Query]:
