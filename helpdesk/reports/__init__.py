@@ -1,1 +1,1 @@
-"""SLA reports for managers: figures computed in SQL, charts, CSV and PDF exports, scheduled delivery."""
+"""SLA reports for managers: figures in SQL, charts, CSV and PDF exports, scheduled delivery."""
