@@ -111,6 +111,7 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.health import bp as health_bp
     from blueprints.inbox import bp as inbox_bp
     from blueprints.portal import bp as portal_bp
+    from blueprints.reports import bp as reports_bp
     from blueprints.search import bp as search_bp
     from blueprints.webhooks import bp as webhooks_bp
 
@@ -118,6 +119,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)

@@ -248,13 +248,23 @@ def _register_channel_commands() -> None:
     from helpdesk.channels.whatsapp.cli import whatsapp_commands
     from helpdesk.outbound_webhooks.cli import webhook_commands
     from helpdesk.reminders.cli import reminder_commands
+    from helpdesk.reports.cli import report_commands
     from helpdesk.search.cli import search_commands
     from helpdesk.sla.cli import sla_commands
     from helpdesk.tokens.cli import token_commands
 
-    for command in [*email_commands, *ingest_commands, *whatsapp_commands, sla_commands,
-                    *token_commands, *account_commands, *reminder_commands, *webhook_commands,
-                    *search_commands]:
+    for command in [
+        *email_commands,
+        *ingest_commands,
+        *whatsapp_commands,
+        sla_commands,
+        *token_commands,
+        *account_commands,
+        *reminder_commands,
+        *webhook_commands,
+        *search_commands,
+        report_commands,
+    ]:
         cli.add_command(command)
 
 

@@ -70,6 +70,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "SEARCH_BACKEND",
         "whoosh (index files, one machine) or postgresql (full-text search in the database)",
     ),
+    "HELPDESK_ORGANISATION_NAME": (
+        "ORGANISATION_NAME",
+        "the organisation's name on reports (and their cover page)",
+    ),
 }
 
 
@@ -87,6 +91,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DEFAULT_LOCALE": "es",
         "DEFAULT_TIMEZONE": "America/Mexico_City",
         "FOLIO_PREFIX": "ACL",
+        "ORGANISATION_NAME": "Aclara",
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
         "MAIL_DOMAIN": "aclara.local",
         "MAIL_FROM": None,

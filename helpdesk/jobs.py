@@ -68,6 +68,13 @@ CRON_TABLE: list[CronEntry] = [
         queue="search",
         interval=300,
     ),
+    # Subscribers' zones differ: look every 10 minutes whose Monday (or 1st) 08:00 has come.
+    CronEntry(
+        name="reports.deliver",
+        func="helpdesk.reports.jobs.deliver_due_job",
+        queue="reports",
+        interval=600,
+    ),
     CronEntry(name="maintenance.prune", func="helpdesk.maintenance.prune_job", cron="17 3 * * *"),
 ]
 

@@ -19,6 +19,7 @@ from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, 
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
 from helpdesk.reminders.models import ContactRule, ReminderDispatch, ReminderSchedule, ReminderStep
+from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.routing.models import RoutingRule, Tag
 from helpdesk.search.models import SearchChange
 from helpdesk.signins.models import SignIn
@@ -51,6 +52,8 @@ __all__ = [
     "ReminderDispatch",
     "ReminderSchedule",
     "ReminderStep",
+    "ReportDelivery",
+    "ReportSubscription",
     "RolePolicy",
     "RoutingRule",
     "SearchChange",

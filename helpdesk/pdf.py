@@ -9,6 +9,7 @@ read a local file or call the network; anything else is skipped and logged.
 from __future__ import annotations
 
 import logging
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -42,7 +43,8 @@ class StaticOnlyFetcher(URLFetcher):
         if not path.is_relative_to(self.static_dir) or not path.is_file():
             log.warning("pdf: refused a file outside static/")
             raise ValueError("only files under static/ may be fetched")
-        return URLFetcherResponse(url, path.read_bytes(), {}, 200)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind}, 200)
 
 
 def static_dir() -> Path:

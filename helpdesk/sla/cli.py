@@ -83,3 +83,17 @@ def _amount(minutes: int | None, days: int | None, calendar_days: int | None) ->
             "with --calendar give one of --business-minutes, --business-days, --calendar-days"
         )
     return given[0]
+
+
+@sla_commands.command("recompute")
+@click.option("--all", "everything", is_flag=True, help="Every ticket with deadlines.")
+def recompute_command(everything: bool) -> None:
+    """Recompute stored deadlines from each ticket's history: by default those met before
+    the report figures existed (no ``used_minutes``), with --all every one."""
+    from helpdesk.sla.jobs import recompute_deadlines
+    from helpdesk.sla.queries import tickets_to_recompute
+
+    ids = tickets_to_recompute(db.session, everything=everything)
+    for start in range(0, len(ids), 500):
+        recompute_deadlines(ids[start : start + 500])
+    click.echo(json.dumps({"recomputed": len(ids)}))

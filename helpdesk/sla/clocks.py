@@ -65,6 +65,9 @@ class Clock:
     met_at: datetime | None = None
     paused_since: datetime | None = None
     paused_minutes: float = 0.0
+    # Once met: the time the target took, counted like its budget (working time for
+    # business targets, every minute for calendar days) and without its pauses.
+    used_minutes: float | None = None
 
 
 class _TimeLine(Protocol):
@@ -125,7 +128,16 @@ def compute(
         met_at=met,
         paused_since=None if met else paused_since,
         paused_minutes=paused / _MINUTE,
+        used_minutes=None if met is None else _used(line, start, met, pauses) / _MINUTE,
     )
+
+
+def _used(line: _TimeLine, start: datetime, met: datetime, pauses: Sequence[Interval]) -> timedelta:
+    """The time from ``start`` to ``met`` on the target's time line, less its pauses."""
+    used = line.measure(start, met)
+    for pause_start, pause_end in pauses:
+        used -= line.measure(pause_start, pause_end or met)
+    return max(used, timedelta(0))
 
 
 def _extend(

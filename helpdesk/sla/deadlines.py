@@ -81,7 +81,7 @@ def refresh(session: Session, ticket: Ticket, *, now: datetime) -> list[TicketDe
         if row is None:
             row = rows[target.value] = TicketDeadline(ticket=ticket, target=target.value)
             session.add(row)
-        _apply(row, clock, policy, now)
+        _apply(row, clock, policy, now, assignee_id=ticket.assignee_id)
         kept.append(row)
     if deleted:  # now, or a later row for the same target would be inserted before it goes
         session.flush()
@@ -99,13 +99,22 @@ def deadlines_of(session: Session, ticket_id: int) -> list[TicketDeadline]:
     )
 
 
-def _apply(row: TicketDeadline, clock: Clock, policy: SlaPolicy | None, now: datetime) -> None:
+def _apply(
+    row: TicketDeadline,
+    clock: Clock,
+    policy: SlaPolicy | None,
+    now: datetime,
+    *,
+    assignee_id: int | None,
+) -> None:
     restarted = row.started_at is not None and row.started_at != clock.started_at
     row.policy = policy
     row.started_at, row.due_at, row.warn_at = clock.started_at, clock.due_at, clock.warn_at
     row.met_at, row.paused_since = clock.met_at, clock.paused_since
-    row.paused_minutes = clock.paused_minutes
+    row.paused_minutes, row.used_minutes = clock.paused_minutes, clock.used_minutes
     row.updated_at = now
+    if clock.met_at is not None and clock.met_at > clock.due_at and row.breach_assignee_id is None:
+        row.breach_assignee_id = assignee_id  # met late before the sweep marked it
     if clock.met_at is None or restarted:
         # A deadline moved into the future (or a new cycle) has not been crossed yet.
         if restarted or (row.breached_at is not None and clock.due_at > now):

@@ -140,6 +140,12 @@ class TicketDeadline(db.Model):
     # Time the clock stood still, in the target's own minutes (working minutes for
     # business targets, elapsed minutes for calendar days); already added to due_at.
     paused_minutes: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Reports: how long the target took once met (business time for business targets,
+    # pauses left out), and who held the ticket when the deadline was crossed.
+    used_minutes: Mapped[float | None] = mapped_column(Float)
+    breach_assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket] = relationship()

@@ -218,3 +218,14 @@ def calendars_by_name(session: Session) -> list[SlaCalendar]:
 
 def all_policies(session: Session) -> list[SlaPolicy]:
     return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.queue_id, SlaPolicy.id)))
+
+
+def tickets_to_recompute(session: Session, *, everything: bool = False) -> list[int]:
+    """Tickets whose met deadlines lack ``used_minutes`` (met before revision 0017), or
+    every ticket with deadlines."""
+    statement = select(TicketDeadline.ticket_id).distinct().order_by(TicketDeadline.ticket_id)
+    if not everything:
+        statement = statement.where(
+            TicketDeadline.met_at.is_not(None), TicketDeadline.used_minutes.is_(None)
+        )
+    return list(session.scalars(statement))

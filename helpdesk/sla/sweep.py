@@ -112,9 +112,19 @@ def _mark_breaches(session: Session, now: datetime) -> list[Crossed]:
     statement = (
         update(TicketDeadline)
         .where(TicketDeadline.due_at <= stamp, *_running(now))
-        .values(breached_at=stamp, warned_at=func.coalesce(TicketDeadline.warned_at, stamp))
+        .values(
+            breached_at=stamp,
+            warned_at=func.coalesce(TicketDeadline.warned_at, stamp),
+            breach_assignee_id=_assignee_now,
+        )
     )
     return _returning(statement, session)
+
+
+# Who held the ticket when its deadline was crossed: the breach list names them.
+_assignee_now = (
+    select(Ticket.assignee_id).where(Ticket.id == TicketDeadline.ticket_id).scalar_subquery()
+)
 
 
 def _mark_warnings(session: Session, now: datetime) -> list[Crossed]:

@@ -1,0 +1,3 @@
+from blueprints.reports.views import bp
+
+__all__ = ["bp"]

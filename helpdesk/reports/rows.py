@@ -1,0 +1,146 @@
+"""The tickets behind a figure: the drill-down list and the ticket-level CSV.
+
+A figure's name (``opened``, ``resolved``, ``backlog``, ``first_response.breached``…)
+picks the same condition :mod:`queries` counted with, so the list under a figure always
+has as many rows as the figure says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from helpdesk.holds.models import TicketOutcome
+from helpdesk.queues.models import Queue
+from helpdesk.reports.queries import STATES, TARGETS, Figures, deadline_states
+from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
+from helpdesk.sla.models import TicketDeadline
+from helpdesk.tickets.models import Ticket
+from helpdesk.users.models import User
+
+METRICS = ("opened", "resolved", "backlog", *(f"{t}.{s}" for t in TARGETS for s in STATES))
+STREAM_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    folio: str
+    subject: str
+    type: str
+    channel: str
+    status: str
+    priority: str
+    queue: str | None
+    assignee: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+    first_response_due: datetime | None
+    first_response_met: datetime | None
+    first_response_minutes: float | None
+    resolution_due: datetime | None
+    resolution_met: datetime | None
+    resolution_minutes: float | None
+    outcome: str | None
+    now: datetime
+
+    def state(self, target: str) -> str | None:
+        due, met = getattr(self, f"{target}_due"), getattr(self, f"{target}_met")
+        if due is None:
+            return None
+        if met is not None:
+            return "met" if met <= due else "breached"
+        return "breached" if due <= self.now else "running"
+
+
+def tickets_behind(
+    session: Session,
+    period: Period,
+    filters: Filters,
+    scope: Scope,
+    *,
+    metric: str,
+    now: datetime,
+    limit: int | None = None,
+) -> Iterator[TicketRow]:
+    """The tickets a figure counts, oldest first, streamed in batches."""
+    if metric not in METRICS:
+        raise ReportError("unknown_metric")
+    statement = _statement(session, period, filters, scope, metric=metric, now=now)
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = session.execute(statement.execution_options(yield_per=STREAM_BATCH))
+    for row in result:
+        yield TicketRow(*(_aware(value) for value in row), now=now)
+
+
+def count_behind(
+    session: Session, period: Period, filters: Filters, scope: Scope, *, metric: str, now: datetime
+) -> int:
+    if metric not in METRICS:
+        raise ReportError("unknown_metric")
+    inner = _statement(session, period, filters, scope, metric=metric, now=now).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def _statement(
+    session: Session, period: Period, filters: Filters, scope: Scope, *, metric: str, now: datetime
+) -> Select[Any]:
+    figures = Figures(session, period, ticket_conditions(filters, scope), now)
+    first, resolution = aliased(TicketDeadline), aliased(TicketDeadline)
+    statement = (
+        select(
+            Ticket.folio,
+            Ticket.subject,
+            Ticket.type,
+            Ticket.channel,
+            Ticket.status,
+            Ticket.priority,
+            Queue.name,
+            User.name,
+            Ticket.created_at,
+            Ticket.resolved_at,
+            first.due_at,
+            first.met_at,
+            first.used_minutes,
+            resolution.due_at,
+            resolution.met_at,
+            resolution.used_minutes,
+            TicketOutcome.outcome,
+        )
+        .select_from(Ticket)
+        .outerjoin(Queue, Queue.id == Ticket.queue_id)
+        .outerjoin(User, User.id == Ticket.assignee_id)
+        .outerjoin(first, and_(first.ticket_id == Ticket.id, first.target == TARGETS[0]))
+        .outerjoin(
+            resolution, and_(resolution.ticket_id == Ticket.id, resolution.target == TARGETS[1])
+        )
+        .outerjoin(TicketOutcome, TicketOutcome.ticket_id == Ticket.id)
+        .where(*figures.conditions, _condition(figures, metric, first, resolution))
+        .order_by(Ticket.created_at, Ticket.id)
+    )
+    return statement
+
+
+def _condition(figures: Figures, metric: str, first: Any, resolution: Any) -> ColumnElement[bool]:
+    if metric == "opened":
+        return figures.opened_in()
+    if metric == "resolved":
+        return figures.resolved_in()
+    if metric == "backlog":
+        return figures.open_at_end()
+    target, state = metric.split(".")
+    deadline = first if target == TARGETS[0] else resolution
+    states = dict(zip(STATES, deadline_states(figures.now, deadline), strict=True))
+    return and_(figures.opened_in(), states[state])
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,199 @@
+"""What a report covers: the period, the filters a manager chose, and what the viewer may see.
+
+The three are plain values, parsed once at the boundary (the dashboard's query string, the
+CLI's options, a subscription's saved filters), so every figure is computed from the same
+description and a report can be rebuilt exactly from its JSON header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import exists, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from helpdesk.accounts.models import CollectionAccount
+from helpdesk.tickets.models import Ticket, ticket_accounts
+from helpdesk.users.models import Role, User
+
+MAX_DAYS = 400  # a year and a bit: enough for "the last twelve months" in any zone
+WEEKLY_AFTER_DAYS = 31  # longer periods are charted by week
+
+
+class ReportError(ValueError):
+    """A report cannot be made as asked (the message says why, for people)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``start`` to ``end``, both whole local days included, in ``zone``."""
+
+    start: date
+    end: date
+    zone: str
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ReportError("end_before_start")
+        if (self.end - self.start).days + 1 > MAX_DAYS:
+            raise ReportError("too_long")
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ReportError("unknown_zone") from None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time(), self.tz).astimezone(UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first instant after the period (exclusive end)."""
+        return datetime.combine(self.end + timedelta(days=1), time(), self.tz).astimezone(UTC)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    @property
+    def weekly(self) -> bool:
+        return len(self.days) > WEEKLY_AFTER_DAYS
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a manager narrowed the report to; empty means everything."""
+
+    queue_ids: tuple[int, ...] = ()
+    agent_ids: tuple[int, ...] = ()
+    types: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    creditors: tuple[str, ...] = ()
+    portfolios: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[Any]]:
+        return {name: list(getattr(self, name)) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Filters:
+        return cls(**{name: tuple(values.get(name) or ()) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the viewer may see: ``queue_ids`` None means every queue; ``assignee_id`` set
+    means only tickets assigned to that agent (an agent sees their own figures)."""
+
+    queue_ids: frozenset[int] | None = None
+    assignee_id: int | None = None
+    label: str = field(default="all", compare=False)
+
+
+EVERYTHING = Scope()
+
+
+def scope_for(user: User) -> Scope:
+    """Managers and admins: every queue; supervisors: the queues they belong to; agents:
+    their own tickets."""
+    if user.has_role(Role.MANAGER):
+        return EVERYTHING
+    if user.has_role(Role.SUPERVISOR):
+        return Scope(queue_ids=frozenset(q.id for q in user.queues), label="queues")
+    return Scope(assignee_id=user.id, label="own")
+
+
+def ticket_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
+    """The tickets a report counts: not merged away, inside the scope and the filters."""
+    conditions: list[ColumnElement[bool]] = [Ticket.merged_into_id.is_(None)]
+    if scope.queue_ids is not None:
+        conditions.append(Ticket.queue_id.in_(sorted(scope.queue_ids)))
+    if scope.assignee_id is not None:
+        conditions.append(Ticket.assignee_id == scope.assignee_id)
+    if filters.queue_ids:
+        conditions.append(Ticket.queue_id.in_(filters.queue_ids))
+    if filters.agent_ids:
+        conditions.append(Ticket.assignee_id.in_(filters.agent_ids))
+    if filters.types:
+        conditions.append(Ticket.type.in_(filters.types))
+    if filters.channels:
+        conditions.append(Ticket.channel.in_(filters.channels))
+    if filters.creditors or filters.portfolios:
+        conditions.append(_has_account(filters))
+    return conditions
+
+
+def _has_account(filters: Filters) -> ColumnElement[bool]:
+    wanted = [ticket_accounts.c.ticket_id == Ticket.id]
+    if filters.creditors:
+        wanted.append(CollectionAccount.creditor.in_(filters.creditors))
+    if filters.portfolios:
+        wanted.append(CollectionAccount.portfolio.in_(filters.portfolios))
+    linked = ticket_accounts.join(
+        CollectionAccount, CollectionAccount.id == ticket_accounts.c.account_id
+    )
+    return exists(select(1).select_from(linked).where(*wanted))
+
+
+def from_query(
+    values: Mapping[str, Sequence[str]], *, zone: str, today: date
+) -> tuple[Period, Filters]:
+    """The period and filters of a query string (``from``, ``to``, ``queue``, ``agent``,
+    ``type``, ``channel``, ``creditor``, ``portfolio``); the month so far by default."""
+
+    def first(name: str) -> str:
+        return (values.get(name) or [""])[0].strip()
+
+    start = _parse_date(first("from")) or today.replace(day=1)
+    end = _parse_date(first("to")) or today
+    period = Period(start, end, zone)
+    filters = Filters(
+        queue_ids=_ids(values.get("queue") or (), "unknown_queue"),
+        agent_ids=_ids(values.get("agent") or (), "unknown_agent"),
+        types=_words(values.get("type")),
+        channels=_words(values.get("channel")),
+        creditors=_words(values.get("creditor")),
+        portfolios=_words(values.get("portfolio")),
+    )
+    return period, filters
+
+
+def as_query(period: Period, filters: Filters) -> dict[str, Any]:
+    """The inverse of :func:`from_query`, for links that keep the same report."""
+    return {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "queue": list(filters.queue_ids),
+        "agent": list(filters.agent_ids),
+        "type": list(filters.types),
+        "channel": list(filters.channels),
+        "creditor": list(filters.creditors),
+        "portfolio": list(filters.portfolios),
+    }
+
+
+def _parse_date(value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ReportError("bad_date") from None
+
+
+def _ids(values: Sequence[str], error: str) -> tuple[int, ...]:
+    try:
+        return tuple(sorted({int(v) for v in values if v.strip()}))
+    except ValueError:
+        raise ReportError(error) from None
+
+
+def _words(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(sorted({v.strip()[:120] for v in values or () if v.strip()}))

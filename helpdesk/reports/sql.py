@@ -1,0 +1,114 @@
+"""The few SQL pieces PostgreSQL and SQLite spell differently, so each figure is written once.
+
+* Percentiles are *nearest rank* on both (the value at rank ⌈p·n⌉ in ascending order):
+  ``percentile_disc`` on PostgreSQL, ``row_number`` and ``count`` windows on SQLite.
+* Seconds between two timestamps: ``extract(epoch …)`` or ``julianday`` arithmetic.
+* Days: PostgreSQL groups by the local date (``AT TIME ZONE``); SQLite keeps no zones, so
+  it groups by UTC hour and :func:`local_days` folds the hours into local days. Either way
+  the database returns one row per bucket, never one per ticket.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, Float, Select, and_, cast, func, literal_column, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    if is_postgres(session):
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def percentiles(
+    session: Session,
+    value: ColumnElement[Any],
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    group: ColumnElement[Any] | None = None,
+    fractions: Sequence[float] = (0.5, 0.9),
+    join: Any = None,
+) -> dict[Hashable, tuple[float | None, ...]]:
+    """Nearest-rank percentiles of ``value`` over the rows meeting ``conditions``,
+    per ``group`` (the key ``None`` when there is no group)."""
+    key = group if group is not None else literal_column("NULL")
+    if is_postgres(session):
+        parts = [func.percentile_disc(f).within_group(value) for f in fractions]
+        statement = _joined(select(key, *parts), join).where(*conditions, value.is_not(None))
+        if group is not None:
+            statement = statement.group_by(group)
+        return {row[0]: tuple(_float(v) for v in row[1:]) for row in session.execute(statement)}
+    ranked = _joined(
+        select(
+            key.label("k"),
+            value.label("v"),
+            func.row_number().over(partition_by=group, order_by=value).label("rn"),
+            func.count().over(partition_by=group).label("n"),
+        ),
+        join,
+    ).where(*conditions, value.is_not(None))
+    inner = ranked.subquery()
+    result: dict[Hashable, list[float | None]] = defaultdict(lambda: [None] * len(fractions))
+    for index, fraction in enumerate(fractions):
+        target = cast(inner.c.n, Float) * fraction
+        picked = select(inner.c.k, inner.c.v).where(
+            and_(inner.c.rn >= target, inner.c.rn - 1 < target)
+        )
+        for k, v in session.execute(picked):
+            result[k][index] = _float(v)
+    return {k: tuple(v) for k, v in result.items()}
+
+
+def _joined(statement: Select[Any], join: Any) -> Select[Any]:
+    return statement.select_from(join) if join is not None else statement
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def day_bucket(session: Session, column: Any, zone: str) -> ColumnElement[Any]:
+    """What to group by for "per local day" (see :func:`local_days`)."""
+    if is_postgres(session):
+        # The zone is spelled into the SQL, not bound: PostgreSQL groups by an expression
+        # only when the select list repeats it exactly, and two parameters never match.
+        # ``Period`` has checked it is a real zone name; quotes are doubled all the same.
+        spelled = literal_column("'" + ZoneInfo(zone).key.replace("'", "''") + "'")
+        return cast(func.timezone(spelled, column), Date)
+    return func.strftime("%Y-%m-%d %H", column)
+
+
+def local_day(value: Any, zone: ZoneInfo) -> date:
+    """The local date of a bucket value returned for :func:`day_bucket`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    hour = datetime.strptime(str(value), "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return hour.astimezone(zone).date()
+
+
+def local_days(
+    rows: Iterable[Sequence[Any]], zone: ZoneInfo, *, key_index: int = 0
+) -> dict[tuple[Any, ...], list[Any]]:
+    """Fold rows of (…, bucket, …, counts…) into per-local-day sums.
+
+    The key of the result is the row's non-numeric leading fields with the bucket replaced
+    by its local date; every field after ``key_index`` … is summed."""
+    folded: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        head = list(row[: key_index + 1])
+        head[key_index] = local_day(row[key_index], zone)
+        sums = folded.setdefault(tuple(head), [0] * (len(row) - key_index - 1))
+        for i, value in enumerate(row[key_index + 1 :]):
+            sums[i] += value or 0
+    return folded

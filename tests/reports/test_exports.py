@@ -1,0 +1,190 @@
+"""JSON, CSV and PDF carry the dashboard's figures: one source of truth, read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pypdf
+import pytest
+from flask_babel import force_locale
+
+from helpdesk import clock
+from helpdesk.reports import labels
+from helpdesk.reports.cli import report_commands
+from helpdesk.reports.document import render_report_pdf
+from helpdesk.reports.export import BOM, csv_table, report_json, ticket_csv
+from helpdesk.reports.queries import build_report
+from helpdesk.reports.rows import METRICS, count_behind, tickets_behind
+from helpdesk.reports.scope import EVERYTHING, Filters, Period
+
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "America/Mexico_City")
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def cli(app, *arguments: str):
+    return app.test_cli_runner().invoke(report_commands, ["sla", *arguments])
+
+
+def test_the_cli_json_is_the_report(app, session, month):
+    result = cli(app, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    report = build_report(session, NOVEMBER, Filters(), EVERYTHING, now=clock.now())
+    assert figures == json.loads(json.dumps(report_json(report)))
+    assert figures["totals"] == {"opened": 6, "resolved": 3, "backlog": 4}
+    assert figures["sla"]["first_response"] == {
+        "met": 3,
+        "breached": 1,
+        "running": 1,
+        "met_percent": 75.0,
+    }
+    assert figures["times_minutes"]["resolution"] == {"median": 1020.0, "p90": 1080.0}
+    assert figures["breaches"][0]["due_at"] == "2026-11-04T11:00:00-06:00"  # the report's zone
+
+
+def test_the_cli_narrows_to_queues_by_name_and_refuses_unknown_ones(app, session, month):
+    result = cli(app, "--from", "2026-11-01", "--to", "2026-11-30", "--queue", "colombia")
+    assert json.loads(result.stdout)["totals"] == {"opened": 1, "resolved": 0, "backlog": 1}
+    result = cli(app, "--from", "2026-11-01", "--to", "2026-11-30", "--queue", "Nadie")
+    assert result.exit_code == 1
+    assert "Nadie" in result.output
+    result = cli(app, "--from", "2026-11-30", "--to", "2026-11-01")
+    assert result.exit_code == 1
+    assert "anterior a su inicio" in result.output  # the default locale is Spanish
+
+
+def test_the_cli_writes_the_pdf(app, session, month, tmp_path):
+    out = tmp_path / "report.pdf"
+    result = cli(
+        app, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "pdf", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert month.tickets["T1"].folio in pdf_text(out.read_bytes())
+
+
+@pytest.mark.parametrize("locale", ["es", "en"])
+def test_the_pdf_says_what_the_json_says(app, session, month, locale):
+    report = build_report(session, NOVEMBER, Filters(), EVERYTHING, now=clock.now())
+    figures = report_json(report)
+    with force_locale(locale):
+        pdf = render_report_pdf(report, filter_names=[], organisation="Cobranza Sur")
+        text = " ".join(pdf_text(pdf).split())
+        expected = [
+            "Cobranza Sur",
+            "2026-11-01",
+            "2026-11-30",
+            "America/Mexico_City",
+            labels.percent(figures["sla"]["first_response"]["met_percent"]),
+            labels.percent(figures["sla"]["resolution"]["met_percent"]),
+            *(
+                labels.duration(figures["times_minutes"][t][k])
+                for t in ("first_response", "resolution")
+                for k in ("median", "p90")
+            ),
+            *(b["folio"] for b in figures["breaches"]),
+            *(q["name"] for q in figures["queues"]),
+            "Banco Demo",
+            "MX-PAUSADA",
+            "trato",
+            str(labels.DEFINITIONS[0][0]),
+            str(labels.DEFINITIONS[-1][0]),
+            str(labels.TARGETS["first_response"]),
+        ]
+        summary = text.split(str(labels.TARGETS["first_response"]))[0]
+        opened_label = str(labels.COLUMNS["opened"])
+    missing = [piece for piece in expected if " ".join(str(piece).split()) not in text]
+    assert not missing, (missing, text[:3000])
+    assert f"{opened_label} {figures['totals']['opened']}" in summary
+    assert "1 / " in text  # page numbers: the print stylesheet was applied
+    if locale == "es":
+        assert "Informe de SLA" in text
+
+
+def test_the_pdf_of_an_empty_period_says_so(app, session):
+    period = Period(date(2025, 1, 1), date(2025, 1, 31), "America/Mexico_City")
+    report = build_report(session, period, Filters(), EVERYTHING, now=clock.now())
+    with force_locale("es"):
+        text = pdf_text(render_report_pdf(report, filter_names=[], organisation="Cobranza Sur"))
+    assert "Cobranza Sur" in text
+    assert "No hay tickets en este periodo" in text
+
+
+def test_csv_tables_read_back_as_their_rows(session, month):
+    report = build_report(session, NOVEMBER, Filters(), EVERYTHING, now=clock.now())
+    with force_locale("en"):
+        body = "".join(csv_table(report, "summary"))
+    assert body.startswith(BOM)
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    assert rows[0] == ["Figure", "Value"]
+    values = dict(rows[1:])
+    assert values["Opened"] == "6"
+    assert values["First response · % Met"] == "75.0"
+    assert values["Resolution · median, business minutes"] == "1020.0"
+    with force_locale("es"):
+        queues = list(csv.reader(io.StringIO("".join(csv_table(report, "queues"))[1:])))
+    assert queues[0][0] == "Cola"
+    assert ["Colombia", "1", "0", "1", "100.0", "0.0", "60.0", ""] in queues
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_the_tickets_behind_a_figure_are_as_many_as_the_figure(session, month, metric):
+    report = build_report(session, NOVEMBER, Filters(), EVERYTHING, now=clock.now())
+    if "." in metric:
+        target, state = metric.split(".")
+        expected = getattr(report.sla[target], state)
+    else:
+        expected = getattr(report, metric)
+    rows = list(
+        tickets_behind(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=clock.now())
+    )
+    assert len(rows) == expected
+    assert (
+        count_behind(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=clock.now())
+        == expected
+    )
+    with force_locale("es"):
+        body = "".join(ticket_csv(iter(rows), NOVEMBER.tz))
+    assert len(list(csv.reader(io.StringIO(body[1:])))) == expected + 1
+
+
+def test_the_ticket_rows_carry_each_clock(session, month):
+    rows = {
+        r.folio: r
+        for r in tickets_behind(
+            session, NOVEMBER, Filters(), EVERYTHING, metric="opened", now=clock.now()
+        )
+    }
+    t1 = rows[month.tickets["T1"].folio]
+    assert (t1.state("first_response"), t1.first_response_minutes) == ("breached", 390.0)
+    t4 = rows[month.tickets["T4"].folio]
+    assert t4.state("resolution") == "running"
+    assert rows[month.tickets["T6"].folio].state("first_response") is None
+    assert rows[month.tickets["T5"].folio].outcome == "favourable"
+
+
+def test_deadlines_met_before_the_report_figures_get_them_back(app, session, month):
+    from sqlalchemy import update
+
+    from helpdesk.sla.cli import sla_commands
+    from helpdesk.sla.models import TicketDeadline
+
+    session.execute(update(TicketDeadline).values(used_minutes=None))
+    result = app.test_cli_runner().invoke(sla_commands, ["recompute"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"recomputed": 4}  # T1, T2, T3 and T5 have met clocks
+    report = build_report(session, NOVEMBER, Filters(), EVERYTHING, now=clock.now())
+    assert report.times["first_response"] == (30.0, 390.0)
+
+
+def test_a_filter_on_a_queue_that_is_gone_says_so(app, session, month):
+    from helpdesk.reports.document import describe_filters
+
+    with force_locale("es"):
+        words = describe_filters(session, Filters(queue_ids=(987654,)))
+    assert words == ["Cola: una cola que ya no existe"]
