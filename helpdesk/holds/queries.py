@@ -86,6 +86,12 @@ def has_open_hold(session: Session, ticket_id: int) -> bool:
     return found is not None
 
 
+def needs_outcome(session: Session, ticket: Ticket) -> bool:
+    """Whether resolving or closing the ticket must record an outcome first: it still
+    holds accounts and none was recorded."""
+    return session.get(TicketOutcome, ticket.id) is None and has_open_hold(session, ticket.id)
+
+
 def holds_of_account(session: Session, account_id: int) -> list[Hold]:
     return list(
         session.scalars(
