@@ -175,6 +175,18 @@ def test_the_debtor_sits_beside_the_conversation(busy: Busy, page: Page) -> None
     assert debtor["x"] > conversation["x"] + conversation["width"] - 1  # a side column
     snap(page, "inbox-ticket")
 
+    page.locator("label.mode-tab", has_text="Nota interna").click()
+    page.get_by_role("textbox", name="Nota interna").fill("Adjunto el voucher que envió el banco.")
+    page.locator(".composer-note input[type=file]").set_input_files(
+        files=[{"name": "voucher-3-nov.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}]
+    )
+    snap(page, "inbox-note-composer")
+    page.get_by_role("button", name="Agregar nota").click()
+    expect(page.get_by_role("status").filter(has_text="Nota agregada.")).to_be_visible()
+    note = page.locator("article.message-note").filter(has_text="voucher que envió")
+    expect(note.get_by_role("link", name="voucher-3-nov.pdf")).to_be_visible()
+    snap(page, "inbox-note-attachment")
+
     page.set_viewport_size(PHONE)
     debtor = page.locator(".debtor-card").bounding_box()
     conversation = page.get_by_role("region", name="Conversación").bounding_box()
