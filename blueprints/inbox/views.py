@@ -207,15 +207,18 @@ def render_ticket(
     whatsapp_form: WhatsAppReplyForm | None = None,
     mode: str = "reply",
 ) -> str:
-    """The ticket page; a form given here keeps what the agent typed and its errors."""
+    """The ticket page; a form given here keeps what the agent typed and its errors. The
+    others start empty (``formdata=None``): a refused WhatsApp reply's text must not
+    appear in the note composer too."""
     if reply_form is None:
         cc = ", ".join(p.email for p in ticket.participants if p.email)
-        reply_form = EmailReplyForm(cc=cc)
+        reply_form = EmailReplyForm(formdata=None, cc=cc)
     return render_template(
         "inbox/ticket_show.html",
         ticket=ticket,
-        note_form=note_form or NoteForm(),
-        status_form=status_form or StatusForm(status=ticket.status, current=ticket.status),
+        note_form=note_form or NoteForm(formdata=None),
+        status_form=status_form
+        or StatusForm(formdata=None, status=ticket.status, current=ticket.status),
         reply_form=reply_form,
         whatsapp_form=whatsapp_form or WhatsAppReplyForm(formdata=None),
         composer_mode=mode,

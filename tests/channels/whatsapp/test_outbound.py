@@ -337,3 +337,4 @@ def test_a_failed_send_gives_the_agent_back_what_they_typed(
     assert f">{typed}</textarea>" in page
     assert 'role="alert"' in page
     assert human_messages(session) == 1
+    assert page.count(typed) == 1  # in the WhatsApp composer, not in the note's too
