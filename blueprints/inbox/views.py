@@ -100,6 +100,8 @@ def status_set(folio: str) -> Any:
     except holds.OutcomeRequired as error:
         db.session.rollback()
         show_error(form, error)
+        # Said at the top too: on a phone the status card is far below the conversation.
+        flash(_("The status did not change: choose the outcome of the dispute."), "error")
         return _show_with_errors(ticket, status_form=form)
     except services.TicketError as error:
         db.session.rollback()

@@ -36,7 +36,9 @@ def test_resolving_a_dispute_without_its_outcome_is_refused(
 
     response = client.post(f"/tickets/{ticket.folio}/status", data={"status": status})
     assert response.status_code == 422
-    assert "Elija el resultado de la disputa" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Elija el resultado de la disputa" in page
+    assert "El estado no cambió: elija el resultado de la disputa." in page
     session.refresh(ticket)
     assert ticket.status == "new"  # nothing changed
     assert hold_queries.outcome_of(session, ticket.id) is None
