@@ -151,3 +151,26 @@ def test_a_note_carries_attachments(client, signed_in, make, session):
     download = client.get(f"/attachments/{attachment.id}")
     assert download.data == b"%PDF-1.4 estado"
     assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_a_reopened_dispute_asks_for_its_outcome_again(client, signed_in, make, session):
+    signed_in()
+    ticket = _dispute(make, session)
+    data = {"status": "resolved", "outcome": "unfavourable"}
+    assert client.post(f"/tickets/{ticket.folio}/status", data=data).status_code == 302
+    services.append_inbound(  # the debtor writes again: the ticket and its holds reopen
+        session,
+        ticket,
+        text="No estoy de acuerdo.",
+        channel="email",
+        contact=ticket.contact,
+        now=clock.now(),
+    )
+    session.commit()
+    assert hold_queries.has_open_hold(session, ticket.id)
+    response = client.post(f"/tickets/{ticket.folio}/status", data={"status": "resolved"})
+    assert response.status_code == 422
+    data = {"status": "resolved", "outcome": "favourable"}
+    assert client.post(f"/tickets/{ticket.folio}/status", data=data).status_code == 302
+    assert hold_queries.outcome_of(session, ticket.id).outcome == "favourable"
+    assert not hold_queries.has_open_hold(session, ticket.id)
