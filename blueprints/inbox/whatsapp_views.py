@@ -59,7 +59,7 @@ def whatsapp_template_send(folio: str) -> Any:
     except replies.ReplyRefused as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _again(ticket, WhatsAppReplyForm())
+        return _again(ticket, WhatsAppReplyForm(formdata=None))
     db.session.commit()
     flash(_("Template queued for WhatsApp."), "success")
     return _back(ticket)
