@@ -19,6 +19,7 @@ from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
+from helpdesk.holds import services as holds
 from helpdesk.queues.models import Queue
 from helpdesk.reminders import defaults as reminder_defaults
 from helpdesk.sla import defaults as sla_defaults
@@ -424,7 +425,11 @@ def _converse(
         return
     at = min(at + timedelta(minutes=rng.randrange(30, 4320)), now)
     final = Status.RESOLVED if stage < 0.9 else Status.CLOSED
-    tickets.set_status(session, ticket, final, actor=Actor.for_user(agent), now=at)
+    # Like an agent: a dispute that holds accounts is resolved with its outcome.
+    outcome = holds.OUTCOMES[ticket.id % len(holds.OUTCOMES)]
+    holds.change_status(
+        session, ticket, final, outcome=outcome, actor=Actor.for_user(agent), now=at
+    )
 
 
 def _weighted(rng: random.Random, weights: dict) -> str:

@@ -6,24 +6,79 @@ not in ``audit``: the audit trail itself depends on nobody.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from flask_babel import gettext as _
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.whatsapp.labels import whatsapp_label
+from helpdesk.holds.labels import outcome_label
 from helpdesk.reminders.labels import reminder_label
 from helpdesk.sla.labels import ACTIONS as sla_actions
 from helpdesk.sla.labels import sla_label
 from helpdesk.tickets.vocabulary import label
 
 
-def _change(event: AuditEvent, key: str) -> tuple[str, str]:
+def _system_actors() -> dict[str, str]:
+    """Who acts when no person does, as the subject of a sentence (lower case: the
+    sentence's first letter is raised)."""
+    return {
+        "routing": _("routing"),
+        "sla": _("the deadline sweep"),
+        "accounts": _("the accounts link"),
+        "delivery": _("delivery"),
+        "cli": _("the command line"),
+        "mail": _("the mail channel"),
+        "import": _("the import"),
+        "reminders": _("reminders"),
+        "whatsapp": "WhatsApp",
+        "defaults": _("the installation"),
+        "demo": "Demo",
+        "system": _("the system"),
+    }
+
+
+def people_in(events: Iterable[AuditEvent]) -> set[str]:
+    """The staff emails events name (assignees, and staff without a name when they
+    acted), so the caller can look up the names people know them by."""
+    found = set()
+    for event in events:
+        if event.actor_kind == "user" and "@" in event.actor_label:
+            found.add(event.actor_label)
+        for values in (event.before, event.after):
+            value = (values or {}).get("assignee")
+            if isinstance(value, str):
+                found.add(value)
+    return found
+
+
+def _who(event: AuditEvent, people: Mapping[str, str]) -> str:
+    if event.actor_kind == "system":
+        label_ = event.actor_label
+        if label_.startswith("intake:"):
+            return _("intake")
+        return _system_actors().get(label_, label_)
+    return people.get(event.actor_label, event.actor_label)
+
+
+def _change(event: AuditEvent, key: str) -> tuple[str | None, str | None]:
     before = (event.before or {}).get(key)
     after = (event.after or {}).get(key)
-    return (label(before) if before else "—", label(after) if after else "—")
+    return (label(before) if before else None, label(after) if after else None)
 
 
-def event_label(event: AuditEvent) -> str:
-    who = event.actor_label
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def event_label(event: AuditEvent, people: Mapping[str, str] | None = None) -> str:
+    """One sentence for an audit event; ``people`` maps staff emails to their names
+    (without it emails show as stored)."""
+    return _sentence(_event_text(event, people or {}))
+
+
+def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
+    who = _who(event, people)
     action = event.action
     if action == "ticket.opened":
         return _("Ticket opened by %(who)s", who=who)
@@ -50,24 +105,70 @@ def event_label(event: AuditEvent) -> str:
     if action == "message.noted":
         return _("%(who)s added an internal note", who=who)
     if action == "ticket.assigned":
-        before, after = _change(event, "assignee")
-        return _("%(who)s assigned it: %(before)s → %(after)s", who=who, before=before, after=after)
-    for field, text in (
-        ("status", _("Status")),
-        ("priority", _("Priority")),
-        ("type", _("Type")),
-        ("queue", _("Queue")),
-    ):
-        if action == f"ticket.{field}_changed":
-            before, after = _change(event, field)
-            return _(
-                "%(who)s changed %(field)s: %(before)s → %(after)s",
-                who=who,
-                field=text.lower(),
-                before=before,
-                after=after,
-            )
+        return _assigned(event, who, people)
+    if action == "ticket.queue_changed":
+        after = (event.after or {}).get("queue")
+        if after:
+            return _("%(who)s moved the ticket to the %(queue)s queue", who=who, queue=after)
+        return _("%(who)s took the ticket out of its queue", who=who)
+    changed = _field_change(event, who)
+    if changed:
+        return changed
     return _account_label(event, who) or f"{action} ({who})"
+
+
+def _assigned(event: AuditEvent, who: str, people: Mapping[str, str]) -> str:
+    before = (event.before or {}).get("assignee")
+    after = (event.after or {}).get("assignee")
+    if not after:
+        return _("%(who)s left the ticket unassigned", who=who)
+    name = people.get(after, after)
+    if before:
+        return _(
+            "%(who)s reassigned the ticket from %(before)s to %(after)s",
+            who=who,
+            before=people.get(before, before),
+            after=name,
+        )
+    return _("%(who)s assigned the ticket to %(after)s", who=who, after=name)
+
+
+def _field_change(event: AuditEvent, who: str) -> str | None:
+    """Status, priority and type changes: "Lucía changed the status from New to Open"."""
+    texts = {
+        "ticket.status_changed": (
+            lambda b, a: _(
+                "%(who)s changed the status from %(before)s to %(after)s",
+                who=who,
+                before=b,
+                after=a,
+            ),
+            lambda a: _("%(who)s set the status to %(after)s", who=who, after=a),
+        ),
+        "ticket.priority_changed": (
+            lambda b, a: _(
+                "%(who)s changed the priority from %(before)s to %(after)s",
+                who=who,
+                before=b,
+                after=a,
+            ),
+            lambda a: _("%(who)s set the priority to %(after)s", who=who, after=a),
+        ),
+        "ticket.type_changed": (
+            lambda b, a: _(
+                "%(who)s changed the type from %(before)s to %(after)s", who=who, before=b, after=a
+            ),
+            lambda a: _("%(who)s set the type to %(after)s", who=who, after=a),
+        ),
+    }
+    found = texts.get(event.action)
+    if found is None:
+        return None
+    field = event.action.removeprefix("ticket.").removesuffix("_changed")
+    before, after = _change(event, field)
+    if before is None:
+        return found[1](after or _("none"))
+    return found[0](before, after or _("none"))
 
 
 def _account_label(event: AuditEvent, who: str) -> str | None:
@@ -88,10 +189,12 @@ def _account_label(event: AuditEvent, who: str) -> str | None:
         "hold.ended": lambda: _(
             "Hold on account %(account)s ended (%(outcome)s)",
             account=account,
-            outcome=after.get("outcome", ""),
+            outcome=outcome_label(after.get("outcome", "")),
         ),
         "ticket.outcome_recorded": lambda: _(
-            "%(who)s recorded the outcome: %(outcome)s", who=who, outcome=after.get("outcome", "")
+            "%(who)s recorded the outcome: %(outcome)s",
+            who=who,
+            outcome=outcome_label(after.get("outcome", "")),
         ),
         "account.flagged": lambda: _("Account flagged: %(flag)s", flag=after.get("flag", "")),
         "account.balance_adjusted": lambda: _(

@@ -4,11 +4,7 @@ from wtforms import BooleanField, DecimalField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-OUTCOME_LABELS = {
-    "favourable": _l("Favourable to the debtor"),
-    "unfavourable": _l("Unfavourable to the debtor"),
-    "partial": _l("Partly favourable"),
-}
+from helpdesk.holds.labels import OUTCOME_LABELS
 
 
 class LinkAccountForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
-from blueprints.inbox.account_forms import OUTCOME_LABELS, LinkAccountForm, OutcomeForm
+from blueprints.inbox.account_forms import LinkAccountForm, OutcomeForm
 from blueprints.inbox.views import _ticket_or_404
 from blueprints.routes import Routes
 from helpdesk import clock
@@ -19,6 +19,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.holds import services as holds
+from helpdesk.holds.labels import outcome_label
 from helpdesk.reminders.labels import reason_label, status_label, step_label
 from helpdesk.reminders.queries import account_reminders, next_reminder
 from helpdesk.tickets import queries as ticket_queries
@@ -49,15 +50,7 @@ def consent_source_label(source: str) -> str:
     return labels.get(source, source)
 
 
-@routes.app_template_global("outcome_label")
-def outcome_label(outcome: str) -> str:
-    labels = {
-        **OUTCOME_LABELS,
-        "resolved": _("Resolved"),
-        "unlinked": _("Unlinked"),
-        "type_changed": _("Type changed"),
-    }
-    return str(labels.get(outcome, outcome))
+routes.add_app_template_global(outcome_label, "outcome_label")
 
 
 @routes.route("/tickets/<folio>/accounts", methods=["POST"])

@@ -20,6 +20,7 @@ from helpdesk.channels.email.replies import (
     reply_by_email,
 )
 from helpdesk.extensions import db
+from helpdesk.holds.services import OutcomeRequired
 from helpdesk.tickets.services import IncomingFile, TicketError
 
 routes = Routes()
@@ -54,7 +55,7 @@ def email_reply(folio: str) -> Any:
             then=then or None,
         )
         reply_by_email(db.session, ticket, reply, author=current_user, now=clock.now())
-    except (ReplyRefused, TicketError) as error:
+    except (ReplyRefused, OutcomeRequired, TicketError) as error:
         db.session.rollback()
         field = getattr(form, getattr(error, "field", ""), None) or form.text
         field.errors = [*field.errors, str(error)]

@@ -5,19 +5,36 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from helpdesk.tickets.vocabulary import SETTABLE_STATUSES, label
+from helpdesk.holds.labels import OUTCOME_LABELS
+from helpdesk.tickets.vocabulary import SETTABLE_STATUSES, Status, label
 
 
 class NoteForm(FlaskForm):
     text = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=20_000)])
+    files = MultipleFileField(_l("Attachments"))
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), validators=[DataRequired()])
+    """The status card: the statuses an agent may set, plus the ticket's own when it is not
+    one of them ("new", "merged") so the control shows the real status; the dispute's
+    outcome, required by the service when the ticket still holds accounts."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+    outcome = SelectField(
+        _l("Outcome of the dispute"),
+        choices=[SelectChoice("", _l("Choose the outcome…"))]
+        + [SelectChoice(k, v) for k, v in OUTCOME_LABELS.items()],
+        default="",
+    )
+
+    def __init__(self, *args: object, current: str | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = [SelectChoice(s.value, label(s)) for s in SETTABLE_STATUSES]
+        statuses = list(SETTABLE_STATUSES)
+        if current is not None and Status(current) not in statuses:
+            statuses.insert(0, Status(current))
+        self.status.choices = [SelectChoice(s.value, label(s)) for s in statuses]
+        # The accounts card's outcome form has an "outcome" field too: ids must differ.
+        self.outcome.id = self.outcome.label.field_id = "status-outcome"
 
 
 class EmailReplyForm(FlaskForm):

@@ -23,8 +23,10 @@ from helpdesk.reminders.queries import next_reminder
 from helpdesk.routing import assignment
 from helpdesk.routing.services import tags_of
 from helpdesk.sla import queries as sla_queries
+from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.vocabulary import OPEN_STATUSES
+from helpdesk.timeline import event_label, people_in
+from helpdesk.users.queries import names_by_email
 
 
 def ticket_context(ticket: Ticket) -> dict[str, Any]:
@@ -44,7 +46,16 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         if shows_whatsapp
         else None,
         "signature": signature_for(current_user, ticket) if can_email else "",
+        "timeline": timeline(ticket),
+        "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
     }
+
+
+def timeline(ticket: Ticket) -> list[dict[str, Any]]:
+    """The history card: each event as a sentence naming people, not their emails."""
+    events = ticket_queries.ticket_timeline(db.session, ticket)
+    people = names_by_email(db.session, people_in(events))
+    return [{"at": e.created_at, "text": event_label(e, people)} for e in events]
 
 
 def routing_card(ticket: Ticket) -> dict[str, Any]:
@@ -83,6 +94,5 @@ def accounts_panel(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
         "link_form": link_form,
         "action_form": EmptyForm(),
         "outcome_form": OutcomeForm(),
-        "needs_outcome": hold_queries.has_open_hold(db.session, ticket.id)
-        and ticket.status in OPEN_STATUSES,
+        "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
     }

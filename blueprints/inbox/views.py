@@ -10,13 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from blueprints.forms import show_error
 from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
 from blueprints.inbox.ticket_page import ticket_context
+from blueprints.inbox.whatsapp_forms import WhatsAppReplyForm
 from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
+from helpdesk.holds import services as holds
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
 from helpdesk.tickets.models import Ticket
@@ -66,7 +69,14 @@ def note_add(folio: str) -> Any:
     form = NoteForm()
     if not form.validate_on_submit():
         return _show_with_errors(ticket, note_form=form)
-    services.add_note(db.session, ticket, author=current_user, text=form.text.data, now=clock.now())
+    services.add_note(
+        db.session,
+        ticket,
+        author=current_user,
+        text=form.text.data,
+        files=uploaded_files(form.files.data),
+        now=clock.now(),
+    )
     db.session.commit()
     flash(_("Note added."), "success")
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
@@ -75,18 +85,26 @@ def note_add(folio: str) -> Any:
 @bp.route("/tickets/<folio>/status", methods=["POST"])
 def status_set(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
-    form = StatusForm()
+    form = StatusForm(current=ticket.status)
     if not form.validate_on_submit():
         return _show_with_errors(ticket, status_form=form)
     try:
-        services.set_status(
+        holds.change_status(
             db.session,
             ticket,
             form.status.data,
+            outcome=form.outcome.data or None,
             actor=Actor.for_user(current_user),
             now=clock.now(),
         )
+    except holds.OutcomeRequired as error:
+        db.session.rollback()
+        show_error(form, error)
+        # Said at the top too: on a phone the status card is far below the conversation.
+        flash(_("The status did not change: choose the outcome of the dispute."), "error")
+        return _show_with_errors(ticket, status_form=form)
     except services.TicketError as error:
+        db.session.rollback()
         form.status.errors.append(str(error))
         return _show_with_errors(ticket, status_form=form)
     db.session.commit()
@@ -171,26 +189,41 @@ def _ticket_or_404(folio: str) -> Ticket:
     return queries.ticket_by_folio(db.session, folio) or abort(404)
 
 
+def uploaded_files(uploads: Any) -> list[services.IncomingFile]:
+    """The files of a composer's file field (empty inputs left out)."""
+    return [
+        services.IncomingFile(
+            f.filename or "adjunto", f.mimetype or "application/octet-stream", f.read()
+        )
+        for f in uploads or []
+        if f and f.filename
+    ]
+
+
 def render_ticket(
     ticket: Ticket,
     *,
     note_form: NoteForm | None = None,
     status_form: StatusForm | None = None,
     reply_form: EmailReplyForm | None = None,
+    whatsapp_form: WhatsAppReplyForm | None = None,
     mode: str = "reply",
 ) -> str:
-    """The ticket page; a form given here keeps what the agent typed and its errors."""
+    """The ticket page; a form given here keeps what the agent typed and its errors. The
+    others start empty (``formdata=None``): a refused WhatsApp reply's text must not
+    appear in the note composer too."""
     if reply_form is None:
         cc = ", ".join(p.email for p in ticket.participants if p.email)
-        reply_form = EmailReplyForm(cc=cc)
+        reply_form = EmailReplyForm(formdata=None, cc=cc)
     return render_template(
         "inbox/ticket_show.html",
         ticket=ticket,
-        note_form=note_form or NoteForm(),
-        status_form=status_form or StatusForm(status=ticket.status),
+        note_form=note_form or NoteForm(formdata=None),
+        status_form=status_form
+        or StatusForm(formdata=None, status=ticket.status, current=ticket.status),
         reply_form=reply_form,
+        whatsapp_form=whatsapp_form or WhatsAppReplyForm(formdata=None),
         composer_mode=mode,
-        timeline=queries.ticket_timeline(db.session, ticket),
         **ticket_context(ticket),
     )
 

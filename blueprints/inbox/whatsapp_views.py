@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.inbox.views import render_ticket, uploaded_files
 from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
 from blueprints.routes import Routes
 from helpdesk import clock
@@ -16,7 +17,7 @@ from helpdesk.channels.whatsapp import labels, queries, replies
 from helpdesk.extensions import db
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.services import IncomingFile, TicketError
+from helpdesk.tickets.services import TicketError
 
 routes = Routes()
 
@@ -26,13 +27,8 @@ def whatsapp_reply(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
     form = WhatsAppReplyForm()
     if not form.validate_on_submit():
-        flash(_("Write the message before sending it."), "error")
-        return _back(ticket)
-    files = [
-        IncomingFile(f.filename or "adjunto", f.mimetype or "application/octet-stream", f.read())
-        for f in form.files.data or []
-        if f and f.filename
-    ]
+        return _again(ticket, form)
+    files = uploaded_files(form.files.data)
     try:
         replies.reply_text(
             db.session,
@@ -43,8 +39,9 @@ def whatsapp_reply(folio: str) -> Any:
             now=clock.now(),
         )
     except (replies.ReplyRefused, TicketError) as error:
-        flash(str(error), "error")
-        return _back(ticket)
+        db.session.rollback()
+        form.text.errors = [*form.text.errors, str(error)]
+        return _again(ticket, form)
     db.session.commit()
     flash(_("Reply queued for WhatsApp."), "success")
     return _back(ticket)
@@ -60,8 +57,9 @@ def whatsapp_template_send(folio: str) -> Any:
     try:
         replies.reply_template(db.session, ticket, template, author=current_user, now=clock.now())
     except replies.ReplyRefused as error:
+        db.session.rollback()
         flash(str(error), "error")
-        return _back(ticket)
+        return _again(ticket, WhatsAppReplyForm(formdata=None))
     db.session.commit()
     flash(_("Template queued for WhatsApp."), "success")
     return _back(ticket)
@@ -74,6 +72,12 @@ def whatsapp_media_reason(reason: str | None) -> str:
 
 def _ticket_or_404(folio: str) -> Ticket:
     return ticket_queries.ticket_by_folio(db.session, folio) or abort(404)
+
+
+def _again(ticket: Ticket, form: WhatsAppReplyForm) -> tuple[str, int]:
+    """The ticket page again, its WhatsApp composer keeping what the agent typed and why
+    it did not go (files must be chosen again: browsers do not refill file inputs)."""
+    return render_ticket(ticket, whatsapp_form=form), 422
 
 
 def _back(ticket: Ticket) -> Any:

@@ -86,6 +86,13 @@ def has_open_hold(session: Session, ticket_id: int) -> bool:
     return found is not None
 
 
+def needs_outcome(session: Session, ticket: Ticket) -> bool:
+    """Whether resolving or closing the ticket must record an outcome first: it still
+    holds accounts. An outcome recorded before does not count once the ticket reopened
+    (its holds opened again and wait for a new verdict)."""
+    return has_open_hold(session, ticket.id)
+
+
 def holds_of_account(session: Session, account_id: int) -> list[Hold]:
     return list(
         session.scalars(

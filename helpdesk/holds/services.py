@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,9 +22,12 @@ from helpdesk import events
 from helpdesk.accounts.models import ChannelOptOut, CollectionAccount
 from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.audit.services import Actor, record
+from helpdesk.errors import FieldError
 from helpdesk.holds.models import Hold, TicketOutcome, TicketTypeEffect
+from helpdesk.holds.queries import needs_outcome
+from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.vocabulary import OPEN_STATUSES, TicketType
+from helpdesk.tickets.vocabulary import OPEN_STATUSES, Status, TicketType
 
 OUTCOMES = ("favourable", "unfavourable", "partial")
 
@@ -55,6 +59,36 @@ DEFAULT_EFFECTS: dict[str, Effect] = {
 
 class HoldError(ValueError):
     pass
+
+
+class OutcomeRequired(FieldError):
+    """Resolving or closing a ticket that holds accounts needs the dispute's outcome."""
+
+
+def change_status(
+    session: Session,
+    ticket: Ticket,
+    status: str,
+    *,
+    outcome: str | None = None,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Set a ticket's status; resolving or closing one that still holds accounts records
+    the dispute's outcome first, and is refused without it (nothing changes), so no hold
+    ends without a verdict."""
+    if Status(status) in (Status.RESOLVED, Status.CLOSED) and needs_outcome(session, ticket):
+        if outcome not in OUTCOMES:
+            raise OutcomeRequired(
+                "outcome",
+                _l(
+                    "Choose the outcome of the dispute (favourable, unfavourable or partly "
+                    "favourable) before resolving or closing: the accounts' reminders "
+                    "depend on it."
+                ),
+            )
+        record_outcome(session, ticket, outcome, actor=actor, now=now)
+    tickets.set_status(session, ticket, status, actor=actor, now=now)
 
 
 def effect_for(session: Session, ticket_type: str) -> Effect:

@@ -14,7 +14,9 @@ def sla_label(event: AuditEvent) -> str:
     after = event.after or {}
     action = event.action
     if action == "sla.deadlines_set":
-        return _("Deadlines set by the policy %(policy)s", policy=after.get("policy") or "—")
+        if not after.get("policy"):
+            return _("Deadlines set")
+        return _("Deadlines set by the policy %(policy)s", policy=after["policy"])
     if action == "sla.deadlines_changed":
         if after.get("policy"):
             return _("Deadlines recomputed (policy %(policy)s)", policy=after["policy"])
@@ -24,7 +26,9 @@ def sla_label(event: AuditEvent) -> str:
     if action == "sla.breached":
         return _("The %(target)s deadline passed", target=target_label(after.get("target", "")))
     if action == "ticket.routed":
-        rules = ", ".join(after.get("rules") or []) or "—"
+        rules = ", ".join(after.get("rules") or [])
+        if not rules:
+            return _("Routed: no rule applied")
         return _("Routed by the rules: %(rules)s", rules=rules)
     if action == "ticket.tagged":
         return _("Tagged: %(tags)s", tags=", ".join(after.get("tags") or []))

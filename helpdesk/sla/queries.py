@@ -20,7 +20,7 @@ from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, TicketDeadline, 
 from helpdesk.sla.notifications import target_label
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.queries import Page
-from helpdesk.tickets.vocabulary import Status
+from helpdesk.tickets.vocabulary import OPEN_STATUSES, Status
 
 STOPPED = {Status.RESOLVED.value, Status.CLOSED.value, Status.MERGED.value}
 _ORDER = {t.value: i for i, t in enumerate(Target)}
@@ -114,8 +114,9 @@ def _minutes_left(row: TicketDeadline, now: datetime) -> float:
 def list_by_deadline(
     session: Session, *, status: str | None = None, page: int = 1, per_page: int = 25
 ) -> Page:
-    """Tickets whose running clock is due soonest first (overdue ones on top); tickets
-    with no running clock after them, by latest activity."""
+    """Open tickets whose running clock is due soonest first (overdue ones on top), then
+    open tickets with no running clock, then resolved and closed ones (their clocks are
+    met or stopped: nothing is due), each by latest activity."""
     nearest = (
         select(TicketDeadline.ticket_id, func.min(TicketDeadline.due_at).label("due_at"))
         .where(TicketDeadline.met_at.is_(None), TicketDeadline.paused_since.is_(None))
@@ -135,7 +136,11 @@ def list_by_deadline(
             selectinload(Ticket.assignee),
         )
         .order_by(
-            nearest.c.due_at.is_(None), nearest.c.due_at, Ticket.last_activity_at.desc(), Ticket.id
+            Ticket.status.not_in([s.value for s in OPEN_STATUSES]),
+            nearest.c.due_at.is_(None),
+            nearest.c.due_at,
+            Ticket.last_activity_at.desc(),
+            Ticket.id,
         )
         .limit(per_page)
         .offset((page - 1) * per_page)

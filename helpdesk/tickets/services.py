@@ -219,9 +219,15 @@ def add_acknowledgement(
 
 
 def add_note(
-    session: Session, ticket: Ticket, *, author: User, text: str, now: datetime
+    session: Session,
+    ticket: Ticket,
+    *,
+    author: User,
+    text: str,
+    files: Sequence[IncomingFile] = (),
+    now: datetime,
 ) -> Message:
-    """An internal note: staff only, never sent to the debtor."""
+    """An internal note, with files if any: staff only, never sent to the debtor."""
     _require_text(text)
     message = _add_message(
         session,
@@ -229,6 +235,7 @@ def add_note(
         direction=Direction.NOTE,
         channel=ticket.channel,
         text=text,
+        files=files,
         author=author,
         now=now,
     )

@@ -117,6 +117,11 @@ def seed(tmp_path: Path) -> tuple[Flask, list[str]]:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     app, folios = seed(tmp_path)
+    yield from serve(app, folios)
+
+
+def serve(app: Flask, folios: list[str]) -> Iterator[Site]:
+    """Serve a seeded app on a free loopback port for the length of a test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

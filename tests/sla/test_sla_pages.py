@@ -97,6 +97,22 @@ def test_the_inbox_shows_countdowns_and_sorts_by_nearest_deadline(
     assert ordered.index(sooner.folio) < ordered.index(later.folio) < ordered.index("Sin cola")
 
 
+def test_resolved_tickets_sort_after_open_ones_by_nearest_deadline(
+    client, signed_in, session, make, make_policy
+):
+    agent = signed_in()
+    queue = make.queue()
+    make_policy(queue, first_response_amount=240, resolution_amount=600)
+    with clock.freeze(datetime(2026, 11, 23, 9, 30, tzinfo=MX)):
+        resolved = make.ticket(queue=queue, subject="Ya resuelto", type="information")
+        due = make.ticket(queue=queue, subject="Con plazo", type="information")
+        make.ticket(subject="Sin cola", type="information")
+    services.set_status(session, resolved, "resolved", actor=Actor.for_user(agent), now=clock.now())
+    session.commit()
+    ordered = client.get("/tickets?sort=deadline").get_data(as_text=True)
+    assert ordered.index(due.folio) < ordered.index("Sin cola") < ordered.index(resolved.folio)
+
+
 def test_the_ticket_page_changes_queue_and_recomputes(
     client, signed_in, session, make, make_policy
 ):

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from helpdesk.audit.services import Actor
 from helpdesk.errors import FieldError
+from helpdesk.holds import services as holds
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import IncomingFile
@@ -78,5 +79,7 @@ def reply_by_email(
     message = tickets.reply(session, ticket, author=author, text=text, files=reply.files, now=now)
     message.recipients = {"to": [ticket.contact.email], "cc": list(reply.cc)}
     if reply.then is not None:
-        tickets.set_status(session, ticket, reply.then, actor=Actor.for_user(author), now=now)
+        # Resolving a ticket that holds accounts needs the dispute's outcome: refused here
+        # (the caller rolls back the reply too) so the agent records it in the status card.
+        holds.change_status(session, ticket, reply.then, actor=Actor.for_user(author), now=now)
     return message

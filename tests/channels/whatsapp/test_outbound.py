@@ -315,3 +315,26 @@ def test_a_reply_whose_job_was_lost_is_sent_once_by_the_delivery_sweep(
     assert len(graph.sent()) == 1
     session.refresh(message)
     assert (message.delivery_status, message.delivery_due_at) == ("sent", None)
+
+
+def test_a_failed_send_gives_the_agent_back_what_they_typed(
+    client, session, signed_in, monkeypatch
+):
+    ticket = whatsapp_ticket(client, session)
+    signed_in()
+    session.commit()
+    too_long = "Le confirmamos que revisamos su aclaración. " * 100  # > 4,096 characters
+    response = client.post(f"/tickets/{ticket.folio}/whatsapp", data={"text": too_long})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert too_long.strip() in page.replace("&#39;", "'")
+
+    monkeypatch.setattr(replies, "MAX_TEXT", 20)  # the service refuses what the form took
+    typed = "Con gusto revisamos el cargo del 3 de noviembre."
+    response = client.post(f"/tickets/{ticket.folio}/whatsapp", data={"text": typed})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f">{typed}</textarea>" in page
+    assert 'role="alert"' in page
+    assert human_messages(session) == 1
+    assert page.count(typed) == 1  # in the WhatsApp composer, not in the note's too
