@@ -2,6 +2,7 @@
 
 from helpdesk.accounts.models import ChannelConsent, ChannelOptOut, CollectionAccount
 from helpdesk.audit.models import AuditEvent
+from helpdesk.canned.models import CannedResponse
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.whatsapp.models import (
     WhatsAppMedia,
@@ -32,6 +33,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "CannedResponse",
     "ChannelConsent",
     "ChannelOptOut",
     "CollectionAccount",

@@ -14,6 +14,7 @@ from blueprints.inbox.account_forms import LinkAccountForm, OutcomeForm
 from blueprints.inbox.sla_forms import TicketRoutingForm
 from helpdesk import clock
 from helpdesk.accounts.queries import accounts_of_contact
+from helpdesk.canned import queries as canned_queries
 from helpdesk.channels.email.replies import signature_for
 from helpdesk.channels.whatsapp import queries as whatsapp_queries
 from helpdesk.extensions import db
@@ -48,6 +49,7 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "signature": signature_for(current_user, ticket) if can_email else "",
         "timeline": timeline(ticket),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
+        "canned": canned_queries.usable_on(db.session, ticket, current_user),
     }
 
 
@@ -95,4 +97,5 @@ def accounts_panel(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
         "action_form": EmptyForm(),
         "outcome_form": OutcomeForm(),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
+        "canned": canned_queries.usable_on(db.session, ticket, current_user),
     }

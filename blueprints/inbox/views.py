@@ -18,6 +18,8 @@ from blueprints.security import require_staff
 from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
+from helpdesk.canned import queries as canned_queries
+from helpdesk.canned.services import fill
 from helpdesk.extensions import db
 from helpdesk.holds import services as holds
 from helpdesk.sla import queries as sla_queries
@@ -60,7 +62,17 @@ def ticket_list() -> Any:
 @bp.route("/tickets/<folio>")
 def ticket_show(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
-    return render_ticket(ticket)
+    canned_id = request.args.get("canned", type=int)
+    if canned_id is None:
+        return render_ticket(ticket)
+    # Without JavaScript a saved answer arrives here: filled in, in the reply box (or the
+    # note box when the ticket cannot be answered by email).
+    response = canned_queries.usable(db.session, canned_id, ticket, current_user) or abort(404)
+    text = fill(db.session, response, ticket, current_user)
+    if ticket.channel == "email" and ticket.contact.email:
+        cc = ", ".join(p.email for p in ticket.participants if p.email)
+        return render_ticket(ticket, reply_form=EmailReplyForm(formdata=None, cc=cc, text=text))
+    return render_ticket(ticket, note_form=NoteForm(formdata=None, text=text), mode="note")
 
 
 @bp.route("/tickets/<folio>/notes", methods=["POST"])

@@ -1,0 +1,1 @@
+"""Canned responses: texts agents insert into a reply, with the ticket's facts filled in."""
