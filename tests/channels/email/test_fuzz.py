@@ -27,7 +27,7 @@ from tests.test_cli import helpdesk, sqlite_url
 
 COUNT = int(os.environ.get("FUZZ_COUNT", "2000"))
 IMAP_COUNT = int(os.environ.get("FUZZ_IMAP_COUNT", "500"))
-BATCH = 1000  # files per ingest-eml invocation
+BATCH = 500  # files per ingest-eml invocation (each acknowledgement renders its acuse PDF)
 VERDICTS = {"created", "appended", "duplicate", "auto_reply", "bounce", "quarantined"}
 WITH_MESSAGE = {"created", "appended"}
 # Verdicts by database, so the second database's run is compared with the first's.
