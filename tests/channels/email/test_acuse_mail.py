@@ -43,9 +43,9 @@ def test_the_acknowledgement_carries_the_acuse_as_a_pdf(session, smtp):  # noqa:
 
 def test_a_pdf_that_cannot_be_made_still_sends_the_acknowledgement(
     session,
-    smtp,
+    smtp,  # noqa: F811
     monkeypatch,
-    caplog,  # noqa: F811
+    caplog,
 ):
     def broken(_acuse):
         raise PdfError("OSError: no fonts")
