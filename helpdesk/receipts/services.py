@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from helpdesk.attachments import storage
@@ -59,6 +62,13 @@ def attach_acuse(
         created_at=now,
     )
     session.add(attachment)
+    language = ticket.contact.language or current_app.config["DEFAULT_LOCALE"]
+    with force_locale(language):  # said only once the PDF exists: the message never lies
+        note = _(
+            "We attach your acknowledgement of receipt (PDF): what we received and the "
+            "date by which we will answer you."
+        )
+    message.text = f"{message.text.rstrip()}\n\n{note}"
     session.flush()
     record(
         session, actor, "message.acuse_attached", message, now=now, ticket_id=ticket.id,

@@ -36,7 +36,9 @@ def test_the_acknowledgement_carries_the_acuse_as_a_pdf(session, smtp):  # noqa:
     text = pdf_text(attachment.get_content())
     assert "Acuse de recibo" in text and ticket.folio in text
     assert "Le responderemos" in text
-    assert mail.get_body(("plain",)).get_content().count(ticket.folio) == 1  # the text as before
+    body = mail.get_body(("plain",)).get_content()
+    assert body.count(ticket.folio) == 1
+    assert "Le adjuntamos su acuse de recibo (PDF)" in body  # said only when it is attached
     assert [a.filename for a in ack.attachments] == [f"acuse-{ticket.folio}.pdf"]
     assert "message.acuse_attached" in actions(session, ticket)
 
@@ -60,6 +62,7 @@ def test_a_pdf_that_cannot_be_made_still_sends_the_acknowledgement(
     assert list(mail.iter_attachments()) == []
     assert ack.delivery_status == "sent"
     assert ticket.folio in mail.get_body(("plain",)).get_content()
+    assert "acuse" not in mail.get_body(("plain",)).get_content()
     assert "no fonts" in caplog.text
     assert "message.acuse_failed" in actions(session, ticket)
 

@@ -29,6 +29,7 @@ def test_the_acknowledgement_sends_the_acuse_as_a_document(client, session, grap
 
     text, document = graph.sent()
     assert text["type"] == "text" and ticket.folio in text["text"]["body"]
+    assert "Le adjuntamos su acuse de recibo (PDF)" in text["text"]["body"]
     assert document["type"] == "document"
     assert document["to"] == "+525512345678"
     media_id = document["document"]["id"]
@@ -56,6 +57,7 @@ def test_a_pdf_that_cannot_be_made_still_sends_the_text(
 
     (text,) = graph.sent()
     assert text["type"] == "text" and ticket.folio in text["text"]["body"]
+    assert "acuse" not in text["text"]["body"]
     assert ack.delivery_status == "sent" and ack.attachments == []
     assert not [r for r in graph.requests if r.path.endswith("/media")]
     assert "no fonts" in caplog.text
