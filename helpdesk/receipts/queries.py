@@ -86,8 +86,8 @@ def acuse_filename(folio: str) -> str:
 
 def acuse_of(session: Session, ticket: Ticket, *, now: datetime) -> Acuse:
     contact = ticket.contact
-    first = _first_inbound(session, ticket.id)
     inbound = _inbound_messages(session, ticket.id)
+    first = inbound[0] if inbound else None  # the claim: the debtor's first message
     deadline_row = _promise(session, ticket.id)
     accounts = tuple(
         ClaimedAccount(a.number, a.creditor, a.balance, a.currency) for a in ticket.accounts
@@ -136,15 +136,6 @@ def _refused(inbound: list[Message]) -> list[RefusedFile]:
         for skipped in message.skipped_files or []
         if skipped.get("content_type") != _NOTE_TYPE
     ]
-
-
-def _first_inbound(session: Session, ticket_id: int) -> Message | None:
-    return session.scalar(
-        select(Message)
-        .where(Message.ticket_id == ticket_id, Message.direction == Direction.IN.value)
-        .order_by(Message.created_at, Message.id)
-        .limit(1)
-    )
 
 
 def _inbound_messages(session: Session, ticket_id: int) -> list[Message]:
