@@ -43,7 +43,8 @@ def attach_acuse(
     ticket = message.ticket
     try:
         data = render_acuse(acuse_of(session, ticket, now=now))
-    except Exception as error:  # WeasyPrint, a template, stored data: send without it
+        sha256 = storage.save(data)
+    except Exception as error:  # WeasyPrint, a template, stored data, a full disk: send without
         log.warning(
             "acuse for ticket %s not made, the acknowledgement leaves without it: %s: %s",
             ticket.id, type(error).__name__, error,
@@ -58,7 +59,7 @@ def attach_acuse(
         filename=acuse_filename(ticket.folio),
         content_type=PDF,
         size=len(data),
-        sha256=storage.save(data),
+        sha256=sha256,
         created_at=now,
     )
     session.add(attachment)
