@@ -38,6 +38,14 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
     "HELPDESK_DEFAULT_LOCALE": ("DEFAULT_LOCALE", "es or en"),
     "HELPDESK_TIMEZONE": ("DEFAULT_TIMEZONE", "IANA zone for people without one"),
     "HELPDESK_FOLIO_PREFIX": ("FOLIO_PREFIX", "prefix of ticket folios"),
+    "HELPDESK_AGENCY_NAME": (
+        "AGENCY_NAME",
+        "the collection agency's name on the acuse de recibo and the SLA reports",
+    ),
+    "HELPDESK_PUBLIC_URL": (
+        "PUBLIC_URL",
+        "address debtors reach the app at (https://…), for links in documents sent by jobs",
+    ),
     "HELPDESK_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", "failed sign-ins allowed per address"),
     "HELPDESK_MAIL_DOMAIN": ("MAIL_DOMAIN", "domain of our outgoing Message-IDs"),
     "HELPDESK_MAIL_FROM": ("MAIL_FROM", "From address when a ticket's queue has no mailbox"),
@@ -70,10 +78,6 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "SEARCH_BACKEND",
         "whoosh (index files, one machine) or postgresql (full-text search in the database)",
     ),
-    "HELPDESK_ORGANISATION_NAME": (
-        "ORGANISATION_NAME",
-        "the organisation's name on reports (and their cover page)",
-    ),
 }
 
 
@@ -91,7 +95,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DEFAULT_LOCALE": "es",
         "DEFAULT_TIMEZONE": "America/Mexico_City",
         "FOLIO_PREFIX": "ACL",
-        "ORGANISATION_NAME": "Aclara",
+
+        "AGENCY_NAME": "Aclara",
+        "PUBLIC_URL": None,
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
         "MAIL_DOMAIN": "aclara.local",
         "MAIL_FROM": None,
@@ -214,6 +220,9 @@ def validate(config: dict[str, Any]) -> None:
         ZoneInfo(config["DEFAULT_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigError(f"HELPDESK_TIMEZONE is not a known time zone: {error}") from None
+    public_url = config.get("PUBLIC_URL")
+    if public_url and not str(public_url).startswith(("https://", "http://")):
+        raise ConfigError("HELPDESK_PUBLIC_URL must start with https:// (or http://)")
     if config["SEARCH_BACKEND"] not in ("whoosh", "postgresql"):
         raise ConfigError("HELPDESK_SEARCH_BACKEND must be whoosh or postgresql")
     if config["SEARCH_BACKEND"] == "postgresql" and not config[

@@ -90,6 +90,17 @@ def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
         return _("Automatic reply received (not counted as the debtor's answer)")
     if action == "message.acknowledged":
         return _("Acknowledgement with the folio queued")
+    if action == "message.acuse_attached":
+        return _(
+            "Acknowledgement of receipt (PDF) attached: %(name)s",
+            name=(event.after or {}).get("filename", ""),
+        )
+    if action == "message.acuse_failed":
+        return _(
+            "The acknowledgement of receipt (PDF) could not be made; the acknowledgement "
+            "went without it: %(reason)s",
+            reason=(event.after or {}).get("reason", ""),
+        )
     if action == "message.sent":
         return _("Message sent")
     if action == "message.delivery_failed":

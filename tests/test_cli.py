@@ -33,7 +33,13 @@ def sqlite_url(home: Path) -> str:
 
 
 def helpdesk(
-    command: str, home: Path, url: str | None = None, stdin: str | None = None, **env: str | None
+    command: str,
+    home: Path,
+    url: str | None = None,
+    stdin: str | None = None,
+    *,
+    timeout: float = 120,
+    **env: str | None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``helpdesk COMMAND`` in ``home``, on its SQLite file unless ``url`` is given;
     ``env`` adds (or with None removes) environment variables."""
@@ -56,7 +62,7 @@ def helpdesk(
         capture_output=True,
         text=True,
         env=environ,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 

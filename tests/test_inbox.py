@@ -161,3 +161,28 @@ def test_profile_locale_switches_the_interface_to_english(client, signed_in):
     assert response.status_code == 302
     page = client.get("/tickets").get_data(as_text=True)
     assert "Sign out" in page and "Cerrar sesión" not in page
+
+
+def test_agents_download_the_debtors_acuse_from_the_ticket_page(client, signed_in, make):
+    from tests.receipts.conftest import pdf_text
+
+    signed_in()
+    ticket = make.ticket(contact=make.contact(language="en"))
+    page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
+    assert f'href="/tickets/{ticket.folio}/acuse.pdf"' in page
+
+    response = client.get(f"/tickets/{ticket.folio}/acuse.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert (
+        response.headers["Content-Disposition"] == f"attachment; filename=acuse-{ticket.folio}.pdf"
+    )
+    text = pdf_text(response.data)
+    assert ticket.folio in text
+    assert "Acknowledgement of receipt" in text  # the debtor's language, not the agent's
+    assert client.get("/tickets/ACL-2026-999999/acuse.pdf").status_code == 404
+
+
+def test_the_staff_acuse_needs_a_staff_session(app, make, session):
+    ticket = make.ticket()
+    response = app.test_client().get(f"/tickets/{ticket.folio}/acuse.pdf")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

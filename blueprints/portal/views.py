@@ -5,11 +5,13 @@ else is a 404, never a 403 (that would confirm the folio exists)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from blueprints.downloads import pdf_download
 from blueprints.forms import show_error
 from blueprints.portal import signin  # noqa: F401  (registers the sign-in routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
@@ -20,9 +22,14 @@ from helpdesk.attachments import storage
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.intake.text import clean_text
+from helpdesk.pdf import PdfError
 from helpdesk.portal import queries
 from helpdesk.portal import services as portal_services
 from helpdesk.portal.labels import debtor_status
+from helpdesk.receipts.queries import acuse_filename
+from helpdesk.receipts.render import acuse_pdf
+
+log = logging.getLogger(__name__)
 
 
 @bp.context_processor
@@ -104,6 +111,18 @@ def ticket_reply(folio: str) -> Any:
             db.session.commit()
             return redirect(url_for("portal.ticket_show", folio=ticket.folio, sent=1))
     return _render_ticket(ticket, form), 400
+
+
+@bp.get("/cases/<folio>/acuse.pdf")
+def ticket_acuse(folio: str) -> Any:
+    """The acuse de recibo of one of the debtor's own cases; anyone else's is a 404."""
+    ticket = _ticket_or_404(folio)
+    try:
+        data = acuse_pdf(db.session, ticket, now=clock.now())
+    except PdfError:
+        log.exception("portal: acuse of ticket %s could not be made", ticket.id)
+        abort(503)
+    return pdf_download(data, acuse_filename(ticket.folio))
 
 
 @bp.get("/files/<int:attachment_id>")

@@ -169,7 +169,7 @@ def export_pdf() -> Any:
     pdf = render_report_pdf(
         report,
         filter_names=describe_filters(db.session, report.filters),
-        organisation=current_app.config["ORGANISATION_NAME"],
+        organisation=current_app.config["AGENCY_NAME"],
     )
     return Response(
         pdf,

@@ -66,7 +66,7 @@ def sla_report_command(
         pdf = render_report_pdf(
             report,
             filter_names=describe_filters(db.session, filters),
-            organisation=current_app.config["ORGANISATION_NAME"],
+            organisation=current_app.config["AGENCY_NAME"],
         )
         _write(out, pdf)
 

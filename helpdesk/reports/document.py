@@ -140,7 +140,7 @@ def report_mail(
     sender = config["MAIL_FROM"] or f"no-reply@{config['MAIL_DOMAIN']}"
     name = f"{period.start.isoformat()}_{period.end.isoformat()}"
     mail = EmailMessage()
-    mail["From"] = formataddr((config["ORGANISATION_NAME"], sender))
+    mail["From"] = formataddr((config["AGENCY_NAME"], sender))
     mail["To"] = formataddr((user.name, user.email))
     mail["Subject"] = _(
         "SLA report %(start)s to %(end)s",

@@ -61,7 +61,7 @@ def _send(subscription: ReportSubscription, delivery: ReportDelivery, period: Pe
             pdf = render_report_pdf(
                 report,
                 filter_names=describe_filters(db.session, filters),
-                organisation=config["ORGANISATION_NAME"],
+                organisation=config["AGENCY_NAME"],
             )
             rows = tickets_behind(
                 db.session, period, filters, scope_for(user), metric="opened", now=now

@@ -62,3 +62,18 @@ def test_a_deep_link_survives_the_sign_in(site: Site, page: Page) -> None:
 
     expect(page).to_have_url(f"{site.url}/tickets/{folio}")
     expect(page.get_by_role("heading", name=TICKETS[0][1])).to_be_visible()
+
+
+def test_an_agent_downloads_the_debtors_acuse(site: Site, page: Page) -> None:
+    from tests.receipts.conftest import pdf_text
+
+    folio = site.folios[0]
+    page.goto(f"{site.url}/tickets/{folio}")
+    sign_in(page, AGENT_PASSWORD)
+    link = page.get_by_role("link", name="Acuse de recibo (PDF)")
+    expect(link).to_be_visible()
+    snap(page, "ticket-acuse-link")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"acuse-{folio}.pdf"
+    assert folio in pdf_text(Path(download.value.path()).read_bytes())

@@ -23,6 +23,8 @@ from helpdesk.contacts.services import create_contact
 from helpdesk.extensions import db
 from tests.conftest import app_config, migrate_to_head, require_service
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
+from tests.e2e.test_two_factor_e2e import snap
+from tests.receipts.conftest import pdf_text
 
 pytestmark = pytest.mark.e2e
 
@@ -120,6 +122,13 @@ def test_a_debtor_opens_a_dispute_from_a_phone(
     expect(folio).to_have_text(re.compile(r"^ACL-\d{4}-\d{6}$"))
     shown = folio.inner_text()
     phone.screenshot(path=tmp_path / "portal-folio.png", full_page=True)
+    snap(phone, "portal-case-opened")
+
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Descargue su acuse de recibo (PDF)").click()
+    assert download.value.suggested_filename == f"acuse-{shown}.pdf"
+    acuse = pdf_text(Path(download.value.path()).read_bytes())
+    assert shown in acuse and "Cobranza pausada" in acuse and ACCOUNT_NUMBER in acuse
 
     phone.get_by_role("link", name="Mis cuentas").click()
     expect(phone.get_by_text(f"mientras revisamos su caso {shown}")).to_be_visible()

@@ -28,6 +28,7 @@ from helpdesk.channels.email.models import Mailbox
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.mail import DeliveryError, SmtpSettings, send_smtp, write_outbox
+from helpdesk.receipts.services import attach_acuse
 from helpdesk.tickets import delivery
 from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
@@ -112,6 +113,7 @@ def send_message(
             secret=current_app.config["SECRET_KEY"],
         )
         session.flush()
+    attach_acuse(session, message, actor=Actor.system("mail"), now=now)  # acknowledgements only
     mail = compose(session, message, from_address=route.address, from_name=route.name, now=now)
     if route.smtp is None:
         if hand_over is not None:

@@ -24,6 +24,7 @@ from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, W
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
+from helpdesk.receipts.services import attach_acuse
 from helpdesk.tickets import delivery
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.services import mark_delivery_failed
@@ -74,6 +75,8 @@ def send_message(session: Session, message: Message, *, now: datetime) -> list[s
     client = numbers.client_for(number)
     extra = _extra(session, message, number)
     sent = {p.part: p.wamid for p in _parts(session, message)}
+    if not sent:  # an acknowledgement carries the acuse as a document (once, before any part)
+        attach_acuse(session, message, actor=Actor.system("whatsapp"), now=now)
     if len(sent) > len(message.attachments):
         return list(sent.values())  # every part went out already: running twice is harmless
     to = recipient(ticket.contact)

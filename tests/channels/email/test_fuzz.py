@@ -27,7 +27,9 @@ from tests.test_cli import helpdesk, sqlite_url
 
 COUNT = int(os.environ.get("FUZZ_COUNT", "2000"))
 IMAP_COUNT = int(os.environ.get("FUZZ_IMAP_COUNT", "500"))
-BATCH = 1000  # files per ingest-eml invocation
+# One poll takes every mail and sends each acknowledgement inline, with its acuse PDF.
+POLL_TIMEOUT = 360
+BATCH = 500  # files per ingest-eml invocation (each acknowledgement renders its acuse PDF)
 VERDICTS = {"created", "appended", "duplicate", "auto_reply", "bounce", "quarantined"}
 WITH_MESSAGE = {"created", "appended"}
 # Verdicts by database, so the second database's run is compared with the first's.
@@ -59,8 +61,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         drop_postgres_database(url)
 
 
-def run(command: str, home: Path, url: str) -> Any:
-    result = helpdesk(command, home, url=url)
+def run(command: str, home: Path, url: str, *, timeout: float = 120) -> Any:
+    result = helpdesk(command, home, url=url, timeout=timeout)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -188,9 +190,8 @@ def test_mutated_mail_through_a_real_imap_poll(
     added = helpdesk(command, tmp_path, url=database, stdin=account.password + "\n")
     assert added.returncode == 0, added.stderr
 
-    reports = [
-        json.loads(line) for line in run("poll-mail --once", tmp_path, database).stdout.splitlines()
-    ]
+    polled = run("poll-mail --once", tmp_path, database, timeout=POLL_TIMEOUT)
+    reports = [json.loads(line) for line in polled.stdout.splitlines()]
 
     assert len(reports) == 1 and reports[0]["error"] is None, reports
     assert reports[0]["fetched"] == len(paths), f"seed {seed}: {reports}"
@@ -205,6 +206,6 @@ def test_mutated_mail_through_a_real_imap_poll(
         client.select_folder("INBOX", readonly=True)
         assert client.search() == [], "every message left the inbox after its commit"
 
-    again = run("poll-mail --once", tmp_path, database).stdout
+    again = run("poll-mail --once", tmp_path, database, timeout=POLL_TIMEOUT).stdout
     assert json.loads(again)["fetched"] == 0
     assert counts(database)["tickets"] == first["tickets"]

@@ -195,11 +195,13 @@ def test_a_new_case_gets_an_acknowledgement_with_its_folio_and_a_follow_up_none(
     (ack,) = [m for m in ticket.messages if m.is_automatic]
     assert ack.channel == "whatsapp" and ack.direction == "out"
     assert ack.delivery_status == "sent"
-    (sent,) = graph.sent()
+    sent, acuse = graph.sent()  # the text, then the acuse de recibo as a document
     assert sent["to"] == "+525512345678" and sent["type"] == "text"
     assert sent["text"]["body"].startswith("Hola, Guadalupe Núñez: recibimos su mensaje")
     assert ticket.folio in sent["text"]["body"]
+    assert acuse["type"] == "document"
+    assert acuse["document"]["filename"] == f"acuse-{ticket.folio}.pdf"
 
     later = payload(messages=[text_message("wamid.LATER", "Otra cosa", 1795449700)])
     deliver(client, later)
-    assert len(graph.sent()) == 1  # appended to the open case: no second acknowledgement
+    assert len(graph.sent()) == 2  # appended to the open case: no second acknowledgement
