@@ -44,7 +44,11 @@ class Hold(db.Model):
     """Reminders for an account stop while one of its holds is open."""
 
     __tablename__ = "holds"
-    __table_args__ = (Index("ix_holds_account_id_closed_at", "account_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_holds_account_id_closed_at", "account_id", "closed_at"),
+        # Reports: holds ended in a period (migration 0018).
+        Index("ix_holds_closed_at", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -67,6 +71,8 @@ class TicketOutcome(db.Model):
     """How a dispute ended, as the agent recorded it when resolving."""
 
     __tablename__ = "ticket_outcomes"
+    # Reports: outcomes recorded in a period (migration 0018).
+    __table_args__ = (Index("ix_ticket_outcomes_recorded_at", "recorded_at"),)
 
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True

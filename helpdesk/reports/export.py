@@ -9,6 +9,7 @@ so a year of tickets never sits in memory and there is no row cap.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -146,6 +147,11 @@ def ticket_csv(rows: Iterable[TicketRow], zone: Any) -> Iterator[str]:
     def when(moment: datetime | None) -> str | None:
         return None if moment is None else moment.astimezone(zone).isoformat()
 
+    # Translated once per value and file, not per cell: a gettext lookup costs more than
+    # the rest of a row (the locale cannot change while one file is written).
+    slug, state = functools.cache(label), functools.cache(_state)
+    outcome = functools.cache(_outcome)
+
     header = [
         str(h)
         for h in (
@@ -174,27 +180,31 @@ def ticket_csv(rows: Iterable[TicketRow], zone: Any) -> Iterator[str]:
         (
             r.folio,
             r.subject,
-            label(r.type),
-            label(r.channel),
-            label(r.status),
-            label(r.priority),
+            slug(r.type),
+            slug(r.channel),
+            slug(r.status),
+            slug(r.priority),
             r.queue,
             r.assignee,
             when(r.created_at),
             when(r.resolved_at),
             when(r.first_response_due),
             when(r.first_response_met),
-            _state(r.state("first_response")),
+            state(r.state("first_response")),
             _minutes(r.first_response_minutes),
             when(r.resolution_due),
             when(r.resolution_met),
-            _state(r.state("resolution")),
+            state(r.state("resolution")),
             _minutes(r.resolution_minutes),
-            str(labels.OUTCOMES[r.outcome]) if r.outcome in labels.OUTCOMES else r.outcome,
+            outcome(r.outcome),
         )
         for r in rows
     )
     return stream_csv(header, body)
+
+
+def _outcome(outcome: str | None) -> str | None:
+    return str(labels.OUTCOMES[outcome]) if outcome in labels.OUTCOMES else outcome
 
 
 def _state(state: str | None) -> str | None:

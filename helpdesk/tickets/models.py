@@ -42,6 +42,9 @@ class Ticket(db.Model):
         Index("ix_tickets_status_last_activity_at", "status", "last_activity_at"),
         Index("ix_tickets_queue_id_status", "queue_id", "status"),
         Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
+        # Reports: tickets opened or resolved in a period (migration 0018).
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
