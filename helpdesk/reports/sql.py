@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,8 +94,14 @@ def local_day(value: Any, zone: ZoneInfo) -> date:
     """The local date of a bucket value returned for :func:`day_bucket`."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    hour = datetime.strptime(str(value), "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return hour.astimezone(zone).date()
+    return _hour_to_day(str(value), zone.key)
+
+
+@lru_cache(maxsize=65_536)
+def _hour_to_day(hour: str, zone: str) -> date:
+    """``2026-11-13 23`` (UTC) as a local date; cached: per-group rows repeat each hour."""
+    moment = datetime(int(hour[:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13]), tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 def local_days(
