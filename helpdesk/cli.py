@@ -92,7 +92,7 @@ def demo_command() -> None:
     """Load Spanish demo data (idempotent) and print the demo logins."""
     from helpdesk.demo import DEMO_PASSWORD, load_demo
 
-    summary = load_demo(db.session)
+    summary = load_demo(db.session, folio_prefix=current_app.config["FOLIO_PREFIX"])
     db.session.commit()
     click.echo(
         f"demo data: {summary.tickets} tickets, {summary.contacts} debtors, "

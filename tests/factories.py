@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
@@ -82,6 +83,7 @@ class Factory:
         return tickets.open_ticket(
             self.session,
             contact=contact,
+            folio_prefix=current_app.config["FOLIO_PREFIX"],
             actor=Actor.for_contact(contact),
             now=clock.now(),
             **values,

@@ -22,7 +22,7 @@ from helpdesk.extensions import csrf, db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.holds import services as holds
 from helpdesk.intake.inbound import Inbound, Sender
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeSettings, receive
 from helpdesk.intake.text import clean_text, json_too_deep
 from helpdesk.tickets import queries
 from helpdesk.tickets import services as tickets
@@ -109,6 +109,7 @@ def ticket_create() -> Any:
             contact_id=contact_id,
             account_ids=(account.id,) if account else (),
         ),
+        settings=IntakeSettings.from_config(current_app.config),
         now=clock.now(),
     )
     db.session.commit()

@@ -19,6 +19,7 @@ from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
+from helpdesk.intake.services import IntakeSettings
 from helpdesk.intake.text import clean_text
 from helpdesk.portal import queries
 from helpdesk.portal import services as portal_services
@@ -69,6 +70,7 @@ def ticket_new() -> Any:
                 subject=clean_text(form.subject.data.strip()),
                 text=clean_text(form.text.data),
                 files=inbound_files(request.files.getlist(form.files.name)),
+                settings=IntakeSettings.from_config(current_app.config),
                 now=clock.now(),
             )
         except UploadError as error:
@@ -99,7 +101,8 @@ def ticket_reply(folio: str) -> Any:
         else:
             ticket = portal_services.reply(
                 db.session, current_contact(), ticket,
-                text=clean_text(form.text.data), files=files, now=clock.now(),
+                text=clean_text(form.text.data), files=files,
+                settings=IntakeSettings.from_config(current_app.config), now=clock.now(),
             )
             db.session.commit()
             return redirect(url_for("portal.ticket_show", folio=ticket.folio, sent=1))

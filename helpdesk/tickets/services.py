@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import events
@@ -62,13 +61,14 @@ def open_ticket(
     files: Sequence[IncomingFile] = (),
     accounts: Iterable[CollectionAccount] = (),
     related: Ticket | None = None,
+    folio_prefix: str,
     actor: Actor,
     now: datetime,
 ) -> Ticket:
     """Open a ticket with the debtor's first message (``related``: the closed ticket it
-    follows up)."""
+    follows up; ``folio_prefix``: the app's ``FOLIO_PREFIX``)."""
     ticket = Ticket(
-        folio=next_folio(session, prefix=current_app.config["FOLIO_PREFIX"], now=now),
+        folio=next_folio(session, prefix=folio_prefix, now=now),
         subject=clean_line(subject, MAX_SUBJECT) or summary_line(text) or "—",
         type=TicketType(type).value,
         status=Status.NEW.value,

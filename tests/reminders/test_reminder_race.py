@@ -152,6 +152,7 @@ def open_dispute(app: Flask, account_id: int, *, now: datetime = NOW, commit: bo
     ticket = tickets.open_ticket(
         db.session,
         contact=account.contact,
+        folio_prefix=app.config["FOLIO_PREFIX"],
         actor=Actor.for_contact(account.contact),
         now=now,
         subject="Aclaración de cargo",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk.accounts.models import ChannelConsent, ChannelOptOut
@@ -370,7 +371,8 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
     from helpdesk.demo import load_demo
     from helpdesk.reminders.models import ContactRule
 
-    load_demo(session, tickets_count=10, debtors=30)
+    prefix = current_app.config["FOLIO_PREFIX"]
+    load_demo(session, folio_prefix=prefix, tickets_count=10, debtors=30)
     portfolios = set(
         session.execute(select(CollectionAccount.creditor, CollectionAccount.portfolio))
     )
@@ -390,7 +392,8 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
 def test_right_after_the_demo_some_reminders_are_due_and_disputes_hold_others(session):
     from helpdesk.demo import load_demo
 
-    load_demo(session, tickets_count=40, debtors=30)
+    prefix = current_app.config["FOLIO_PREFIX"]
+    load_demo(session, folio_prefix=prefix, tickets_count=40, debtors=30)
     report = report_for(session, NOW)
     assert report["sent"], "a developer running run-due on the demo sees reminders go"
     assert any(s["reason"] == "hold" for s in report["skipped"])

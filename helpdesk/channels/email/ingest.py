@@ -27,7 +27,7 @@ from helpdesk.channels.email.headers import normalise_message_id
 from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
 from helpdesk.channels.email.parse import UnparseableEmail, parse_email
 from helpdesk.intake.inbound import Inbound
-from helpdesk.intake.services import IntakeResult, receive
+from helpdesk.intake.services import IntakeResult, IntakeSettings, receive
 from helpdesk.intake.text import clean_id, clean_line
 from helpdesk.queues.models import Queue
 
@@ -181,7 +181,13 @@ def _deliver(
 ) -> IngestResult:
     try:
         with session.begin_nested():
-            result = receive(session, inbound, queue=mailbox.queue if mailbox else None, now=now)
+            result = receive(
+                session,
+                inbound,
+                settings=IntakeSettings.from_config(current_app.config),
+                queue=mailbox.queue if mailbox else None,
+                now=now,
+            )
     except Exception as error:  # one bad message must not stop the mailbox
         log.exception("intake failed for inbound email %s", row.sha256[:12])
         return _quarantine(session, row, failure_reason(error))

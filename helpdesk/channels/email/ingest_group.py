@@ -20,6 +20,7 @@ from datetime import datetime
 from email import policy
 from email.parser import BytesHeaderParser
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk.attachments import storage
@@ -39,7 +40,7 @@ from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.collector import fewer_collections
 from helpdesk.intake.group import finish_group, prepare_group
 from helpdesk.intake.inbound import Inbound
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeSettings, receive
 from helpdesk.intake.text import clean_id, clean_line
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,13 @@ def _receive(
     now: datetime,
 ) -> IngestResult:
     assert item.inbound is not None
-    result = receive(session, item.inbound, queue=mailbox.queue if mailbox else None, now=now)
+    result = receive(
+        session,
+        item.inbound,
+        settings=IntakeSettings.from_config(current_app.config),
+        queue=mailbox.queue if mailbox else None,
+        now=now,
+    )
     if result.action == "created" and result.ticket is not None:
         recent.setdefault(result.ticket.contact.id, 0)  # a contact new in this group
         acknowledge(session, result.ticket, now=now, recent=recent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from helpdesk.channels.whatsapp.acknowledge import acknowledge
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppSentPart
 from helpdesk.channels.whatsapp.parse import Change, Parsed, profile_name
 from helpdesk.intake.inbound import Inbound, ThreadHints
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeSettings, receive
 from helpdesk.tickets.models import Message
 from helpdesk.tickets.vocabulary import Channel
 
@@ -40,7 +41,13 @@ def receive_message(
         hints=ThreadHints(context_id=_thread_id(session, parsed.context_id)),
         sent_at=parsed.sent_at,
     )
-    result = receive(session, inbound, queue=number.queue, now=now)
+    result = receive(
+        session,
+        inbound,
+        settings=IntakeSettings.from_config(current_app.config),
+        queue=number.queue,
+        now=now,
+    )
     if result.action == "duplicate" or result.message is None:
         return result.action
     message = result.message
