@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.services import Actor
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
 from helpdesk.queues.models import Queue
@@ -106,3 +107,8 @@ def signed_in(client: Any, make: Factory) -> Any:
         return user
 
     return sign_in
+
+
+def email_settings() -> EmailSettings:
+    """The email channel's settings from the current app, as its jobs and commands build them."""
+    return EmailSettings.from_config(current_app.config)

@@ -19,6 +19,7 @@ from helpdesk.channels.email import queries as mail_queries
 from helpdesk.channels.email.ingest import retry_quarantined
 from helpdesk.channels.email.models import Mailbox, raw_bytes
 from helpdesk.channels.email.poll import poll_one
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
 from helpdesk.queues import queries as queue_queries
@@ -120,7 +121,8 @@ def quarantine_retry(row_id: int) -> Any:
     row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
     if row.action != "quarantined" or not EmptyForm().validate_on_submit():
         abort(400)
-    result = retry_quarantined(db.session, row, now=clock.now())
+    settings = EmailSettings.from_config(current_app.config)
+    result = retry_quarantined(db.session, row, settings=settings, now=clock.now())
     db.session.commit()
     if result.action == "quarantined":
         flash(_("Still quarantined: %(reason)s", reason=result.reason), "error")

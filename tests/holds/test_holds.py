@@ -18,6 +18,7 @@ from helpdesk.holds.models import Hold, TicketTypeEffect
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
 from tests.channels.email.mail import raw_email
+from tests.factories import email_settings
 
 
 def active(session, account) -> bool:
@@ -27,7 +28,13 @@ def active(session, account) -> bool:
 def test_an_emailed_dispute_links_the_debtors_account_and_holds_it(session, make):
     contact = make.contact(email="guadalupe.nunez@correo.mx")
     account = make.account(contact=contact)
-    result = ingest_raw(session, raw_email(message_id="d1@correo.mx"), source="t", now=clock.now())
+    result = ingest_raw(
+        session,
+        raw_email(message_id="d1@correo.mx"),
+        source="t",
+        settings=email_settings(),
+        now=clock.now(),
+    )
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
     tickets.set_type(session, ticket, "dispute", actor=Actor.system(), now=clock.now())
     assert ticket.accounts == [account]
@@ -42,6 +49,7 @@ def test_the_account_number_in_the_message_picks_the_account(session, make):
         session,
         raw_email(message_id="d2@correo.mx", body="Mi cuenta MX-222222 tiene un cargo raro."),
         source="t",
+        settings=email_settings(),
         now=clock.now(),
     )
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
