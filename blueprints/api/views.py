@@ -138,7 +138,15 @@ def ticket_resolve(folio: str) -> Any:
             {"outcome": outcome},
         )
     now = clock.now()
-    holds.record_outcome(db.session, ticket, outcome, note=note, actor=_actor(), now=now)
+    holds.record_outcome(
+        db.session,
+        ticket,
+        outcome,
+        note=note,
+        grace=holds.grace_period(current_app.config),
+        actor=_actor(),
+        now=now,
+    )
     tickets.set_status(db.session, ticket, "resolved", actor=_actor(), now=now)
     db.session.commit()
     return jsonify(_ticket_json(folio))

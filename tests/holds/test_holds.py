@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk import clock
@@ -65,6 +66,7 @@ def test_outcome_closes_the_hold_and_reopening_reopens_it(session, make):
         ticket,
         "partial",
         adjusted_balance=Decimal("800.00"),
+        grace=holds.grace_period(current_app.config),
         actor=Actor.system(),
         now=clock.now(),
     )
@@ -86,7 +88,13 @@ def test_an_outcome_that_closes_the_account_keeps_reminders_stopped(session, mak
     account = make.account()
     ticket = make.ticket(contact=account.contact, accounts=[account], type="not_my_debt")
     holds.record_outcome(
-        session, ticket, "favourable", closes_account=True, actor=Actor.system(), now=clock.now()
+        session,
+        ticket,
+        "favourable",
+        closes_account=True,
+        grace=holds.grace_period(current_app.config),
+        actor=Actor.system(),
+        now=clock.now(),
     )
     assert account.status == "closed"
     assert session.scalar(select(Hold.resume_at).where(Hold.ticket_id == ticket.id)) is None

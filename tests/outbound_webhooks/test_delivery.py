@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk import clock
@@ -27,7 +28,14 @@ def open_dispute(session, make):
 
 
 def resolve(session, ticket, outcome="favourable"):
-    holds.record_outcome(session, ticket, outcome, actor=Actor.system(), now=clock.now())
+    holds.record_outcome(
+        session,
+        ticket,
+        outcome,
+        grace=holds.grace_period(current_app.config),
+        actor=Actor.system(),
+        now=clock.now(),
+    )
     tickets.set_status(session, ticket, "resolved", actor=Actor.system(), now=clock.now())
     session.commit()
     run_ready_jobs(session)

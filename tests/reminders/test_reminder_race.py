@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event, select, text
 
 from helpdesk.accounts.models import CollectionAccount
@@ -175,7 +175,14 @@ def resolve_long_ago(app: Flask, folio: str) -> None:
     with app.app_context():
         ticket = ticket_by_folio(db.session, folio)
         long_ago = NOW - timedelta(days=10)
-        holds.record_outcome(db.session, ticket, "unfavourable", actor=SYSTEM, now=long_ago)
+        holds.record_outcome(
+            db.session,
+            ticket,
+            "unfavourable",
+            grace=holds.grace_period(current_app.config),
+            actor=SYSTEM,
+            now=long_ago,
+        )
         tickets.set_status(db.session, ticket, "resolved", actor=SYSTEM, now=long_ago)
         db.session.commit()
 

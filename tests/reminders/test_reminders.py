@@ -93,7 +93,14 @@ def test_a_dispute_stops_the_reminder_until_the_grace_period_ends(
     assert held["sent"] == []
 
     resolved_at = NOW + timedelta(hours=2)
-    holds.record_outcome(session, ticket, "unfavourable", actor=Actor.system(), now=resolved_at)
+    holds.record_outcome(
+        session,
+        ticket,
+        "unfavourable",
+        grace=holds.grace_period(current_app.config),
+        actor=Actor.system(),
+        now=resolved_at,
+    )
     tickets.set_status(session, ticket, "resolved", actor=Actor.system(), now=resolved_at)
     session.commit()
     in_grace = report_for(session, resolved_at + timedelta(days=1))
