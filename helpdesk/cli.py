@@ -175,7 +175,7 @@ def run_pending_command(moment: str | None) -> None:
             ) from None
         now = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     with clock.freeze(now):  # the send jobs read the clock too
-        report = sweep(db.session, now=now)
+        report = sweep(db.session, locale=current_app.config["DEFAULT_LOCALE"], now=now)
     db.session.commit()
     _emit_json({key: len(ids) for key, ids in report.as_dict().items()})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from helpdesk import clock
@@ -308,8 +309,8 @@ def test_a_reply_whose_job_was_lost_is_sent_once_by_the_delivery_sweep(
     later = clock.now() + timedelta(minutes=2)
 
     with clock.freeze(later):
-        report = delivery.sweep(session, now=later)
-        again = delivery.sweep(session, now=later)
+        report = delivery.sweep(session, locale=current_app.config["DEFAULT_LOCALE"], now=later)
+        again = delivery.sweep(session, locale=current_app.config["DEFAULT_LOCALE"], now=later)
 
     assert report.sent == [message.id] and again == delivery.SweepReport()
     assert len(graph.sent()) == 1
