@@ -434,9 +434,13 @@ def test_a_message_that_cannot_be_quarantined_as_parsed_is_kept_raw_under_its_ha
 
 
 def test_the_portal_code_mail_survives_a_stored_name_with_a_line_break(session, make):
+    from flask import current_app
+
     from helpdesk.portal.mail import compose_code
 
     contact = make.contact(name="Ana\r\nBcc: x@y.z", email="ana@correo.mx")
-    mail = compose_code(contact, "josé@correo.mx", "123456", now=clock.now())
+    mail = compose_code(
+        contact, "josé@correo.mx", "123456", config=current_app.config, now=clock.now()
+    )
     head = mail.as_bytes(policy=mail.policy.clone(utf8=True)).split(b"\n\n")[0]
     assert b"\nBcc:" not in head and "josé@correo.mx".encode() in head
