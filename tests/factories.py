@@ -14,6 +14,7 @@ from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email.settings import EmailSettings
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
 from helpdesk.queues.models import Queue
@@ -112,3 +113,8 @@ def signed_in(client: Any, make: Factory) -> Any:
 def email_settings() -> EmailSettings:
     """The email channel's settings from the current app, as its jobs and commands build them."""
     return EmailSettings.from_config(current_app.config)
+
+
+def whatsapp_settings() -> WhatsAppSettings:
+    """The WhatsApp channel's settings from the current app, as its boundaries build them."""
+    return WhatsAppSettings.from_config(current_app.config)

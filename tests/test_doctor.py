@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
@@ -17,6 +18,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.channels.email.mailboxes import add_mailbox
 from helpdesk.channels.email.models import InboundEmail
 from helpdesk.channels.whatsapp.numbers import add_number
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.doctor import BLOCKING, WARNING, diagnose, is_blocked
 from tests.channels.whatsapp import graph as graph_server
 from tests.conftest import REDIS_TEST_URL, _port_open, require_service
@@ -49,7 +51,8 @@ def add_whatsapp(session: Session, name: str, phone_number_id: str) -> None:
     add_number(
         session, name=name, phone_number_id=phone_number_id, display_number="+52 55 5000 0000",
         access_token=graph_server.TOKEN, app_secret="app-secret-for-doctor",
-        verify_token=f"verify-{name}", actor=Actor.system("test"), now=clock.now(),
+        verify_token=f"verify-{name}", settings=WhatsAppSettings.from_config(current_app.config),
+        actor=Actor.system("test"), now=clock.now(),
     )
 
 

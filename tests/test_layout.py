@@ -138,10 +138,6 @@ APP_BOUNDARY_MODULES = {
 # Still reading current_app inside domain code: to be given their settings by their callers.
 NOT_YET = {
     "attachments/storage.py",
-    "channels/whatsapp/acknowledge.py",
-    "channels/whatsapp/numbers.py",
-    "channels/whatsapp/receive.py",
-    "reminders/send.py",
     "secrets.py",
 }
 

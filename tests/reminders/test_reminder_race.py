@@ -92,7 +92,7 @@ def dispatcher(url: str, home: str, pause: bool, checked: Any, go: Any, results:
                     go.wait(WAIT)
 
             event.listen(db.engine, "after_cursor_execute", stop_after_the_hold_check)
-        results.put(run_due(db.session, now=NOW).as_json())
+        results.put(run_due(db.session, config=current_app.config, now=NOW).as_json())
         db.engine.dispose()
 
 

@@ -74,7 +74,7 @@ def consent(session: Any, account: Any, *channels: str) -> None:
 
 
 def report_for(session: Any, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    return run_due(session, now=now).as_json()
+    return run_due(session, config=current_app.config, now=now).as_json()
 
 
 # --- Holds -----------------------------------------------------------------------------

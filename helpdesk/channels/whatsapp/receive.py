@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,14 +17,21 @@ from helpdesk.channels.whatsapp import identity, media
 from helpdesk.channels.whatsapp.acknowledge import acknowledge
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppSentPart
 from helpdesk.channels.whatsapp.parse import Change, Parsed, profile_name
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.intake.inbound import Inbound, ThreadHints
-from helpdesk.intake.services import IntakeSettings, receive
+from helpdesk.intake.services import receive
 from helpdesk.tickets.models import Message
 from helpdesk.tickets.vocabulary import Channel
 
 
 def receive_message(
-    session: Session, parsed: Parsed, change: Change, number: WhatsAppNumber, *, now: datetime
+    session: Session,
+    parsed: Parsed,
+    change: Change,
+    number: WhatsAppNumber,
+    *,
+    settings: WhatsAppSettings,
+    now: datetime,
 ) -> str:
     """Returns intake's action: created, appended or duplicate."""
     if not (parsed.wa_id or parsed.user_id):
@@ -44,7 +50,7 @@ def receive_message(
     result = receive(
         session,
         inbound,
-        settings=IntakeSettings.from_config(current_app.config),
+        settings=settings.intake,
         queue=number.queue,
         now=now,
     )
@@ -73,7 +79,7 @@ def receive_message(
         media.add(session, message, number, ref, now=now)
     session.flush()
     if result.action == "created":
-        acknowledge(session, message.ticket, number, now=now)
+        acknowledge(session, message.ticket, number, locale=settings.default_locale, now=now)
     return result.action
 
 
