@@ -59,7 +59,7 @@ def diagnose(
     findings += schema
     if not is_blocked(schema):
         checks: list[Callable[[], Iterator[Finding]]] = [
-            lambda: _mailboxes(session),
+            lambda: _mailboxes(session, config["SECRET_KEY"]),
             lambda: _whatsapp_numbers(session, WhatsAppSettings.from_config(config)),
             lambda: _backlog(session, now),
         ]
@@ -121,10 +121,10 @@ def _redis(config: dict[str, Any]) -> Iterator[Finding]:
                           f"worker running? (systemctl status aclara-worker@{name})")  # fmt: skip
 
 
-def _mailboxes(session: Session) -> Iterator[Finding]:
+def _mailboxes(session: Session, secret_key: str) -> Iterator[Finding]:
     for mailbox in session.scalars(select(Mailbox).where(Mailbox.is_active)):
         try:
-            check_mailbox(mailbox)
+            check_mailbox(mailbox, secret_key=secret_key)
         except SERVER_ERRORS as error:
             yield Finding(BLOCKING, "mail", f"mailbox {mailbox.name} cannot log in and read "
                           f"{mailbox.folder}: {describe(error)}")  # fmt: skip

@@ -65,7 +65,7 @@ def test_a_healthy_installation_has_nothing_blocking(
         session, name="aclaraciones", email_address="aclaraciones@aclara.mx",
         imap_host=dovecot.host, imap_port=dovecot.port, imap_security="none",
         imap_user=account.user, password=account.password,
-        actor=Actor.system("test"), now=clock.now(),
+        secret_key=current_app.config["SECRET_KEY"], actor=Actor.system("test"), now=clock.now(),
     )
     graph, server = graph_server.start()
     monkeypatch.setitem(app.config, "WHATSAPP_GRAPH_URL", graph.base_url)
@@ -86,7 +86,7 @@ def test_a_broken_installation_names_every_problem(app, session: Session, monkey
     add_mailbox(
         session, name="caido", email_address="caido@aclara.mx", imap_host="127.0.0.1",
         imap_port=closed_port(), imap_security="none", imap_user="nadie", password="x",
-        actor=Actor.system("test"), now=clock.now(),
+        secret_key=current_app.config["SECRET_KEY"], actor=Actor.system("test"), now=clock.now(),
     )
     monkeypatch.setitem(app.config, "WHATSAPP_GRAPH_URL", f"http://127.0.0.1:{closed_port()}")
     add_whatsapp(session, "vencido", "109876543211")

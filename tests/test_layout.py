@@ -138,7 +138,6 @@ APP_BOUNDARY_MODULES = {
 # Still reading current_app inside domain code: to be given their settings by their callers.
 NOT_YET = {
     "attachments/storage.py",
-    "secrets.py",
 }
 
 

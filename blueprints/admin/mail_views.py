@@ -62,6 +62,7 @@ def mailbox_list() -> Any:
             mailboxes.add_mailbox(
                 db.session,
                 queue=queue,
+                secret_key=current_app.config["SECRET_KEY"],
                 actor=Actor.for_user(current_user),
                 now=clock.now(),
                 **values,
@@ -84,7 +85,7 @@ def mailbox_list() -> Any:
 def mailbox_test(mailbox_id: int) -> Any:
     mailbox = _mailbox_or_404(mailbox_id)
     try:
-        status = imap.check_mailbox(mailbox)
+        status = imap.check_mailbox(mailbox, secret_key=current_app.config["SECRET_KEY"])
     except Exception as error:  # whatever the server says goes back to the admin
         flash(
             _("Could not use %(name)s: %(error)s", name=mailbox.name, error=imap.describe(error)),

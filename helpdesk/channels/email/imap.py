@@ -106,11 +106,14 @@ class FolderStatus:
 # --- Connecting -----------------------------------------------------------------------
 
 
-def connect(mailbox: Mailbox, *, timeout: float = CONNECT_TIMEOUT) -> IMAPClient:
-    """A client connected (ssl / starttls / none) and logged in; the caller logs out."""
+def connect(
+    mailbox: Mailbox, *, secret_key: str, timeout: float = CONNECT_TIMEOUT
+) -> IMAPClient:
+    """A client connected (ssl / starttls / none) and logged in; the caller logs out.
+    ``secret_key``: the app's, which opens a stored password."""
     if mailbox.imap_security == "none" and not is_loopback(mailbox.imap_host):
         raise MailboxError("imap_security", "security 'none' is only allowed on loopback")
-    password = imap_password(mailbox)
+    password = imap_password(mailbox, secret_key=secret_key)
     context = ssl.create_default_context()
     use_ssl = mailbox.imap_security == "ssl"
     client = IMAPClient(
@@ -145,9 +148,9 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text or 'no detail'}"[:500]
 
 
-def check_mailbox(mailbox: Mailbox) -> FolderStatus:
+def check_mailbox(mailbox: Mailbox, *, secret_key: str) -> FolderStatus:
     """Log in, select the folder read-only and count (``mailbox test``). Raises on failure."""
-    with connect(mailbox) as client:
+    with connect(mailbox, secret_key=secret_key) as client:
         info = client.select_folder(mailbox.folder, readonly=True)
         unseen = len(client.search(["UNSEEN"]))  # information only: polling never uses it
         processed = (
@@ -172,7 +175,7 @@ def poll_mailbox(
     name, tally = mailbox.name, Counter[str]()
     reader: _Reader | None = None
     try:
-        with connect(mailbox) as client:
+        with connect(mailbox, secret_key=settings.intake.secret_key) as client:
             reader = _Reader(session, client, mailbox, now, settings)
             tally = reader.tally
             reader.read_new(batch)

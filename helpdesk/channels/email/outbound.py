@@ -112,7 +112,7 @@ def route_for(session: Session, ticket: Ticket, config: Mapping[str, Any]) -> Ro
                 port=mailbox.smtp_port,
                 security=mailbox.smtp_security,
                 user=mailbox.smtp_user,
-                password=smtp_password(mailbox),
+                password=smtp_password(mailbox, secret_key=config["SECRET_KEY"]),
             ),
         )
     address = (

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
@@ -79,7 +79,13 @@ def mailbox_for(session: Session, server: Dovecot, account: Account, **fields: A
         "password": account.password,
     }
     values.update(fields)
-    return add_mailbox(session, actor=Actor.system("test"), now=clock.now(), **values)
+    return add_mailbox(
+        session,
+        secret_key=current_app.config["SECRET_KEY"],
+        actor=Actor.system("test"),
+        now=clock.now(),
+        **values,
+    )
 
 
 def poll(session: Session, mailbox: Mailbox) -> imap.PollReport:

@@ -80,7 +80,9 @@ def test_another_process_cache_sees_the_rotation(client, session, signed_in):
     signed_in("admin")
     number = _added(client, session)
     assert b"secreto-de-la-app-co" in numbers.app_secrets(session, whatsapp_settings())
-    number.app_secret_encrypted = seal("otro")  # as another process would
+    number.app_secret_encrypted = seal(  # as another process would
+        "otro", secret_key=whatsapp_settings().secret_key
+    )
     session.flush()
     found = numbers.app_secrets(session, whatsapp_settings())
     assert b"otro" in found and b"secreto-de-la-app-co" not in found
