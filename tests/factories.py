@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.channels.whatsapp.settings import WhatsAppSettings
@@ -86,6 +87,7 @@ class Factory:
             self.session,
             contact=contact,
             folio_prefix=current_app.config["FOLIO_PREFIX"],
+            attachments=storage.root_for(current_app.config["DATA_DIR"]),
             actor=Actor.for_contact(contact),
             now=clock.now(),
             **values,

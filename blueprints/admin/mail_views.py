@@ -13,6 +13,7 @@ from blueprints.admin.mail_forms import MailboxForm
 from blueprints.forms import show_error
 from blueprints.routes import Routes
 from helpdesk import clock
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email import imap, mailboxes
 from helpdesk.channels.email import queries as mail_queries
@@ -135,7 +136,8 @@ def quarantine_retry(row_id: int) -> Any:
 @routes.route("/quarantine/<int:row_id>/raw")
 def quarantine_raw(row_id: int) -> Any:
     row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
-    response = current_app.response_class(raw_bytes(row), mimetype="application/octet-stream")
+    raw = raw_bytes(row, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(raw, mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=f"mensaje-{row.id}.eml")
     return response
 

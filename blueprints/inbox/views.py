@@ -148,9 +148,8 @@ def attachment_inline(attachment_id: int) -> Any:
     attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
     if attachment.content_type not in INLINE_IMAGE_TYPES:
         abort(404)
-    response = current_app.response_class(
-        storage.read(attachment.sha256), mimetype=attachment.content_type
-    )
+    data = storage.read(attachment.sha256, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(data, mimetype=attachment.content_type)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -158,9 +157,8 @@ def attachment_inline(attachment_id: int) -> Any:
 @bp.route("/attachments/<int:attachment_id>")
 def attachment_download(attachment_id: int) -> Any:
     attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
-    response = current_app.response_class(
-        storage.read(attachment.sha256), mimetype="application/octet-stream"
-    )
+    data = storage.read(attachment.sha256, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(data, mimetype="application/octet-stream")
     response.headers.set(
         "Content-Disposition", "attachment", filename=storage.safe_filename(attachment.filename)
     )

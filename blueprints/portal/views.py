@@ -113,9 +113,8 @@ def ticket_reply(folio: str) -> Any:
 def attachment_download(attachment_id: int) -> Any:
     contact = current_contact()
     attachment = queries.attachment_of(db.session, contact.id, attachment_id) or abort(404)
-    response = current_app.response_class(
-        storage.read(attachment.sha256), mimetype="application/octet-stream"
-    )
+    data = storage.read(attachment.sha256, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(data, mimetype="application/octet-stream")
     response.headers.set(
         "Content-Disposition", "attachment", filename=storage.safe_filename(attachment.filename)
     )

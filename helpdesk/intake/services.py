@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import CollectionAccount
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import find_or_create
@@ -46,10 +48,15 @@ class IntakeSettings:
 
     secret_key: str  # checks the signed Message-IDs and folio tokens a reply names
     folio_prefix: str  # of the tickets it opens
+    attachments: Path  # the file store's directory (under DATA_DIR)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IntakeSettings:
-        return cls(secret_key=config["SECRET_KEY"], folio_prefix=config["FOLIO_PREFIX"])
+        return cls(
+            secret_key=config["SECRET_KEY"],
+            folio_prefix=config["FOLIO_PREFIX"],
+            attachments=storage.root_for(config["DATA_DIR"]),
+        )
 
 
 def receive(
@@ -85,6 +92,7 @@ def receive(
             new_text=inbound.new_text,
             external_id=inbound.external_id,
             files=_files(inbound),
+            attachments=settings.attachments,
             now=now,
         )
         result = IntakeResult("appended", ticket, message)
@@ -99,6 +107,7 @@ def receive(
             new_text=inbound.new_text,
             external_id=inbound.external_id,
             files=_files(inbound),
+            attachments=settings.attachments,
             queue=queue or _queue_of(related),
             related=related,
             accounts=_accounts(session, inbound),

@@ -136,7 +136,7 @@ def retry_quarantined(
     """
     if (row.reason or "").startswith("too large"):
         return IngestResult("quarantined", None, row.reason, row)
-    raw = raw_bytes(row)
+    raw = raw_bytes(row, settings.intake.attachments)
     row.retried_at = now
     try:
         inbound = parse(session, raw, None, settings)

@@ -158,7 +158,7 @@ def _together(
     settings: EmailSettings,
 ) -> list[IngestResult]:
     seen = seen_uids(session, mailbox, uidvalidity, [m.uid for m in mails if m.uid is not None])
-    with storage.writing_behind():  # attachments are written while we work
+    with storage.writing_behind(settings.intake.attachments):  # written while we work
         pending = [
             None
             if mail.uid in seen

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk import clock, events
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.compose import compose
 from helpdesk.channels.email.mailboxes import smtp_password
@@ -78,7 +79,14 @@ def send_message(
             secret=config["SECRET_KEY"],
         )
         session.flush()
-    mail = compose(session, message, from_address=route.address, from_name=route.name, now=now)
+    mail = compose(
+        session,
+        message,
+        from_address=route.address,
+        from_name=route.name,
+        attachments=storage.root_for(config["DATA_DIR"]),
+        now=now,
+    )
     if route.smtp is None:
         if hand_over is not None:
             hand_over()

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import mimetypes
 from datetime import datetime
+from pathlib import Path
 
 from rq import Retry
 from sqlalchemy.orm import Session
@@ -84,7 +85,7 @@ def attempt(
         return MediaFailure("no_token", temporary=False)
     except MediaFailure as failure:
         return failure
-    _store(session, row, data, mime_type, now=now)
+    _store(session, row, data, mime_type, store=settings.intake.attachments, now=now)
     return None
 
 
@@ -132,14 +133,20 @@ def _sha256_matches(data: bytes, expected: str | None) -> bool:
 
 
 def _store(
-    session: Session, row: WhatsAppMedia, data: bytes, mime_type: str, *, now: datetime
+    session: Session,
+    row: WhatsAppMedia,
+    data: bytes,
+    mime_type: str,
+    *,
+    store: Path,
+    now: datetime,
 ) -> None:
     attachment = Attachment(
         message_id=row.message_id,
         filename=storage.safe_filename(row.filename or _default_name(row, mime_type)),
         content_type=(mime_type or "application/octet-stream").split(";")[0][:120],
         size=len(data),
-        sha256=storage.save(data),
+        sha256=storage.save(data, store),
         created_at=now,
     )
     session.add(attachment)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from rq import Retry, get_current_job
 from sqlalchemy import select
@@ -70,7 +71,7 @@ def send_message(
         sent[0] = _record(session, message, 0, _send_first(client, to, message, extra), now=now)
     for index, attachment in enumerate(message.attachments, start=1):
         if index not in sent:
-            wamid = _send_attachment(client, to, attachment)
+            wamid = _send_attachment(client, to, attachment, settings.intake.attachments)
             sent[index] = _record(session, message, index, wamid, now=now)
     statuses.advance(session, message, Delivery.SENT.value, now=now)
     message.delivery_error = None
@@ -100,11 +101,13 @@ def _send_first(
     return client.send_text(to, message.text[:4096])
 
 
-def _send_attachment(client: WhatsAppClient, to: Recipient, attachment: Attachment) -> str:
+def _send_attachment(
+    client: WhatsAppClient, to: Recipient, attachment: Attachment, store: Path
+) -> str:
     content_type = attachment.content_type.split(";")[0].strip().lower()
     kind = MEDIA_TYPES.get(content_type, "document")
     media_id = client.upload_media(
-        storage.read(attachment.sha256),
+        storage.read(attachment.sha256, store),
         content_type or "application/octet-stream",
         attachment.filename,
     )

@@ -82,7 +82,15 @@ def reply_text(
     if len(text) > MAX_TEXT:
         raise ReplyRefused(str(_l("A WhatsApp message holds at most 4,096 characters.")))
     number = _number(session, ticket, settings)
-    message = tickets.reply(session, ticket, author=author, text=text, files=files, now=now)
+    message = tickets.reply(
+        session,
+        ticket,
+        author=author,
+        text=text,
+        files=files,
+        attachments=settings.intake.attachments,
+        now=now,
+    )
     session.add(WhatsAppMessage(message_id=message.id, number_id=number.id, kind="text"))
     session.flush()
     return message
