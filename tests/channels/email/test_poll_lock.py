@@ -67,6 +67,7 @@ HOLDER = textwrap.dedent(
     import sys, time
     from helpdesk.app import create_app
     from helpdesk.channels.email.poll import mailbox_lock
+    from helpdesk.channels.email.settings import EmailSettings
     from tests.conftest import app_config
     from pathlib import Path
 
@@ -75,7 +76,8 @@ HOLDER = textwrap.dedent(
     if seconds != "default":
         overrides["MAIL_POLL_LOCK_SECONDS"] = seconds
     app = create_app(app_config(f"sqlite:///{home / 'holder.sqlite3'}", home, **overrides))
-    with app.app_context(), mailbox_lock(mailbox_id, email_settings()) as held:
+    settings = EmailSettings.from_config(app.config)
+    with app.app_context(), mailbox_lock(mailbox_id, settings) as held:
         print("held" if held else "not held", flush=True)
         time.sleep(600)
     """
