@@ -70,18 +70,21 @@ def write_csv(path: Path, count: int, *, seed: int, changed: float = 0.0) -> Non
 def run_import(app, path: Path) -> dict:
     from helpdesk import clock
     from helpdesk.accounts.cli import _read_csv
+    from helpdesk.accounts.parsing import AccountSettings
     from helpdesk.accounts.services import CHUNK, upsert_accounts
     from helpdesk.audit.services import Actor
     from helpdesk.extensions import db
 
     with app.app_context():
         rows = list(_read_csv(path))
+        settings = AccountSettings.from_config(app.config)
         started = time.perf_counter()
         totals = {"created": 0, "updated": 0, "unchanged": 0, "errors": 0}
         for start in range(0, len(rows), CHUNK):
             report = upsert_accounts(
                 db.session,
                 rows[start : start + CHUNK],
+                settings=settings,
                 actor=Actor.system("bench"),
                 now=clock.now(),
             )

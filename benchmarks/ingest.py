@@ -70,6 +70,7 @@ def ingest_rate(backend: str, raws: list[bytes], tmp: Path) -> dict:
     from helpdesk.app import create_app
     from helpdesk.channels.email.ingest import mail_domains
     from helpdesk.channels.email.ingest_group import RawMail, ingest_group
+    from helpdesk.channels.email.settings import EmailSettings
     from helpdesk.extensions import db
     from helpdesk.tickets.models import Ticket
 
@@ -87,7 +88,8 @@ def ingest_rate(backend: str, raws: list[bytes], tmp: Path) -> dict:
     try:
         with app.app_context():
             upgrade()
-            domains = mail_domains(db.session)
+            settings = EmailSettings.from_config(app.config)
+            domains = mail_domains(db.session, settings)
             actions: dict[str, int] = {}
             started = time.perf_counter()
             for start in range(0, len(raws), GROUP):
@@ -95,7 +97,9 @@ def ingest_rate(backend: str, raws: list[bytes], tmp: Path) -> dict:
                     RawMail(raw, f"bench:{start + n}")
                     for n, raw in enumerate(raws[start : start + GROUP])
                 ]
-                results = ingest_group(db.session, mails, our_domains=domains, now=clock.now())
+                results = ingest_group(
+                    db.session, mails, settings=settings, our_domains=domains, now=clock.now()
+                )
                 db.session.commit()
                 db.session.expunge_all()  # a poller's session does not keep every object
                 for result in results:

@@ -92,7 +92,7 @@ def demo_command() -> None:
     """Load Spanish demo data (idempotent) and print the demo logins."""
     from helpdesk.demo import DEMO_PASSWORD, load_demo
 
-    summary = load_demo(db.session)
+    summary = load_demo(db.session, folio_prefix=current_app.config["FOLIO_PREFIX"])
     db.session.commit()
     click.echo(
         f"demo data: {summary.tickets} tickets, {summary.contacts} debtors, "
@@ -175,7 +175,7 @@ def run_pending_command(moment: str | None) -> None:
             ) from None
         now = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     with clock.freeze(now):  # the send jobs read the clock too
-        report = sweep(db.session, now=now)
+        report = sweep(db.session, locale=current_app.config["DEFAULT_LOCALE"], now=now)
     db.session.commit()
     _emit_json({key: len(ids) for key, ids in report.as_dict().items()})
 

@@ -258,8 +258,11 @@ class DemoSummary:
     logins: list[tuple[str, str]]
 
 
-def load_demo(session: Session, *, tickets_count: int = 500, debtors: int = 200) -> DemoSummary:
-    """Create the demo data unless it is already there. The caller commits."""
+def load_demo(
+    session: Session, *, folio_prefix: str, tickets_count: int = 500, debtors: int = 200
+) -> DemoSummary:
+    """Create the demo data unless it is already there (``folio_prefix``: the app's
+    ``FOLIO_PREFIX``). The caller commits."""
     now = clock.now()
     created = find_by_email(session, STAFF[0][0]) is None
     if created:
@@ -268,7 +271,7 @@ def load_demo(session: Session, *, tickets_count: int = 500, debtors: int = 200)
         queues = _queues(session, staff, now)
         sla_defaults.install(session, now=now)
         accounts = _debtors(session, rng, debtors, now)
-        _tickets(session, rng, tickets_count, queues, staff, accounts, now)
+        _tickets(session, rng, tickets_count, queues, staff, accounts, now, folio_prefix)
     # Outside the "created" branch: a demo database from before reminders gets them too.
     reminder_defaults.install(session, now=now)
     return DemoSummary(
@@ -353,6 +356,7 @@ def _tickets(
     staff: list[User],
     accounts: list[CollectionAccount],
     now: datetime,
+    folio_prefix: str,
 ) -> None:
     agents = [u for u in staff if u.role in (Role.AGENT, Role.SUPERVISOR)]
     # Oldest first, so folios follow the order tickets were opened in.
@@ -374,6 +378,7 @@ def _tickets(
             type=ticket_type,
             priority=rng.choice([Priority.NORMAL] * 6 + [Priority.HIGH, Priority.LOW]),
             queue=queues[queue_slug],
+            folio_prefix=folio_prefix,
             accounts=[account],
             actor=Actor.for_contact(contact),
             now=opened_at,

@@ -25,6 +25,7 @@ from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.whatsapp.client import GraphError
 from helpdesk.channels.whatsapp.models import WhatsAppNumber
 from helpdesk.channels.whatsapp.numbers import NumberError, check_connection
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.health import OK, readiness
 from helpdesk.jobs import QUEUES, redis_connection
 from helpdesk.outbound_webhooks.delivery import FAILED
@@ -58,8 +59,8 @@ def diagnose(
     findings += schema
     if not is_blocked(schema):
         checks: list[Callable[[], Iterator[Finding]]] = [
-            lambda: _mailboxes(session),
-            lambda: _whatsapp_numbers(session),
+            lambda: _mailboxes(session, config["SECRET_KEY"]),
+            lambda: _whatsapp_numbers(session, WhatsAppSettings.from_config(config)),
             lambda: _backlog(session, now),
         ]
         findings += [finding for check in checks for finding in check()]
@@ -120,10 +121,10 @@ def _redis(config: dict[str, Any]) -> Iterator[Finding]:
                           f"worker running? (systemctl status aclara-worker@{name})")  # fmt: skip
 
 
-def _mailboxes(session: Session) -> Iterator[Finding]:
+def _mailboxes(session: Session, secret_key: str) -> Iterator[Finding]:
     for mailbox in session.scalars(select(Mailbox).where(Mailbox.is_active)):
         try:
-            check_mailbox(mailbox)
+            check_mailbox(mailbox, secret_key=secret_key)
         except SERVER_ERRORS as error:
             yield Finding(BLOCKING, "mail", f"mailbox {mailbox.name} cannot log in and read "
                           f"{mailbox.folder}: {describe(error)}")  # fmt: skip
@@ -134,10 +135,10 @@ def _mailboxes(session: Session) -> Iterator[Finding]:
                           f"{failures} polls: {error}")  # fmt: skip
 
 
-def _whatsapp_numbers(session: Session) -> Iterator[Finding]:
+def _whatsapp_numbers(session: Session, settings: WhatsAppSettings) -> Iterator[Finding]:
     for number in session.scalars(select(WhatsAppNumber).where(WhatsAppNumber.is_active)):
         try:
-            check_connection(number)
+            check_connection(number, settings)
         except (GraphError, NumberError, OSError) as error:
             yield Finding(BLOCKING, "whatsapp", f"WhatsApp number {number.name}: the Graph "
                           f"API refuses its token or id: {error}")  # fmt: skip

@@ -14,7 +14,6 @@ import base64
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 
 # The name says "mailbox passwords" because mailboxes were the first to use it; changing
 # it would make every value sealed so far unreadable.
@@ -25,12 +24,13 @@ class SecretError(ValueError):
     """A sealed value cannot be opened: the app's key changed, or the value is damaged."""
 
 
-def seal(value: str, *, secret_key: str | None = None) -> str:
-    """``value`` encrypted and authenticated, as ASCII text to store."""
+def seal(value: str, *, secret_key: str) -> str:
+    """``value`` encrypted and authenticated with the app's ``secret_key`` (the caller's
+    boundary passes ``SECRET_KEY``), as ASCII text to store."""
     return _fernet(secret_key).encrypt(value.encode()).decode("ascii")
 
 
-def unseal(token: str, *, secret_key: str | None = None) -> str:
+def unseal(token: str, *, secret_key: str) -> str:
     """What ``seal`` sealed; ``SecretError`` when it cannot be read with this key."""
     try:
         return _fernet(secret_key).decrypt(token.encode("ascii")).decode()
@@ -40,9 +40,8 @@ def unseal(token: str, *, secret_key: str | None = None) -> str:
         ) from None
 
 
-def _fernet(secret_key: str | None) -> Fernet:
-    secret = secret_key or current_app.config["SECRET_KEY"]
+def _fernet(secret_key: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(
-        secret.encode()
+        secret_key.encode()
     )
     return Fernet(base64.urlsafe_b64encode(key))

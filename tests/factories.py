@@ -7,11 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
+from helpdesk.channels.email.settings import EmailSettings
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import create_contact
 from helpdesk.queues.models import Queue
@@ -82,6 +86,8 @@ class Factory:
         return tickets.open_ticket(
             self.session,
             contact=contact,
+            folio_prefix=current_app.config["FOLIO_PREFIX"],
+            attachments=storage.root_for(current_app.config["DATA_DIR"]),
             actor=Actor.for_contact(contact),
             now=clock.now(),
             **values,
@@ -104,3 +110,13 @@ def signed_in(client: Any, make: Factory) -> Any:
         return user
 
     return sign_in
+
+
+def email_settings() -> EmailSettings:
+    """The email channel's settings from the current app, as its jobs and commands build them."""
+    return EmailSettings.from_config(current_app.config)
+
+
+def whatsapp_settings() -> WhatsAppSettings:
+    """The WhatsApp channel's settings from the current app, as its boundaries build them."""
+    return WhatsAppSettings.from_config(current_app.config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue
@@ -40,7 +40,7 @@ def lost_acknowledgement(session: Session, message_id: str = "root@correo.mx") -
 
 def sweep_at(session: Session, moment) -> delivery.SweepReport:
     with clock.freeze(moment):
-        return delivery.sweep(session, now=moment)
+        return delivery.sweep(session, locale=current_app.config["DEFAULT_LOCALE"], now=moment)
 
 
 def test_the_sweep_sends_an_acknowledgement_whose_job_was_lost(

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
@@ -17,6 +18,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.channels.email.mailboxes import add_mailbox
 from helpdesk.channels.email.models import InboundEmail
 from helpdesk.channels.whatsapp.numbers import add_number
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.doctor import BLOCKING, WARNING, diagnose, is_blocked
 from tests.channels.whatsapp import graph as graph_server
 from tests.conftest import REDIS_TEST_URL, _port_open, require_service
@@ -49,7 +51,8 @@ def add_whatsapp(session: Session, name: str, phone_number_id: str) -> None:
     add_number(
         session, name=name, phone_number_id=phone_number_id, display_number="+52 55 5000 0000",
         access_token=graph_server.TOKEN, app_secret="app-secret-for-doctor",
-        verify_token=f"verify-{name}", actor=Actor.system("test"), now=clock.now(),
+        verify_token=f"verify-{name}", settings=WhatsAppSettings.from_config(current_app.config),
+        actor=Actor.system("test"), now=clock.now(),
     )
 
 
@@ -62,7 +65,7 @@ def test_a_healthy_installation_has_nothing_blocking(
         session, name="aclaraciones", email_address="aclaraciones@aclara.mx",
         imap_host=dovecot.host, imap_port=dovecot.port, imap_security="none",
         imap_user=account.user, password=account.password,
-        actor=Actor.system("test"), now=clock.now(),
+        secret_key=current_app.config["SECRET_KEY"], actor=Actor.system("test"), now=clock.now(),
     )
     graph, server = graph_server.start()
     monkeypatch.setitem(app.config, "WHATSAPP_GRAPH_URL", graph.base_url)
@@ -83,7 +86,7 @@ def test_a_broken_installation_names_every_problem(app, session: Session, monkey
     add_mailbox(
         session, name="caido", email_address="caido@aclara.mx", imap_host="127.0.0.1",
         imap_port=closed_port(), imap_security="none", imap_user="nadie", password="x",
-        actor=Actor.system("test"), now=clock.now(),
+        secret_key=current_app.config["SECRET_KEY"], actor=Actor.system("test"), now=clock.now(),
     )
     monkeypatch.setitem(app.config, "WHATSAPP_GRAPH_URL", f"http://127.0.0.1:{closed_port()}")
     add_whatsapp(session, "vencido", "109876543211")

@@ -121,3 +121,58 @@ def test_views_do_not_query():
             if _QUERYING.search(line)
         ]
     assert not found, "queries in blueprints/:\n" + "\n".join(found)
+
+
+# Where helpdesk/ may read the Flask app (``current_app``): the boundaries that build what
+# the domain code takes as arguments (docs/architecture.md).
+APP_BOUNDARIES = {"app.py", "cli.py", "*/cli.py", "jobs.py", "*/jobs.py", "i18n.py"}
+# Also boundaries, named here with why:
+APP_BOUNDARY_MODULES = {
+    # The `ingest-eml` and `quarantine` commands, kept apart from the channel's cli.py.
+    "channels/email/cli_ingest.py",
+    # Signal receivers, wired in app.configure_signals: connected once per process, each
+    # runs inside the app that sent the signal, so a value bound at connect time would be
+    # the last app's. They read the settings and pass them to holds.services.
+    "holds/reactions.py",
+}
+
+
+def _uses_current_app(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "current_app" for a in node.names):
+            return True
+        if isinstance(node, ast.Name) and node.id == "current_app":
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "current_app":
+            return True
+    return False
+
+
+def _is_boundary(relative: str) -> bool:
+    from fnmatch import fnmatch
+
+    if relative in APP_BOUNDARY_MODULES:
+        return True
+    return any(
+        relative == pattern or ("/" in relative and fnmatch(relative, pattern))
+        for pattern in APP_BOUNDARIES
+    )
+
+
+def test_only_boundaries_read_the_flask_app():
+    """Domain code takes what it needs (settings, the secret key) as arguments; only
+    views, jobs, the CLI and app.py read ``current_app`` and pass it on."""
+    package = ROOT / "helpdesk"
+    found = [
+        str(path.relative_to(ROOT))
+        for path in sorted(package.rglob("*.py"))
+        if not _is_boundary(path.relative_to(package).as_posix())
+        and _uses_current_app(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not found, "current_app outside the boundaries:\n" + "\n".join(found)
+
+
+def test_the_boundary_list_names_existing_modules():
+    package = ROOT / "helpdesk"
+    missing = sorted(name for name in APP_BOUNDARY_MODULES if not (package / name).is_file())
+    assert not missing, missing

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk import clock
@@ -43,7 +44,8 @@ def test_prune_keeps_what_can_still_be_used_or_read(session, make) -> None:
     live_code = _code(session, contact, expired_ago=timedelta(minutes=-5))
     endpoint, _ = endpoints.add_endpoint(
         session, name="Cobranza", url="https://cobranza.example.com/hook",
-        event_types=list(endpoints.EVENT_TYPES), actor=Actor.system("test"), now=clock.now(),
+        event_types=list(endpoints.EVENT_TYPES), secret_key=current_app.config["SECRET_KEY"],
+        actor=Actor.system("test"), now=clock.now(),
     )  # fmt: skip
     old_delivered = _delivery(session, endpoint, status="delivered", age=timedelta(days=120))
     old_failed = _delivery(session, endpoint, status="failed", age=timedelta(days=120))

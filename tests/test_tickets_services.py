@@ -144,7 +144,7 @@ def test_attachments_are_content_addressed(session, make, app):
     assert [a.filename for a in stored] == ["estado de cuenta.pdf", "copia.pdf"]
     assert stored[0].sha256 == stored[1].sha256
     with app.app_context():
-        path = storage.path_for(stored[0].sha256)
+        path = storage.path_for(stored[0].sha256, storage.root_for(app.config["DATA_DIR"]))
         assert path.read_bytes() == pdf
         assert stored[0].sha256[:2] in path.parts
     assert ticket.messages[0].attachments == stored

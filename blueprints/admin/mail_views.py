@@ -13,12 +13,14 @@ from blueprints.admin.mail_forms import MailboxForm
 from blueprints.forms import show_error
 from blueprints.routes import Routes
 from helpdesk import clock
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email import imap, mailboxes
 from helpdesk.channels.email import queries as mail_queries
 from helpdesk.channels.email.ingest import retry_quarantined
 from helpdesk.channels.email.models import Mailbox, raw_bytes
 from helpdesk.channels.email.poll import poll_one
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
 from helpdesk.queues import queries as queue_queries
@@ -61,6 +63,7 @@ def mailbox_list() -> Any:
             mailboxes.add_mailbox(
                 db.session,
                 queue=queue,
+                secret_key=current_app.config["SECRET_KEY"],
                 actor=Actor.for_user(current_user),
                 now=clock.now(),
                 **values,
@@ -83,7 +86,7 @@ def mailbox_list() -> Any:
 def mailbox_test(mailbox_id: int) -> Any:
     mailbox = _mailbox_or_404(mailbox_id)
     try:
-        status = imap.check_mailbox(mailbox)
+        status = imap.check_mailbox(mailbox, secret_key=current_app.config["SECRET_KEY"])
     except Exception as error:  # whatever the server says goes back to the admin
         flash(
             _("Could not use %(name)s: %(error)s", name=mailbox.name, error=imap.describe(error)),
@@ -120,7 +123,8 @@ def quarantine_retry(row_id: int) -> Any:
     row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
     if row.action != "quarantined" or not EmptyForm().validate_on_submit():
         abort(400)
-    result = retry_quarantined(db.session, row, now=clock.now())
+    settings = EmailSettings.from_config(current_app.config)
+    result = retry_quarantined(db.session, row, settings=settings, now=clock.now())
     db.session.commit()
     if result.action == "quarantined":
         flash(_("Still quarantined: %(reason)s", reason=result.reason), "error")
@@ -132,7 +136,8 @@ def quarantine_retry(row_id: int) -> Any:
 @routes.route("/quarantine/<int:row_id>/raw")
 def quarantine_raw(row_id: int) -> Any:
     row = mail_queries.inbound_email_by_id(db.session, row_id) or abort(404)
-    response = current_app.response_class(raw_bytes(row), mimetype="application/octet-stream")
+    raw = raw_bytes(row, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(raw, mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=f"mensaje-{row.id}.eml")
     return response
 

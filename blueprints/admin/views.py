@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -126,7 +126,12 @@ def user_send_reset(user_id: int) -> Any:
     now = clock.now()
     token = resets.issue(db.session, user, actor=Actor.for_user(current_user), now=now)
     db.session.commit()  # the link works before the mail that carries it leaves
-    queue_reset_link(user, url_for("auth.password_reset", token=token, _external=True), now=now)
+    queue_reset_link(
+        user,
+        url_for("auth.password_reset", token=token, _external=True),
+        secret_key=current_app.config["SECRET_KEY"],
+        now=now,
+    )
     flash(
         _(
             "We sent %(email)s a link to set a new password. It works once, for an hour.",

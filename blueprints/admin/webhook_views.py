@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,7 +28,11 @@ def webhook_endpoint_list() -> Any:
     if form.validate_on_submit():
         try:
             endpoint, secret = endpoints.add_endpoint(
-                db.session, **_values(form), actor=_actor(), now=clock.now()
+                db.session,
+                **_values(form),
+                secret_key=current_app.config["SECRET_KEY"],
+                actor=_actor(),
+                now=clock.now(),
             )
         except endpoints.EndpointError as error:
             show_error(form, error, default="name")
@@ -72,7 +76,13 @@ def webhook_endpoint_edit(endpoint_id: int) -> Any:
 @routes.route("/outbound-webhooks/<int:endpoint_id>/secret", methods=["POST"])
 def webhook_endpoint_rotate(endpoint_id: int) -> Any:
     endpoint = _posted(queries.endpoint_by_id(db.session, endpoint_id))
-    secret = endpoints.rotate_secret(db.session, endpoint, actor=_actor(), now=clock.now())
+    secret = endpoints.rotate_secret(
+        db.session,
+        endpoint,
+        secret_key=current_app.config["SECRET_KEY"],
+        actor=_actor(),
+        now=clock.now(),
+    )
     db.session.commit()
     return _show_secret(endpoint, secret)
 

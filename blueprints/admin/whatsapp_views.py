@@ -22,6 +22,7 @@ from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp import numbers, queries, webhook
 from helpdesk.channels.whatsapp.client import GraphError
 from helpdesk.channels.whatsapp.models import WhatsAppNumber
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.channels.whatsapp.templates import PARAMETER_SOURCES
 from helpdesk.extensions import db
 from helpdesk.queues import queries as queue_queries
@@ -40,14 +41,21 @@ def whatsapp_number_list() -> Any:
         values = {name: getattr(form, name).data or "" for name in NUMBER_FIELDS + SECRET_FIELDS}
         queue = queue_queries.queue_by_id(db.session, int(form.queue.data or 0))
         try:
-            numbers.add_number(db.session, queue=queue, actor=_actor(), now=clock.now(), **values)
+            numbers.add_number(
+                db.session,
+                queue=queue,
+                settings=_settings(),
+                actor=_actor(),
+                now=clock.now(),
+                **values,
+            )
         except numbers.NumberError as error:
             show_error(form, error, default="name")
         else:
             db.session.commit()
             flash(_("WhatsApp number added."), "success")
             return redirect(url_for("admin.whatsapp_number_list"))
-    numbers.environment_number(db.session)
+    numbers.environment_number(db.session, _settings())
     db.session.commit()
     return render_template(
         "admin/whatsapp_numbers.html",
@@ -118,6 +126,7 @@ def whatsapp_number_edit(number_id: int) -> Any:
                 api_version=form.api_version.data or "",
                 queue=queue,
                 verify_token=form.verify_token.data or "",
+                secret_key=current_app.config["SECRET_KEY"],
                 actor=_actor(),
                 now=clock.now(),
             )
@@ -141,6 +150,7 @@ def whatsapp_number_secrets(number_id: int) -> Any:
                 number,
                 access_token=form.access_token.data or "",
                 app_secret=form.app_secret.data or "",
+                secret_key=current_app.config["SECRET_KEY"],
                 actor=_actor(),
                 now=clock.now(),
             )
@@ -157,7 +167,7 @@ def whatsapp_number_secrets(number_id: int) -> Any:
 def whatsapp_number_test(number_id: int) -> Any:
     number = _posted(queries.number_by_id(db.session, number_id))
     try:
-        answer = numbers.check_connection(number)
+        answer = numbers.check_connection(number, _settings())
     except numbers.NumberError as error:
         flash(_("Connection failed: %(error)s", error=str(error)), "error")
     except GraphError as error:
@@ -201,7 +211,7 @@ def whatsapp_webhook_list() -> Any:
 @routes.route("/whatsapp/webhooks/<int:row_id>/reprocess", methods=["POST"])
 def whatsapp_webhook_reprocess(row_id: int) -> Any:
     row = _posted(queries.webhook_by_id(db.session, row_id))
-    webhook.process(db.session, row, now=clock.now())
+    webhook.process(db.session, row, settings=_settings(), now=clock.now())
     db.session.commit()
     flash(_("Processed again: %(action)s", action=row.action), "info")
     return redirect(url_for("admin.whatsapp_webhook_list"))
@@ -226,6 +236,10 @@ def _posted(row: Any) -> Any:
 def _queue_choices() -> list[tuple[str, str]]:
     queues = queue_queries.queues_by_name(db.session)
     return [("", "—")] + [(str(q.id), q.name) for q in queues]
+
+
+def _settings() -> WhatsAppSettings:
+    return WhatsAppSettings.from_config(current_app.config)
 
 
 def _actor() -> Actor:

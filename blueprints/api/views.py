@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from blueprints.api import openapi
@@ -14,7 +14,7 @@ from blueprints.api.errors import ApiError, handle_api_error, handle_http_error
 from helpdesk import clock
 from helpdesk.accounts import services as account_service
 from helpdesk.accounts.models import CollectionAccount
-from helpdesk.accounts.parsing import parse_contact, trim
+from helpdesk.accounts.parsing import AccountSettings, parse_contact, trim
 from helpdesk.accounts.queries import accounts_by_number, contact_consents
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.matching import ContactMatcher
@@ -22,7 +22,7 @@ from helpdesk.extensions import csrf, db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.holds import services as holds
 from helpdesk.intake.inbound import Inbound, Sender
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeSettings, receive
 from helpdesk.intake.text import clean_text, json_too_deep
 from helpdesk.tickets import queries
 from helpdesk.tickets import services as tickets
@@ -44,7 +44,12 @@ def openapi_document() -> Any:
 @require_scope("accounts:write")
 def account_put(number: str) -> Any:
     report = account_service.upsert_accounts(
-        db.session, [_json()], numbers=[number], actor=_actor(), now=clock.now()
+        db.session,
+        [_json()],
+        numbers=[number],
+        settings=AccountSettings.from_config(current_app.config),
+        actor=_actor(),
+        now=clock.now(),
     )
     if report.errors:
         error = report.errors[0]
@@ -66,7 +71,13 @@ def accounts_batch() -> Any:
             "invalid_batch",
             f"accounts must be a list of 1 to {account_service.MAX_BATCH} accounts",
         )
-    report = account_service.upsert_accounts(db.session, rows, actor=_actor(), now=clock.now())
+    report = account_service.upsert_accounts(
+        db.session,
+        rows,
+        settings=AccountSettings.from_config(current_app.config),
+        actor=_actor(),
+        now=clock.now(),
+    )
     db.session.commit()
     return jsonify(report.as_dict())
 
@@ -98,6 +109,7 @@ def ticket_create() -> Any:
             contact_id=contact_id,
             account_ids=(account.id,) if account else (),
         ),
+        settings=IntakeSettings.from_config(current_app.config),
         now=clock.now(),
     )
     db.session.commit()
@@ -126,7 +138,15 @@ def ticket_resolve(folio: str) -> Any:
             {"outcome": outcome},
         )
     now = clock.now()
-    holds.record_outcome(db.session, ticket, outcome, note=note, actor=_actor(), now=now)
+    holds.record_outcome(
+        db.session,
+        ticket,
+        outcome,
+        note=note,
+        grace=holds.grace_period(current_app.config),
+        actor=_actor(),
+        now=now,
+    )
     tickets.set_status(db.session, ticket, "resolved", actor=_actor(), now=now)
     db.session.commit()
     return jsonify(_ticket_json(folio))
@@ -174,10 +194,13 @@ def _ticket_fields(body: dict[str, Any]) -> tuple[str, str, str]:
 def _contact_id(contact: Any, account: CollectionAccount | None) -> int:
     if contact is None and account is not None and account.contact_id is not None:
         return account.contact_id
-    person, errors = parse_contact(contact)
+    config = current_app.config
+    person, errors = parse_contact(contact, phone_region=config["DEFAULT_PHONE_REGION"])
     if person is None:
         raise ApiError(422, "invalid_contact", "the contact is not valid", errors)
-    matcher = ContactMatcher(db.session, actor=_actor(), now=clock.now())
+    matcher = ContactMatcher(
+        db.session, secret_key=config["SECRET_KEY"], actor=_actor(), now=clock.now()
+    )
     return matcher.match([person])[0]
 
 

@@ -90,4 +90,9 @@ def _send_link_if_known(email: str) -> None:
     now = clock.now()
     token = resets.issue(db.session, user, actor=Actor.for_user(user), now=now)
     db.session.commit()  # the link works before the mail that carries it leaves
-    queue_reset_link(user, url_for("auth.password_reset", token=token, _external=True), now=now)
+    queue_reset_link(
+        user,
+        url_for("auth.password_reset", token=token, _external=True),
+        secret_key=current_app.config["SECRET_KEY"],
+        now=now,
+    )

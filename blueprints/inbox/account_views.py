@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -100,6 +100,7 @@ def outcome_record(folio: str) -> Any:
         db.session,
         ticket,
         form.outcome.data,
+        grace=holds.grace_period(current_app.config),
         actor=actor,
         now=now,
         adjusted_balance=form.adjusted_balance.data,

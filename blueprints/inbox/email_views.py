@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +13,7 @@ from blueprints.inbox.forms import EmailReplyForm
 from blueprints.inbox.views import _ticket_or_404, render_ticket
 from blueprints.routes import Routes
 from helpdesk import clock
+from helpdesk.attachments import storage
 from helpdesk.channels.email.replies import (
     EmailReply,
     ReplyRefused,
@@ -54,7 +55,14 @@ def email_reply(folio: str) -> Any:
             ],
             then=then or None,
         )
-        reply_by_email(db.session, ticket, reply, author=current_user, now=clock.now())
+        reply_by_email(
+            db.session,
+            ticket,
+            reply,
+            author=current_user,
+            attachments=storage.root_for(current_app.config["DATA_DIR"]),
+            now=clock.now(),
+        )
     except (ReplyRefused, OutcomeRequired, TicketError) as error:
         db.session.rollback()
         field = getattr(form, getattr(error, "field", ""), None) or form.text

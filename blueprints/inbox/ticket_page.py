@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
@@ -17,6 +18,7 @@ from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.canned import queries as canned_queries
 from helpdesk.channels.email.replies import signature_for
 from helpdesk.channels.whatsapp import queries as whatsapp_queries
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.queues.queries import active_queues
@@ -42,7 +44,11 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "deadlines": sla_queries.views_for(db.session, [ticket], now=now)[ticket.id],
         "accounts_panel": accounts_panel(ticket, now=now),
         "whatsapp": whatsapp_queries.ticket_details(
-            db.session, ticket, agent=current_user, now=now
+            db.session,
+            ticket,
+            agent=current_user,
+            settings=WhatsAppSettings.from_config(current_app.config),
+            now=now,
         )
         if shows_whatsapp
         else None,

@@ -27,6 +27,7 @@ from helpdesk.holds import services as holds
 from helpdesk.pdf import PdfError
 from helpdesk.receipts.queries import acuse_filename
 from helpdesk.receipts.render import acuse_pdf
+from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
 from helpdesk.tickets.models import Ticket
@@ -173,9 +174,7 @@ def capped_note(note: dict[str, Any]) -> str:
         "subject": _("The subject was shortened to %(kept)s of %(found)s characters."),
     }
     text = messages.get(note.get("filename", ""), _("Part of the message was shortened."))
-    return text % {"kept": kept, "found": found} + " " + _(
-        "The original message keeps everything."
-    )
+    return text % {"kept": kept, "found": found} + " " + _("The original message keeps everything.")
 
 
 @bp.route("/attachments/<int:attachment_id>/inline")
@@ -184,9 +183,8 @@ def attachment_inline(attachment_id: int) -> Any:
     attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
     if attachment.content_type not in INLINE_IMAGE_TYPES:
         abort(404)
-    response = current_app.response_class(
-        storage.read(attachment.sha256), mimetype=attachment.content_type
-    )
+    data = storage.read(attachment.sha256, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(data, mimetype=attachment.content_type)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -194,9 +192,8 @@ def attachment_inline(attachment_id: int) -> Any:
 @bp.route("/attachments/<int:attachment_id>")
 def attachment_download(attachment_id: int) -> Any:
     attachment = queries.attachment_by_id(db.session, attachment_id) or abort(404)
-    response = current_app.response_class(
-        storage.read(attachment.sha256), mimetype="application/octet-stream"
-    )
+    data = storage.read(attachment.sha256, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(data, mimetype="application/octet-stream")
     response.headers.set(
         "Content-Disposition", "attachment", filename=storage.safe_filename(attachment.filename)
     )
@@ -208,7 +205,12 @@ def ticket_acuse(folio: str) -> Any:
     """The debtor's acuse de recibo, as the debtor gets it (their language and zone)."""
     ticket = _ticket_or_404(folio)
     try:
-        data = acuse_pdf(db.session, ticket, now=clock.now())
+        data = acuse_pdf(
+            db.session,
+            ticket,
+            now=clock.now(),
+            settings=ReceiptSettings.from_config(current_app.config),
+        )
     except PdfError:
         log.exception("inbox: acuse of ticket %s could not be made", ticket.id)
         abort(503)

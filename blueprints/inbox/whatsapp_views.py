@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
 from blueprints.routes import Routes
 from helpdesk import clock
 from helpdesk.channels.whatsapp import labels, queries, replies
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.extensions import db
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
@@ -36,6 +37,7 @@ def whatsapp_reply(folio: str) -> Any:
             author=current_user,
             text=form.text.data,
             files=files,
+            settings=WhatsAppSettings.from_config(current_app.config),
             now=clock.now(),
         )
     except (replies.ReplyRefused, TicketError) as error:
@@ -55,7 +57,14 @@ def whatsapp_template_send(folio: str) -> Any:
     if not form.validate_on_submit() or template is None:
         abort(400)
     try:
-        replies.reply_template(db.session, ticket, template, author=current_user, now=clock.now())
+        replies.reply_template(
+            db.session,
+            ticket,
+            template,
+            author=current_user,
+            settings=WhatsAppSettings.from_config(current_app.config),
+            now=clock.now(),
+        )
     except replies.ReplyRefused as error:
         db.session.rollback()
         flash(str(error), "error")

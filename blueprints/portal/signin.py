@@ -96,7 +96,7 @@ def _send_code_if_known(address: str) -> None:
         db.session, contact, secret=current_app.config["SECRET_KEY"], now=now
     )
     db.session.commit()  # the code exists before the mail that carries it
-    queue_code(contact, address, code, now=now)
+    queue_code(contact, address, code, secret_key=current_app.config["SECRET_KEY"], now=now)
 
 
 def _code_error(reason: str) -> str:

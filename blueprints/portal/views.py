@@ -21,6 +21,7 @@ from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
+from helpdesk.intake.services import IntakeSettings
 from helpdesk.intake.text import clean_text
 from helpdesk.pdf import PdfError
 from helpdesk.portal import queries
@@ -28,6 +29,7 @@ from helpdesk.portal import services as portal_services
 from helpdesk.portal.labels import debtor_status
 from helpdesk.receipts.queries import acuse_filename
 from helpdesk.receipts.render import acuse_pdf
+from helpdesk.receipts.settings import ReceiptSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ def ticket_new() -> Any:
                 subject=clean_text(form.subject.data.strip()),
                 text=clean_text(form.text.data),
                 files=inbound_files(request.files.getlist(form.files.name)),
+                settings=IntakeSettings.from_config(current_app.config),
                 now=clock.now(),
             )
         except UploadError as error:
@@ -105,8 +108,13 @@ def ticket_reply(folio: str) -> Any:
             form.files.errors.append(str(error))
         else:
             ticket = portal_services.reply(
-                db.session, current_contact(), ticket,
-                text=clean_text(form.text.data), files=files, now=clock.now(),
+                db.session,
+                current_contact(),
+                ticket,
+                text=clean_text(form.text.data),
+                files=files,
+                settings=IntakeSettings.from_config(current_app.config),
+                now=clock.now(),
             )
             db.session.commit()
             return redirect(url_for("portal.ticket_show", folio=ticket.folio, sent=1))
@@ -118,7 +126,12 @@ def ticket_acuse(folio: str) -> Any:
     """The acuse de recibo of one of the debtor's own cases; anyone else's is a 404."""
     ticket = _ticket_or_404(folio)
     try:
-        data = acuse_pdf(db.session, ticket, now=clock.now())
+        data = acuse_pdf(
+            db.session,
+            ticket,
+            now=clock.now(),
+            settings=ReceiptSettings.from_config(current_app.config),
+        )
     except PdfError:
         log.exception("portal: acuse of ticket %s could not be made", ticket.id)
         abort(503)
@@ -129,9 +142,8 @@ def ticket_acuse(folio: str) -> Any:
 def attachment_download(attachment_id: int) -> Any:
     contact = current_contact()
     attachment = queries.attachment_of(db.session, contact.id, attachment_id) or abort(404)
-    response = current_app.response_class(
-        storage.read(attachment.sha256), mimetype="application/octet-stream"
-    )
+    data = storage.read(attachment.sha256, storage.root_for(current_app.config["DATA_DIR"]))
+    response = current_app.response_class(data, mimetype="application/octet-stream")
     response.headers.set(
         "Content-Disposition", "attachment", filename=storage.safe_filename(attachment.filename)
     )

@@ -11,11 +11,12 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from helpdesk import clock
 from helpdesk.channels.whatsapp import numbers, signature, webhook
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.extensions import csrf, db
 from helpdesk.intake.text import json_too_deep
 
@@ -29,7 +30,10 @@ def whatsapp_verify() -> Any:
     """Meta's subscription handshake: echo the challenge when the verify token matches."""
     args = request.args
     token = args.get("hub.verify_token", "")
-    if args.get("hub.mode") != "subscribe" or not numbers.matches_verify_token(db.session, token):
+    settings = WhatsAppSettings.from_config(current_app.config)
+    if args.get("hub.mode") != "subscribe" or not numbers.matches_verify_token(
+        db.session, token, settings
+    ):
         abort(403)
     return args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -55,9 +59,10 @@ def whatsapp_receive() -> Any:
 
 
 def _signed(body: bytes, header: str) -> bool:
-    if signature.is_valid(body, header, numbers.app_secrets(db.session)):
+    settings = WhatsAppSettings.from_config(current_app.config)
+    if signature.is_valid(body, header, numbers.app_secrets(db.session, settings)):
         return True
-    return signature.is_valid(body, header, numbers.app_secrets(db.session, fresh=True))
+    return signature.is_valid(body, header, numbers.app_secrets(db.session, settings, fresh=True))
 
 
 def _raw_body(limit: int) -> bytes:

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from helpdesk import clock
+from helpdesk.accounts.parsing import AccountSettings
 from helpdesk.accounts.services import CHUNK, BatchReport, upsert_accounts
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
@@ -40,12 +42,18 @@ def import_accounts(file: Path, errors_file: TextIO | None) -> None:
     contact_phone, contact_national_id and, optionally, consents: the channels the debtor
     authorised, as ``email|whatsapp``)."""
     rows = list(_read_csv(file))
+    settings = AccountSettings.from_config(current_app.config)
     total = BatchReport()
     with click.progressbar(length=len(rows), label="accounts", file=sys.stderr) as bar:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             report = upsert_accounts(
-                db.session, chunk, actor=Actor.system("import"), now=clock.now(), source="import"
+                db.session,
+                chunk,
+                settings=settings,
+                actor=Actor.system("import"),
+                now=clock.now(),
+                source="import",
             )
             db.session.commit()
             _merge(total, report, offset=start)

@@ -7,6 +7,7 @@ details); a valid row becomes an ``AccountInput`` the services store.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,12 +15,29 @@ from typing import Any
 
 import phonenumbers
 from babel.numbers import list_currencies
-from flask import current_app
 
 from helpdesk.accounts.models import CONSENT_CHANNELS
 from helpdesk.contacts.matching import ContactInput
 
 _CURRENCIES = frozenset(list_currencies())
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What reading and storing accounts takes from the app's settings, built once by the
+    caller (view, CLI) with ``from_config``."""
+
+    phone_region: str  # for phone numbers without +code
+    allow_negative_balance: bool
+    secret_key: str  # keys the national id hash (``contacts.services.national_id_hasher``)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AccountSettings:
+        return cls(
+            phone_region=config["DEFAULT_PHONE_REGION"],
+            allow_negative_balance=config["ACCOUNTS_ALLOW_NEGATIVE_BALANCE"],
+            secret_key=config["SECRET_KEY"],
+        )
 
 
 @dataclass(frozen=True)
@@ -39,7 +57,9 @@ class AccountInput:
 # --- Validation -------------------------------------------------------------------------
 
 
-def parse_account(body: Any, number: str | None = None) -> tuple[AccountInput | None, dict]:
+def parse_account(
+    body: Any, number: str | None = None, *, settings: AccountSettings
+) -> tuple[AccountInput | None, dict]:
     """A validated account, or the errors by field (the API's 422 details)."""
     if not isinstance(body, dict):
         return None, {"body": "must be a JSON object"}
@@ -51,8 +71,8 @@ def parse_account(body: Any, number: str | None = None) -> tuple[AccountInput | 
         "portfolio": _text(
             body.get("portfolio", ""), "portfolio", errors, max_length=120, required=False
         ),
-        "contact": _contact(body.get("contact"), errors),
-        "balance": _balance(body.get("balance"), errors),
+        "contact": _contact(body.get("contact"), errors, settings.phone_region),
+        "balance": _balance(body.get("balance"), errors, settings.allow_negative_balance),
         "currency": _currency(body.get("currency"), errors),
         "days_past_due": _days(body.get("days_past_due", 0), errors),
         "status": _text(body.get("status", "active"), "status", errors, max_length=30),
@@ -63,10 +83,10 @@ def parse_account(body: Any, number: str | None = None) -> tuple[AccountInput | 
     return AccountInput(**values), {}
 
 
-def parse_contact(value: Any) -> tuple[ContactInput | None, dict]:
+def parse_contact(value: Any, *, phone_region: str) -> tuple[ContactInput | None, dict]:
     """A contact on its own (the tickets API), or the errors by field."""
     errors: dict[str, str] = {}
-    person = _contact(value, errors)
+    person = _contact(value, errors, phone_region)
     return (None, errors) if errors else (person, {})
 
 
@@ -88,7 +108,7 @@ def trim(value: str) -> str:
     return value.strip(_BLANKS)
 
 
-def _contact(value: Any, errors: dict) -> ContactInput:
+def _contact(value: Any, errors: dict, phone_region: str) -> ContactInput:
     if not isinstance(value, dict):
         errors["contact"] = "required object with name and email, phone or national_id"
         return ContactInput(name="")
@@ -97,7 +117,7 @@ def _contact(value: Any, errors: dict) -> ContactInput:
     if email is not None and (not isinstance(email, str) or "@" not in email or len(email) > 254):
         errors["contact.email"] = "not an email address"
         email = None
-    phone = _phone(value.get("phone"), errors)
+    phone = _phone(value.get("phone"), errors, phone_region)
     national_id = value.get("national_id")
     if national_id is not None and (not isinstance(national_id, str) or not trim(national_id)):
         errors["contact.national_id"] = "must be text"
@@ -128,7 +148,7 @@ _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 _PHONE_PUNCTUATION = re.compile(r"[\s().-]")
 
 
-def _phone(value: Any, errors: dict) -> str | None:
+def _phone(value: Any, errors: dict, region: str) -> str | None:
     """E.164 as given, or a national number of the default region turned into E.164."""
     if value is None:
         return None
@@ -136,7 +156,7 @@ def _phone(value: Any, errors: dict) -> str | None:
     if _E164.fullmatch(compact):
         return compact
     try:
-        parsed = phonenumbers.parse(str(value), current_app.config["DEFAULT_PHONE_REGION"])
+        parsed = phonenumbers.parse(str(value), region)
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_possible_number(parsed):
@@ -145,7 +165,7 @@ def _phone(value: Any, errors: dict) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _balance(value: Any, errors: dict) -> Decimal:
+def _balance(value: Any, errors: dict, allow_negative: bool) -> Decimal:
     try:
         amount = Decimal(value) if isinstance(value, str) else None
     except InvalidOperation:
@@ -153,7 +173,7 @@ def _balance(value: Any, errors: dict) -> Decimal:
     if amount is None or not amount.is_finite() or amount.as_tuple().exponent < -2:
         errors["balance"] = 'a decimal string with at most 2 decimals, e.g. "12500.00"'
         return Decimal(0)
-    if amount < 0 and not current_app.config["ACCOUNTS_ALLOW_NEGATIVE_BALANCE"]:
+    if amount < 0 and not allow_negative:
         errors["balance"] = "must not be negative"
     if abs(amount) >= Decimal("1e12"):
         errors["balance"] = "too large"

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import ChannelConsent, CollectionAccount
-from helpdesk.accounts.parsing import AccountInput, parse_account
+from helpdesk.accounts.parsing import AccountInput, AccountSettings, parse_account
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor, audit_row
 from helpdesk.bulk import any_of, insert_rows, insert_rows_returning_ids
@@ -73,6 +73,7 @@ def upsert_accounts(
     session: Session,
     rows: Sequence[Any],
     *,
+    settings: AccountSettings,
     actor: Actor,
     now: datetime,
     numbers: Sequence[str | None] | None = None,
@@ -82,10 +83,16 @@ def upsert_accounts(
     ``source`` says where consents came from ("api", "import")."""
     report = BatchReport()
     with fewer_collections():
-        valid = _validate(rows, numbers, report)
+        valid = _validate(rows, numbers, report, settings)
         for start in range(0, len(valid), CHUNK):
             _store_chunk(
-                session, valid[start : start + CHUNK], report, actor=actor, now=now, source=source
+                session,
+                valid[start : start + CHUNK],
+                report,
+                secret_key=settings.secret_key,
+                actor=actor,
+                now=now,
+                source=source,
             )
     # Bulk statements bypass the identity map: objects already loaded must be refreshed.
     session.expire_all()
@@ -93,13 +100,18 @@ def upsert_accounts(
 
 
 def _validate(
-    rows: Sequence[Any], numbers: Sequence[str | None] | None, report: BatchReport
+    rows: Sequence[Any],
+    numbers: Sequence[str | None] | None,
+    report: BatchReport,
+    settings: AccountSettings,
 ) -> list[tuple[int, AccountInput]]:
     """The valid rows with their index; the others go to ``report.errors``."""
     valid: list[tuple[int, AccountInput]] = []
     seen: dict[tuple[str, str], int] = {}
     for index, row in enumerate(rows):
-        account, errors = parse_account(row, numbers[index] if numbers else None)
+        account, errors = parse_account(
+            row, numbers[index] if numbers else None, settings=settings
+        )
         key = (account.creditor, account.number) if account else None
         if account and key in seen:
             errors = {"number": f"duplicate of row {seen[key]} in this batch"}
@@ -123,12 +135,14 @@ def _store_chunk(
     chunk: list[tuple[int, AccountInput]],
     report: BatchReport,
     *,
+    secret_key: str,
     actor: Actor,
     now: datetime,
     source: str,
 ) -> None:
     existing = _existing_accounts(session, [a for _, a in chunk])
-    contact_ids = ContactMatcher(session, actor=actor, now=now).match([a.contact for _, a in chunk])
+    matcher = ContactMatcher(session, secret_key=secret_key, actor=actor, now=now)
+    contact_ids = matcher.match([a.contact for _, a in chunk])
     consents = _existing_consents(
         session,
         [ident for ident, (_, a) in zip(contact_ids, chunk, strict=True) if a.contact.consents],

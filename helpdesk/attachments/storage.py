@@ -1,4 +1,7 @@
-"""Content-addressed file storage under the data dir: the same bytes are kept once."""
+"""Content-addressed file storage under the data dir: the same bytes are kept once.
+
+Every function takes the store's directory, ``root_for(DATA_DIR)``, from its caller.
+"""
 
 from __future__ import annotations
 
@@ -13,32 +16,31 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from flask import current_app
+
+def root_for(data_dir: str | Path) -> Path:
+    """The store's directory under the app's ``DATA_DIR``."""
+    return Path(data_dir) / "attachments"
 
 
-def storage_root() -> Path:
-    return Path(current_app.config["DATA_DIR"]) / "attachments"
-
-
-def path_for(sha256: str, root: Path | None = None) -> Path:
+def path_for(sha256: str, root: Path) -> Path:
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise ValueError("not a sha256 hex digest")
-    root = root or storage_root()
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def save(data: bytes, root: Path | None = None) -> str:
-    """Store ``data`` (once) and return its sha256. Written atomically: no half files.
+def save(data: bytes, root: Path) -> str:
+    """Store ``data`` (once) under ``root`` and return its sha256. Written atomically: no
+    half files.
 
-    Inside ``writing_behind`` the write is left to its background thread.
+    Inside ``writing_behind(root)`` the write is left to its background thread.
     """
     behind = _behind.get()
-    if behind is not None and root is None:
-        return behind(data)
+    if behind is not None and behind[0] == root:
+        return behind[1](data)
     return _write(data, root)
 
 
-def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
+def _write(data: bytes, root: Path, sha256: str | None = None) -> str:
     sha256 = sha256 or hashlib.sha256(data).hexdigest()
     target = path_for(sha256, root)
     if target.exists():
@@ -54,11 +56,13 @@ def _write(data: bytes, root: Path | None, sha256: str | None = None) -> str:
     return sha256
 
 
-_behind: ContextVar[Callable[[bytes], str] | None] = ContextVar("storage_behind", default=None)
+_behind: ContextVar[tuple[Path, Callable[[bytes], str]] | None] = ContextVar(
+    "storage_behind", default=None
+)
 
 
 @contextmanager
-def writing_behind(root: Path | None = None) -> Iterator[None]:
+def writing_behind(root: Path) -> Iterator[None]:
     """Inside the block, ``save`` returns the sha256 at once and a background thread writes.
 
     Creating files and directories is system calls, which release the GIL: a batch of
@@ -66,7 +70,6 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
     the block waits for every write and raises the first failure, so the caller commits
     only what is on disk.
     """
-    root = root or storage_root()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage") as pool:
         writes: list[Future[str]] = []
 
@@ -75,7 +78,7 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
             writes.append(pool.submit(_write, data, root, sha256))
             return sha256
 
-        token = _behind.set(save_later)
+        token = _behind.set((root, save_later))
         try:
             yield
         finally:
@@ -84,7 +87,7 @@ def writing_behind(root: Path | None = None) -> Iterator[None]:
             write.result()
 
 
-def read(sha256: str, root: Path | None = None) -> bytes:
+def read(sha256: str, root: Path) -> bytes:
     return path_for(sha256, root).read_bytes()
 
 

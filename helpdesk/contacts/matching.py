@@ -39,10 +39,13 @@ class ContactMatcher:
     """Finds each row's contact — by national id, then email, then phone — in bulk, and
     creates the missing ones (one per distinct person in the batch)."""
 
-    def __init__(self, session: Session, *, actor: Actor, now: datetime) -> None:
+    def __init__(
+        self, session: Session, *, secret_key: str, actor: Actor, now: datetime
+    ) -> None:
+        """``secret_key``: the app's, which keys the national id hash."""
         self.session, self.actor, self.now = session, actor, now
         self.by_key: dict[tuple[str, str], int] = {}
-        self._hash = national_id_hasher()
+        self._hash = national_id_hasher(secret_key)
 
     def match(self, people: Sequence[ContactInput]) -> list[int]:
         """The contact id of each of ``people``, in order."""

@@ -7,7 +7,6 @@ import hmac
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -17,15 +16,16 @@ from helpdesk.contacts.queries import contact_by_identity
 from helpdesk.db import transaction_cache
 
 
-def national_id_hash(value: str) -> str:
-    """A keyed hash to match national ids on without storing them."""
-    return national_id_hasher()(value)
+def national_id_hash(value: str, *, secret_key: str) -> str:
+    """A keyed hash (the app's ``SECRET_KEY``) to match national ids on without storing
+    them."""
+    return national_id_hasher(secret_key)(value)
 
 
-def national_id_hasher() -> Callable[[str], str]:
-    """``national_id_hash`` with the key read and set up once (an import hashes one id
-    per row: copying a keyed HMAC is cheaper than keying a new one)."""
-    keyed = hmac.new(current_app.config["SECRET_KEY"].encode(), digestmod=hashlib.sha256)
+def national_id_hasher(secret_key: str) -> Callable[[str], str]:
+    """``national_id_hash`` with the key set up once (an import hashes one id per row:
+    copying a keyed HMAC is cheaper than keying a new one)."""
+    keyed = hmac.new(secret_key.encode(), digestmod=hashlib.sha256)
 
     def digest(value: str) -> str:
         upper = value.upper()
@@ -51,17 +51,21 @@ def create_contact(
     email: str | None = None,
     phone: str | None = None,
     national_id: str | None = None,
+    secret_key: str | None = None,
     language: str = "es",
     actor: Actor,
     now: datetime,
 ) -> Contact:
+    """``secret_key`` (the app's) is needed only with a ``national_id``, to hash it."""
     contact = Contact(name=name.strip(), language=language, created_at=now)
     if email:
         contact.identities.append(ContactIdentity(kind=IdentityKind.EMAIL, value=email.lower()))
     if phone:
         contact.identities.append(ContactIdentity(kind=IdentityKind.PHONE, value=phone))
     if national_id:
-        contact.national_id_hash = national_id_hash(national_id)
+        if secret_key is None:
+            raise ValueError("a national id is hashed with the app's secret key: pass it")
+        contact.national_id_hash = national_id_hash(national_id, secret_key=secret_key)
         contact.national_id_masked = mask(national_id)
     session.add(contact)
     session.flush()

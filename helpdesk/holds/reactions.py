@@ -1,10 +1,16 @@
-"""How collection accounts react to what happens to tickets (signals, wired in app.py)."""
+"""How collection accounts react to what happens to tickets (signals, wired in app.py).
+
+Receivers are a boundary, like views and jobs: connected once per process, each runs
+inside the app that sent the signal and reads that app's settings (the hold grace) here,
+then passes them to ``holds.services``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,7 +72,7 @@ def _close_all(
             session,
             hold,
             outcome=outcome,
-            resume_at=now + holds.grace_period(),
+            resume_at=now + holds.grace_period(current_app.config),
             actor=actor,
             now=now,
         )

@@ -9,11 +9,12 @@ reopens its holds. Every change is audited on the ticket and the account.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -160,13 +161,15 @@ def record_outcome(
     ticket: Ticket,
     outcome: str,
     *,
+    grace: timedelta,
     actor: Actor,
     now: datetime,
     adjusted_balance: Decimal | None = None,
     closes_account: bool = False,
     note: str | None = None,
 ) -> TicketOutcome:
-    """The agent's verdict on a dispute; closes its holds (the caller resolves the ticket)."""
+    """The agent's verdict on a dispute; closes its holds (the caller resolves the ticket).
+    ``grace``: how long after ``now`` reminders stay held (``grace_period(app.config)``)."""
     if outcome not in OUTCOMES:
         raise HoldError(f"outcome must be one of {', '.join(OUTCOMES)}")
     row = session.get(TicketOutcome, ticket.id) or TicketOutcome(ticket_id=ticket.id)
@@ -191,7 +194,7 @@ def record_outcome(
         },
     )
     for account in ticket.accounts:
-        _settle_account(session, ticket, account, row, actor=actor, now=now)
+        _settle_account(session, ticket, account, row, grace=grace, actor=actor, now=now)
     return row
 
 
@@ -201,6 +204,7 @@ def _settle_account(
     account: CollectionAccount,
     outcome: TicketOutcome,
     *,
+    grace: timedelta,
     actor: Actor,
     now: datetime,
 ) -> None:
@@ -228,15 +232,16 @@ def _settle_account(
             after={"status": "closed"},
         )
         account.status = "closed"
-    resume_at = None if outcome.closes_account else now + grace_period()
+    resume_at = None if outcome.closes_account else now + grace
     for hold in _open_holds(session, ticket, account):
         close_hold(
             session, hold, outcome=outcome.outcome, resume_at=resume_at, actor=actor, now=now
         )
 
 
-def grace_period() -> timedelta:
-    return timedelta(days=current_app.config["HOLD_GRACE_DAYS"])
+def grace_period(config: Mapping[str, Any]) -> timedelta:
+    """The grace after a hold closes, from the app's settings (``HOLD_GRACE_DAYS``)."""
+    return timedelta(days=config["HOLD_GRACE_DAYS"])
 
 
 def lock_account(session: Session, account_id: int) -> CollectionAccount | None:

@@ -7,14 +7,17 @@ open → remember references and participants. No channel creates tickets by its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import CollectionAccount
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import find_or_create
@@ -38,8 +41,31 @@ class IntakeResult:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class IntakeSettings:
+    """What intake takes from the app's settings; the channel's boundary (view, job, CLI)
+    builds it once with ``from_config``."""
+
+    secret_key: str  # checks the signed Message-IDs and folio tokens a reply names
+    folio_prefix: str  # of the tickets it opens
+    attachments: Path  # the file store's directory (under DATA_DIR)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> IntakeSettings:
+        return cls(
+            secret_key=config["SECRET_KEY"],
+            folio_prefix=config["FOLIO_PREFIX"],
+            attachments=storage.root_for(config["DATA_DIR"]),
+        )
+
+
 def receive(
-    session: Session, inbound: Inbound, *, queue: Queue | None = None, now: datetime
+    session: Session,
+    inbound: Inbound,
+    *,
+    settings: IntakeSettings,
+    queue: Queue | None = None,
+    now: datetime,
 ) -> IntakeResult:
     """Turn one normalised inbound message into a ticket change. Flushes, never commits."""
     inbound = with_fitted_ids(clean_inbound(inbound))
@@ -49,9 +75,7 @@ def receive(
     if inbound.bounce is not None:
         return _bounce(session, inbound, now=now)
     contact = _contact(session, inbound, now=now)
-    ticket = threading.find_ticket(
-        session, inbound, contact, secret=current_app.config["SECRET_KEY"]
-    )
+    ticket = threading.find_ticket(session, inbound, contact, secret=settings.secret_key)
     if inbound.is_auto_reply:
         return _automatic(session, inbound, ticket, contact, now=now)
     related = None
@@ -68,6 +92,7 @@ def receive(
             new_text=inbound.new_text,
             external_id=inbound.external_id,
             files=_files(inbound),
+            attachments=settings.attachments,
             now=now,
         )
         result = IntakeResult("appended", ticket, message)
@@ -82,10 +107,12 @@ def receive(
             new_text=inbound.new_text,
             external_id=inbound.external_id,
             files=_files(inbound),
+            attachments=settings.attachments,
             queue=queue or _queue_of(related),
             related=related,
             accounts=_accounts(session, inbound),
             **({"type": inbound.ticket_type} if inbound.ticket_type else {}),
+            folio_prefix=settings.folio_prefix,
             actor=Actor.for_contact(contact),
             now=now,
         )

@@ -24,11 +24,11 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -83,8 +83,11 @@ def queue_deliveries(session: Session, delivery_ids: list[int]) -> None:
 
 
 def deliver_job(delivery_id: int) -> None:
-    """RQ entry (an id only); safe to run twice."""
-    deliver(db.session, delivery_id, now=clock.now())
+    """RQ entry (an id only); safe to run twice. The name queued jobs hold: the job is
+    ``outbound_webhooks.jobs.deliver_job``, which reads the app's settings."""
+    from helpdesk.outbound_webhooks import jobs
+
+    jobs.deliver_job(delivery_id)
 
 
 def retry_due_job() -> int:
@@ -110,19 +113,38 @@ def due_ids(session: Session, *, now: datetime) -> list[int]:
 # --- One attempt --------------------------------------------------------------------
 
 
-def deliver(session: Session, delivery_id: int, *, now: datetime) -> str | None:
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What a delivery takes from the app's settings (built by its job)."""
+
+    timeout: float  # WEBHOOK_TIMEOUT: seconds a POST may take
+    max_attempts: int  # WEBHOOK_MAX_ATTEMPTS: failures before a delivery is failed
+    secret_key: str  # opens the endpoints' sealed signing secrets
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> WebhookSettings:
+        return cls(
+            timeout=float(config["WEBHOOK_TIMEOUT"]),
+            max_attempts=config["WEBHOOK_MAX_ATTEMPTS"],
+            secret_key=config["SECRET_KEY"],
+        )
+
+
+def deliver(
+    session: Session, delivery_id: int, *, settings: WebhookSettings, now: datetime
+) -> str | None:
     """Make one attempt if the delivery is due; its new status (None: nothing to do).
 
     Commits twice: the claim before the POST, the outcome after it."""
-    if not _claim(session, delivery_id, now=now):
+    if not _claim(session, delivery_id, timeout=settings.timeout, now=now):
         session.rollback()
         return None
     session.commit()
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None:
         return None
-    attempt = _attempt(delivery, now=now)
-    _record(delivery, attempt, now=now)
+    attempt = _attempt(delivery, settings, now=now)
+    _record(delivery, attempt, max_attempts=settings.max_attempts, now=now)
     session.commit()
     log.info(
         "webhook %s (%s) to endpoint %s: %s after %s attempt(s), HTTP %s%s",
@@ -137,8 +159,8 @@ def deliver(session: Session, delivery_id: int, *, now: datetime) -> str | None:
     return delivery.status
 
 
-def _claim(session: Session, delivery_id: int, *, now: datetime) -> bool:
-    lease = now + timedelta(seconds=_timeout() + 60)
+def _claim(session: Session, delivery_id: int, *, timeout: float, now: datetime) -> bool:
+    lease = now + timedelta(seconds=timeout + 60)
     result = session.execute(
         update(WebhookDelivery)
         .where(
@@ -152,11 +174,11 @@ def _claim(session: Session, delivery_id: int, *, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _attempt(delivery: WebhookDelivery, *, now: datetime) -> Attempt:
+def _attempt(delivery: WebhookDelivery, settings: WebhookSettings, *, now: datetime) -> Attempt:
     endpoint = delivery.endpoint
     if not endpoint.is_active:
         return Attempt(None, "the endpoint is deactivated", None, 0)
-    secret = signing_secret(endpoint)
+    secret = signing_secret(endpoint, secret_key=settings.secret_key)
     if secret is None:
         return Attempt(None, "the secret cannot be decrypted (app key changed): rotate it", None, 0)
     return post(
@@ -166,11 +188,13 @@ def _attempt(delivery: WebhookDelivery, *, now: datetime) -> Attempt:
         event_type=delivery.event.type,
         event_id=delivery.event.event_id,
         now=now,
-        timeout=_timeout(),
+        timeout=settings.timeout,
     )
 
 
-def _record(delivery: WebhookDelivery, attempt: Attempt, *, now: datetime) -> None:
+def _record(
+    delivery: WebhookDelivery, attempt: Attempt, *, max_attempts: int, now: datetime
+) -> None:
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = attempt.status_code
@@ -180,7 +204,7 @@ def _record(delivery: WebhookDelivery, attempt: Attempt, *, now: datetime) -> No
     failures = delivery.attempts - delivery.attempts_at_replay
     if attempt.ok:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = DELIVERED, now, None
-    elif failures >= current_app.config["WEBHOOK_MAX_ATTEMPTS"] or not delivery.endpoint.is_active:
+    elif failures >= max_attempts or not delivery.endpoint.is_active:
         delivery.status, delivery.next_attempt_at = FAILED, None
     else:
         delivery.status, delivery.next_attempt_at = RETRYING, now + backoff(failures)
@@ -238,10 +262,6 @@ def _send(
 
 def _excerpt(raw: bytes) -> str:
     return raw[:EXCERPT].decode("utf-8", "replace")
-
-
-def _timeout() -> float:
-    return float(current_app.config["WEBHOOK_TIMEOUT"])
 
 
 # --- Replay -------------------------------------------------------------------------

@@ -53,17 +53,19 @@ def add_endpoint(
     name: str,
     url: str,
     event_types: list[str],
+    secret_key: str,
     actor: Actor,
     now: datetime,
 ) -> tuple[WebhookEndpoint, str]:
-    """Add an endpoint with a new secret; returns it and the secret (to show once)."""
+    """Add an endpoint with a new secret, sealed with the app's ``secret_key``; returns it
+    and the secret (to show once)."""
     name = _check_name(session, name)
     secret = new_secret()
     endpoint = WebhookEndpoint(
         name=name,
         url=check_url(url),
         event_types=_check_types(event_types),
-        secret_encrypted=seal(secret),
+        secret_encrypted=seal(secret, secret_key=secret_key),
         is_active=True,
         created_at=now,
     )
@@ -101,11 +103,11 @@ def update_endpoint(
 
 
 def rotate_secret(
-    session: Session, endpoint: WebhookEndpoint, *, actor: Actor, now: datetime
+    session: Session, endpoint: WebhookEndpoint, *, secret_key: str, actor: Actor, now: datetime
 ) -> str:
     """A new secret, effective for the next POST; the old one stops working at once."""
     secret = new_secret()
-    endpoint.secret_encrypted = seal(secret)
+    endpoint.secret_encrypted = seal(secret, secret_key=secret_key)
     endpoint.secret_rotated_at = now
     record(session, actor, "webhook.secret_rotated", endpoint, now=now)
     return secret
@@ -121,10 +123,10 @@ def set_active(
     record(session, actor, action, endpoint, now=now)
 
 
-def signing_secret(endpoint: WebhookEndpoint) -> str | None:
+def signing_secret(endpoint: WebhookEndpoint, *, secret_key: str) -> str | None:
     """The decrypted secret, or None when the app's key changed (rotate it then)."""
     try:
-        return unseal(endpoint.secret_encrypted)
+        return unseal(endpoint.secret_encrypted, secret_key=secret_key)
     except SecretError:
         return None
 

@@ -4,51 +4,51 @@ development outbox otherwise), never through a ticket — it is not a conversati
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from helpdesk.contacts.models import Contact
-from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
 from helpdesk.logs import mask_address
 from helpdesk.mail import DeliveryError, address_header, deliver
 from helpdesk.portal.services import CODE_LIFETIME
-from helpdesk.secrets import SecretError, seal, unseal
+from helpdesk.secrets import seal
 
 log = logging.getLogger(__name__)
 
 
-def queue_code(contact: Contact, address: str, code: str, *, now: datetime) -> None:
+def queue_code(
+    contact: Contact, address: str, code: str, *, secret_key: str, now: datetime
+) -> None:
     """Send the code from the ``mail`` queue, not the debtor's request: a slow or failing
     mail server must not hang the sign-in page. The code travels sealed with the app's
     key (``helpdesk.secrets``), so the queue never holds it in clear;
     without Redis the job runs at once."""
-    sealed = seal(code)
+    sealed = seal(code, secret_key=secret_key)
     enqueue(send_code_job, contact.id, address, sealed, now.isoformat(), queue="mail")
 
 
 def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: str) -> bool:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None:
-        return False
-    try:
-        code = unseal(sealed_code)
-    except SecretError:  # the key changed since: the code cannot be read, nor used
-        log.warning("portal: code for %s could not be unsealed", mask_address(address))
-        return False
-    return send_code(contact, address, code, now=datetime.fromisoformat(issued_at))
+    """The job's name queued RQ jobs hold; the job is ``portal.jobs.send_code_job``."""
+    from helpdesk.portal import jobs
+
+    return jobs.send_code_job(contact_id, address, sealed_code, issued_at)
 
 
-def send_code(contact: Contact, address: str, code: str, *, now: datetime) -> bool:
-    """Send the code; False (logged) when the mail could not be handed over."""
-    mail = compose_code(contact, address, code, now=now)
+def send_code(
+    contact: Contact, address: str, code: str, *, config: Mapping[str, Any], now: datetime
+) -> bool:
+    """Send the code as the app's settings (``config``) say; False (logged) when the mail
+    could not be handed over."""
+    mail = compose_code(contact, address, code, config=config, now=now)
     try:
-        deliver(mail, current_app.config)
+        deliver(mail, config)
     except DeliveryError as error:
         log.warning("portal: code mail to %s failed: %s", mask_address(address), error)
         return False
@@ -56,8 +56,9 @@ def send_code(contact: Contact, address: str, code: str, *, now: datetime) -> bo
     return True
 
 
-def compose_code(contact: Contact, address: str, code: str, *, now: datetime) -> EmailMessage:
-    config = current_app.config
+def compose_code(
+    contact: Contact, address: str, code: str, *, config: Mapping[str, Any], now: datetime
+) -> EmailMessage:
     sender = config["MAIL_FROM"] or f"portal@{config['MAIL_DOMAIN']}"
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
     with force_locale(contact.language or config["DEFAULT_LOCALE"]):

@@ -28,7 +28,7 @@ from helpdesk.contacts.queries import contact_by_identity
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.errors import FieldError
 from helpdesk.intake.inbound import Inbound, InboundFile, Sender, ThreadHints
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeSettings, receive
 from helpdesk.logs import mask_address
 from helpdesk.portal import queries
 from helpdesk.portal.models import PortalCode
@@ -141,6 +141,7 @@ def open_case(
     subject: str,
     text: str,
     files: Sequence[InboundFile] = (),
+    settings: IntakeSettings,
     now: datetime,
 ) -> Ticket:
     """Open the debtor's case (linked to one of *their* accounts). Flushes, never commits."""
@@ -156,6 +157,7 @@ def open_case(
         session,
         _inbound(contact, subject=subject, text=text, files=files, ticket_type=kind,
                  account_ids=(account_id,) if account_id else ()),
+        settings=settings,
         now=now,
     )
     assert result.ticket is not None
@@ -169,6 +171,7 @@ def reply(
     *,
     text: str,
     files: Sequence[InboundFile] = (),
+    settings: IntakeSettings,
     now: datetime,
 ) -> Ticket:
     """Append the debtor's message to their ticket (reopening it as email replies do);
@@ -179,7 +182,7 @@ def reply(
         contact, subject=ticket.subject, text=text, files=files,
         hints=ThreadHints(folio=ticket.folio),
     )
-    result = receive(session, inbound, now=now)
+    result = receive(session, inbound, settings=settings, now=now)
     assert result.ticket is not None
     return result.ticket
 

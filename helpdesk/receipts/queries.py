@@ -13,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.holds.models import Hold
+from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.vocabulary import Direction
@@ -72,6 +72,7 @@ class Acuse:
     deadline_timezone: str  # the rule's calendar: its day is the day the deadline falls on
     paused_since: datetime | None  # collection on the accounts paused since (None: not paused)
     generated_at: datetime
+    public_url: str | None = None  # where debtors reach the app (HELPDESK_PUBLIC_URL)
 
     @property
     def filename(self) -> str:
@@ -84,7 +85,9 @@ def acuse_filename(folio: str) -> str:
     return f"acuse-{safe or 'folio'}.pdf"
 
 
-def acuse_of(session: Session, ticket: Ticket, *, now: datetime) -> Acuse:
+def acuse_of(
+    session: Session, ticket: Ticket, *, now: datetime, settings: ReceiptSettings
+) -> Acuse:
     contact = ticket.contact
     inbound = _inbound_messages(session, ticket.id)
     first = inbound[0] if inbound else None  # the claim: the debtor's first message
@@ -92,7 +95,6 @@ def acuse_of(session: Session, ticket: Ticket, *, now: datetime) -> Acuse:
     accounts = tuple(
         ClaimedAccount(a.number, a.creditor, a.balance, a.currency) for a in ticket.accounts
     )
-    config = current_app.config
     return Acuse(
         folio=ticket.folio,
         ticket_id=ticket.id,
@@ -102,13 +104,13 @@ def acuse_of(session: Session, ticket: Ticket, *, now: datetime) -> Acuse:
         subject=ticket.subject,
         text=((first.new_text or first.text) if first else "").strip(),
         contact_name=contact.name or "",
-        language=(contact.language or config["DEFAULT_LOCALE"])[:2],
+        language=(contact.language or settings.default_locale)[:2],
         timezone=_zone_name(
             contact.timezone,
             _calendar_zone(deadline_row.policy) if deadline_row else None,
-            config["DEFAULT_TIMEZONE"],
+            settings.default_timezone,
         ),
-        agency=config["AGENCY_NAME"],
+        agency=settings.agency,
         creditors=tuple(dict.fromkeys(a.creditor for a in ticket.accounts if a.creditor)),
         accounts=accounts,
         files=tuple(ReceivedFile(a.filename, a.size) for m in inbound for a in m.attachments),
@@ -117,10 +119,11 @@ def acuse_of(session: Session, ticket: Ticket, *, now: datetime) -> Acuse:
         deadline_timezone=_zone_name(
             _calendar_zone(deadline_row.policy) if deadline_row else None,
             contact.timezone,
-            config["DEFAULT_TIMEZONE"],
+            settings.default_timezone,
         ),
         paused_since=_paused_since(session, [a.id for a in ticket.accounts]),
         generated_at=now,
+        public_url=settings.public_url,
     )
 
 

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_location
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, has_request_context, render_template, url_for
+from flask import has_request_context, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from helpdesk.pdf import render_pdf
 from helpdesk.receipts.labels import type_for_debtor
 from helpdesk.receipts.queries import Acuse, acuse_of
+from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import label
 
@@ -65,10 +66,9 @@ class Words:
         return f"{format_decimal(round(kb / 1024, 1), locale=self.language)} MB"
 
 
-def portal_link(folio: str) -> str | None:
+def portal_link(folio: str, base: str | None) -> str | None:
     """Where the debtor follows the case: ``PUBLIC_URL`` when set, else this request's
     address; None from a job when the public address is not configured."""
-    base = current_app.config.get("PUBLIC_URL")
     if base:
         return f"{str(base).rstrip('/')}/portal/cases/{folio}"
     if has_request_context():
@@ -88,7 +88,7 @@ def acuse_html(acuse: Acuse) -> str:
             text=text,
             type_words=type_for_debtor(acuse.type),
             channel_words=label(acuse.channel),
-            portal_url=portal_link(acuse.folio),
+            portal_url=portal_link(acuse.folio, acuse.public_url),
             lang=language,
         )
 
@@ -98,6 +98,8 @@ def render_acuse(acuse: Acuse) -> bytes:
     return render_pdf(acuse_html(acuse))
 
 
-def acuse_pdf(session: Session, ticket: Ticket, *, now: datetime) -> bytes:
+def acuse_pdf(
+    session: Session, ticket: Ticket, *, now: datetime, settings: ReceiptSettings
+) -> bytes:
     """The acuse of ``ticket`` as it stands now (portal and inbox downloads)."""
-    return render_acuse(acuse_of(session, ticket, now=now))
+    return render_acuse(acuse_of(session, ticket, now=now, settings=settings))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
 from helpdesk.receipts.queries import acuse_filename, acuse_of
 from helpdesk.receipts.render import render_acuse
+from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.tickets.models import Attachment, Message
 from helpdesk.tickets.vocabulary import Direction
 
@@ -34,7 +34,12 @@ def is_acknowledgement(message: Message) -> bool:
 
 
 def attach_acuse(
-    session: Session, message: Message, *, actor: Actor, now: datetime
+    session: Session,
+    message: Message,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: ReceiptSettings,
 ) -> Attachment | None:
     """Attach the ticket's acuse to its acknowledgement, once; None when it is not an
     acknowledgement, already carries it, or the PDF could not be made (logged)."""
@@ -42,8 +47,8 @@ def attach_acuse(
         return None
     ticket = message.ticket
     try:
-        data = render_acuse(acuse_of(session, ticket, now=now))
-        sha256 = storage.save(data)
+        data = render_acuse(acuse_of(session, ticket, now=now, settings=settings))
+        sha256 = storage.save(data, settings.attachments)
     except Exception as error:  # WeasyPrint, a template, stored data, a full disk: send without
         log.warning(
             "acuse for ticket %s not made, the acknowledgement leaves without it: %s: %s",
@@ -63,7 +68,7 @@ def attach_acuse(
         created_at=now,
     )
     session.add(attachment)
-    language = ticket.contact.language or current_app.config["DEFAULT_LOCALE"]
+    language = ticket.contact.language or settings.default_locale
     with force_locale(language):  # said only once the PDF exists: the message never lies
         note = _(
             "We attach your acknowledgement of receipt (PDF): what we received and the "

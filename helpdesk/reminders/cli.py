@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from helpdesk import clock
@@ -36,7 +37,7 @@ def dunning_group() -> None:
 def run_due_command(moment: str | None, as_json: bool) -> None:
     """Send the due reminders; print what was sent, deferred and skipped, and why."""
     now = _parse_now(moment) if moment else clock.now()
-    report = run_due(db.session, now=now)
+    report = run_due(db.session, config=current_app.config, now=now)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:

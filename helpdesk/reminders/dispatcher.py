@@ -37,6 +37,7 @@ is sent: the earlier ones are skipped "superseded", so a debtor never gets a bur
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -47,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import ChannelConsent, ChannelOptOut, CollectionAccount
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.contacts.models import Contact
 from helpdesk.holds.queries import is_held
 from helpdesk.holds.services import lock_account
@@ -91,8 +93,10 @@ class DispatchReport:
         return {"sent": self.sent, "deferred": self.deferred, "skipped": self.skipped}
 
 
-def run_due(session: Session, *, now: datetime) -> DispatchReport:
-    """Dispatch every due reminder. Commits once per reminder (each holds a row lock)."""
+def run_due(session: Session, *, config: Mapping[str, Any], now: datetime) -> DispatchReport:
+    """Dispatch every due reminder. Commits once per reminder (each holds a row lock).
+    ``config``: the app's settings, for the email (``helpdesk.mail.deliver``) and
+    WhatsApp channels."""
     report = DispatchReport()
     occurrences = due_occurrences(session, now=now)
     latest = _latest_offsets(session, occurrences)
@@ -100,7 +104,9 @@ def run_due(session: Session, *, now: datetime) -> DispatchReport:
         step = session.get(ReminderStep, occurrence.step_id)
         superseded = step is not None and step.offset_days < latest[occurrence.account_id]
         try:
-            result = dispatch(session, occurrence, now=now, superseded=superseded)
+            result = dispatch(
+                session, occurrence, config=config, now=now, superseded=superseded
+            )
             session.commit()
         except IntegrityError:
             session.rollback()  # a racing worker recorded this very reminder first
@@ -178,7 +184,12 @@ def due_occurrences(session: Session, *, now: datetime) -> list[Occurrence]:
 
 
 def dispatch(
-    session: Session, occurrence: Occurrence, *, now: datetime, superseded: bool = False
+    session: Session,
+    occurrence: Occurrence,
+    *,
+    config: Mapping[str, Any],
+    now: datetime,
+    superseded: bool = False,
 ) -> tuple[str, ReminderStep, Decision] | None:
     """Decide and act on one occurrence under the account's row lock; the caller commits.
 
@@ -193,14 +204,17 @@ def dispatch(
     row = send_log.current_row(session, occurrence)
     if row is not None and not send_log.is_pending(row, now):
         return None
+    whatsapp = WhatsAppSettings.from_config(config)
     if superseded:
         decision = Decision("skipped", "superseded")
     else:
-        decision = _decide(session, account, step, now=now)
+        decision = _decide(session, account, step, whatsapp=whatsapp, now=now)
     previous = (row.status, row.reason, row.until) if row is not None else None
     if decision.status == "send":
         row = send_log.claim(session, row, account, step, occurrence, now=now)
-        decision = _send(session, account, step, occurrence, now=now)
+        decision = _send(
+            session, account, step, occurrence, config=config, whatsapp=whatsapp, now=now
+        )
     send_log.write(session, row, account, step, occurrence, decision, previous=previous, now=now)
     return account.number, step, decision
 
@@ -226,7 +240,12 @@ def debtor_timezone(contact_timezone: str | None, fallback: str) -> str:
 
 
 def _decide(
-    session: Session, account: CollectionAccount, step: ReminderStep, *, now: datetime
+    session: Session,
+    account: CollectionAccount,
+    step: ReminderStep,
+    *,
+    whatsapp: WhatsAppSettings,
+    now: datetime,
 ) -> Decision:
     if is_held(session, account.id, step.channel, now=now):
         return Decision("skipped", "hold")
@@ -238,7 +257,7 @@ def _decide(
     unreachable = reminder_send.unreachable(account.contact, step.channel)
     if unreachable:
         return Decision("skipped", unreachable)
-    if not reminder_send.channel_ready(session, step):
+    if not reminder_send.channel_ready(session, step, whatsapp):
         return Decision("skipped", "not_configured")  # looked at again on the next run
     zone = debtor_timezone(account.contact.timezone, rule.timezone)
     opening = contact_rules.next_allowed(rule, zone, now)
@@ -286,16 +305,18 @@ def _send(
     step: ReminderStep,
     occurrence: Occurrence,
     *,
+    config: Mapping[str, Any],
+    whatsapp: WhatsAppSettings,
     now: datetime,
 ) -> Decision:
     try:
         if step.channel == "whatsapp":
             external_id = reminder_send.send_whatsapp(
-                session, account, step, due_date=occurrence.due_date
+                session, account, step, settings=whatsapp, due_date=occurrence.due_date
             )
         else:
             external_id = reminder_send.send_email(
-                account, step, due_date=occurrence.due_date, now=now
+                account, step, config=config, due_date=occurrence.due_date, now=now
             )
     except reminder_send.SendError as error:
         log.warning("reminder for account %s not sent: %s", account.id, error)

@@ -7,11 +7,12 @@ an approved template. Both raise ``SendError`` saying whether trying later can h
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale, format_currency, format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.channels.whatsapp import numbers
 from helpdesk.channels.whatsapp.client import GraphError, Recipient
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.mail import DeliveryError, deliver
 from helpdesk.reminders.models import ReminderStep
@@ -48,32 +50,43 @@ def unreachable(contact: Contact | None, channel: str) -> str | None:
     return "no_address"
 
 
-def channel_ready(session: Session, step: ReminderStep) -> bool:
+def channel_ready(session: Session, step: ReminderStep, settings: WhatsAppSettings) -> bool:
     """Whether the step's channel can send at all here (WhatsApp: a number and a template)."""
     if step.channel != "whatsapp":
         return True
-    return bool(step.template_name) and numbers.default_number(session) is not None
+    return bool(step.template_name) and numbers.default_number(session, settings) is not None
 
 
 def send_email(
-    account: CollectionAccount, step: ReminderStep, *, due_date: date, now: datetime
+    account: CollectionAccount,
+    step: ReminderStep,
+    *,
+    config: Mapping[str, Any],
+    due_date: date,
+    now: datetime,
 ) -> str:
-    """Send (or, in development, keep in the outbox) the email; returns its Message-ID."""
-    mail = _compose(account, step, due_date=due_date, now=now)
+    """Send (or, in development, keep in the outbox) the email as the app's settings
+    (``config``) say; returns its Message-ID."""
+    mail = _compose(account, step, config=config, due_date=due_date, now=now)
     try:
-        deliver(mail, current_app.config)
+        deliver(mail, config)
     except DeliveryError as error:
         raise SendError(str(error), permanent=error.permanent) from error
     return str(mail["Message-ID"]).strip("<>")
 
 
 def send_whatsapp(
-    session: Session, account: CollectionAccount, step: ReminderStep, *, due_date: date
+    session: Session,
+    account: CollectionAccount,
+    step: ReminderStep,
+    *,
+    settings: WhatsAppSettings,
+    due_date: date,
 ) -> str:
     """Send the step's template from the default number; returns the wamid."""
     contact = account.contact
     assert contact is not None
-    number = numbers.default_number(session)
+    number = numbers.default_number(session, settings)
     if number is None or not step.template_name:
         raise SendError("no WhatsApp number or template is configured", permanent=True)
     language = step.template_language or TEMPLATE_LANGUAGES.get(contact.language[:2], "es_MX")
@@ -84,7 +97,7 @@ def send_whatsapp(
         due_date.isoformat(),
     ]
     try:
-        client = numbers.client_for(number)
+        client = numbers.client_for(number, settings)
         return client.send_template(
             Recipient(phone=contact.phone, user_id=contact.identity(IdentityKind.WHATSAPP)),
             step.template_name,
@@ -98,11 +111,15 @@ def send_whatsapp(
 
 
 def _compose(
-    account: CollectionAccount, step: ReminderStep, *, due_date: date, now: datetime
+    account: CollectionAccount,
+    step: ReminderStep,
+    *,
+    config: Mapping[str, Any],
+    due_date: date,
+    now: datetime,
 ) -> EmailMessage:
     contact = account.contact
     assert contact is not None
-    config = current_app.config
     address = config["MAIL_FROM"] or f"cobranza@{config['MAIL_DOMAIN']}"
     with force_locale(contact.language or config["DEFAULT_LOCALE"]):
         values = {

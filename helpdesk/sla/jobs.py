@@ -1,6 +1,7 @@
-"""SLA jobs: the periodic sweep (cron entry ``sla.sweep``) and clock recomputation.
+"""SLA jobs: the periodic sweep (cron entry ``sla.sweep``), clock recomputation and the
+staff notices' emails.
 
-Both take ids or nothing, open their own transaction and are safe to run twice.
+All take ids or nothing, open their own transaction and are safe to run twice.
 """
 
 from __future__ import annotations
@@ -8,10 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import current_app
+
 from helpdesk import clock
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
 from helpdesk.sla.deadlines import refresh
+from helpdesk.sla.notifications import email_notifications
 from helpdesk.sla.sweep import sweep
 from helpdesk.tickets.models import Ticket
 
@@ -38,3 +42,11 @@ def recompute_deadlines(ticket_ids: list[int]) -> int:
             count += 1
     db.session.commit()
     return count
+
+
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Email each notice not emailed yet (run as ``sla.notifications.send_notification_emails``,
+    the name queued RQ jobs hold). Returns how many were sent."""
+    sent = email_notifications(db.session, notification_ids, config=current_app.config)
+    db.session.commit()
+    return sent

@@ -1,27 +1,25 @@
 """In-app notices for staff, and the same notice by email (a job, after the commit).
 
-``send_notification_emails(ids)`` is the job entry: ids only, idempotent (a notice with
-``emailed_at`` is not sent again). Mail goes through ``helpdesk.mail.deliver``: the
-configured SMTP server, or the development outbox folder.
+``send_notification_emails(ids)`` is the job entry (its body in ``sla/jobs.py``): ids
+only, idempotent (a notice with ``emailed_at`` is not sent again). Mail goes through
+``helpdesk.mail.deliver``: the configured SMTP server, or the development outbox folder.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
-from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.mail import DeliveryError, deliver
 from helpdesk.sla.models import Notification
@@ -100,17 +98,26 @@ def target_label(target: str) -> str:
 
 
 def send_notification_emails(notification_ids: list[int]) -> int:
-    """The job: email each notice not emailed yet. Returns how many were sent."""
+    """The job's name queued RQ jobs hold; the job is ``sla.jobs.send_notification_emails``."""
+    from helpdesk.sla import jobs
+
+    return jobs.send_notification_emails(notification_ids)
+
+
+def email_notifications(
+    session: Session, notification_ids: list[int], *, config: Mapping[str, Any]
+) -> int:
+    """Email each notice not emailed yet, as the app's settings (``config``) say. Returns
+    how many were sent; the caller commits."""
     sent = 0
-    for notification, user, folio in _unsent(db.session, notification_ids):
+    for notification, user, folio in _unsent(session, notification_ids):
         try:
-            _send(user, notification, folio)
+            _send(user, notification, folio, config)
         except DeliveryError as error:
             log.warning("notification %s not emailed: %s", notification.id, error)
             continue
         notification.emailed_at = clock.now()
         sent += 1
-    db.session.commit()
     return sent
 
 
@@ -124,8 +131,9 @@ def _unsent(session: Session, ids: list[int]) -> list[tuple[Notification, User, 
     return [(n, u, f) for n, u, f in rows]
 
 
-def _send(user: User, notification: Notification, folio: str | None) -> None:
-    config = current_app.config
+def _send(
+    user: User, notification: Notification, folio: str | None, config: Mapping[str, Any]
+) -> None:
     sender = config["MAIL_FROM"] or f"helpdesk@{config['MAIL_DOMAIN']}"
     with force_locale(user.locale):
         subject = describe(notification.kind, notification.target, folio)

@@ -40,16 +40,13 @@ from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from rq import Queue
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from helpdesk import clock
 from helpdesk.audit.services import Actor, record
-from helpdesk.extensions import db
 from helpdesk.jobs import redis_connection
 from helpdesk.tickets.models import Message
 from helpdesk.tickets.vocabulary import Delivery
@@ -166,10 +163,13 @@ class SweepReport:
         return asdict(self)
 
 
-def sweep(session: Session, *, now: datetime, grace: timedelta = GRACE) -> SweepReport:
-    """Settle lapsed claims, then send every message queued past ``grace``. Commits."""
+def sweep(
+    session: Session, *, locale: str, now: datetime, grace: timedelta = GRACE
+) -> SweepReport:
+    """Settle lapsed claims, then send every message queued past ``grace``. Commits.
+    ``locale``: of the reason a message failed (the app's ``DEFAULT_LOCALE``)."""
     report = SweepReport()
-    _settle_lapsed(session, report, now=now)
+    _settle_lapsed(session, report, locale=locale, now=now)
     due = session.scalars(
         select(Message.id)
         .where(
@@ -193,20 +193,16 @@ def sweep(session: Session, *, now: datetime, grace: timedelta = GRACE) -> Sweep
 
 
 def sweep_job() -> dict[str, Any]:
-    """The cron entry ``delivery.sweep``."""
-    report = sweep(db.session, now=clock.now())
-    db.session.commit()
-    if report.requeued or report.interrupted or report.gave_up:
-        log.warning(
-            "delivery sweep: %d requeued, %d interrupted, %d gave up",
-            len(report.requeued),
-            len(report.interrupted),
-            len(report.gave_up),
-        )
-    return report.as_dict()
+    """The cron entry ``delivery.sweep`` (the path ``CRON_TABLE`` and queued jobs hold);
+    the job is ``tickets.jobs.sweep_job``."""
+    from helpdesk.tickets import jobs
+
+    return jobs.sweep_job()
 
 
-def _settle_lapsed(session: Session, report: SweepReport, *, now: datetime) -> None:
+def _settle_lapsed(
+    session: Session, report: SweepReport, *, locale: str, now: datetime
+) -> None:
     lapsed = session.execute(
         select(Message.id, Message.delivery_attempts, Message.delivery_handed_over_at)
         .where(
@@ -232,7 +228,7 @@ def _settle_lapsed(session: Session, report: SweepReport, *, now: datetime) -> N
             if matched:
                 report.requeued.append(message_id)
             continue
-        reason = _interrupted() if handed_over_at is not None else _gave_up(attempt)
+        reason = _interrupted(locale) if handed_over_at is not None else _gave_up(attempt, locale)
         matched = session.execute(
             update(Message)
             .where(*fence)
@@ -262,8 +258,8 @@ def _settle_lapsed(session: Session, report: SweepReport, *, now: datetime) -> N
     session.commit()
 
 
-def _interrupted() -> str:
-    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+def _interrupted(locale: str) -> str:
+    with force_locale(locale):
         return _(
             "Interrupted: the sending process stopped after handing the message to the "
             "server, so it may or may not have arrived. It was not sent again; check and "
@@ -271,8 +267,8 @@ def _interrupted() -> str:
         )
 
 
-def _gave_up(attempts: int) -> str:
-    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+def _gave_up(attempts: int, locale: str) -> str:
+    with force_locale(locale):
         return _(
             "Not sent: the sending process stopped %(attempts)s times before handing the "
             "message to the server.",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from helpdesk import events
@@ -60,15 +60,18 @@ def open_ticket(
     new_text: str | None = None,
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
+    attachments: Path | None = None,
     accounts: Iterable[CollectionAccount] = (),
     related: Ticket | None = None,
+    folio_prefix: str,
     actor: Actor,
     now: datetime,
 ) -> Ticket:
     """Open a ticket with the debtor's first message (``related``: the closed ticket it
-    follows up)."""
+    follows up; ``folio_prefix``: the app's ``FOLIO_PREFIX``; ``attachments``: the file
+    store's directory, ``storage.root_for(DATA_DIR)``, needed with ``files``)."""
     ticket = Ticket(
-        folio=next_folio(session, prefix=current_app.config["FOLIO_PREFIX"], now=now),
+        folio=next_folio(session, prefix=folio_prefix, now=now),
         subject=clean_line(subject, MAX_SUBJECT) or summary_line(text) or "—",
         type=TicketType(type).value,
         status=Status.NEW.value,
@@ -111,6 +114,7 @@ def open_ticket(
         new_text=new_text,
         external_id=external_id,
         files=files,
+        attachments=attachments,
         contact=contact,
         now=now,
     )
@@ -129,6 +133,7 @@ def append_inbound(
     new_text: str | None = None,
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
+    attachments: Path | None = None,
     now: datetime,
 ) -> Message:
     """Add the debtor's new message; a ticket waiting on them or resolved opens again.
@@ -145,6 +150,7 @@ def append_inbound(
         new_text=new_text,
         external_id=external_id,
         files=files,
+        attachments=attachments,
         contact=contact,
         now=now,
     )
@@ -172,6 +178,7 @@ def reply(
     text: str,
     html: str | None = None,
     files: Sequence[IncomingFile] = (),
+    attachments: Path | None = None,
     now: datetime,
 ) -> Message:
     """Store an agent's reply as ``queued``; the channel's send job delivers it."""
@@ -184,6 +191,7 @@ def reply(
         text=text,
         html=html,
         files=files,
+        attachments=attachments,
         author=author,
         now=now,
         delivery=Delivery.QUEUED,
@@ -416,6 +424,7 @@ def _add_message(
     new_text: str | None = None,
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
+    attachments: Path | None = None,
     author: User | None = None,
     contact: Contact | None = None,
     delivery: Delivery | None = None,
@@ -436,8 +445,10 @@ def _add_message(
         created_at=now,
     )
     session.add(message)
+    if files and attachments is None:
+        raise ValueError("files are kept in the attachment store: pass its directory")
     for file in files:
-        message.attachments.append(_store(file, now))
+        message.attachments.append(_store(file, attachments, now))
     if direction != Direction.NOTE:
         ticket.last_activity_at = now
     _touch(ticket, now)
@@ -446,12 +457,12 @@ def _add_message(
     return message
 
 
-def _store(file: IncomingFile, now: datetime) -> Attachment:
+def _store(file: IncomingFile, attachments: Path, now: datetime) -> Attachment:
     return Attachment(
         filename=storage.safe_filename(file.filename),
         content_type=(file.content_type or "application/octet-stream")[:120],
         size=len(file.data),
-        sha256=storage.save(file.data),
+        sha256=storage.save(file.data, attachments),
         content_id=(file.content_id or "").strip("<> ")[:255] or None,
         is_inline=file.is_inline,
         created_at=now,

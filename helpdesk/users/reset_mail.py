@@ -4,51 +4,53 @@ handed over by ``helpdesk.mail.deliver`` like every mail that is not a ticket's.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from typing import Any
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
 from helpdesk.logs import mask_address
 from helpdesk.mail import DeliveryError, deliver
-from helpdesk.secrets import SecretError, seal, unseal
+from helpdesk.secrets import seal
 from helpdesk.users.models import User
 from helpdesk.users.resets import LIFETIME
 
 log = logging.getLogger(__name__)
 
 
-def queue_reset_link(user: User, link: str, *, now: datetime) -> None:
+def queue_reset_link(user: User, link: str, *, secret_key: str, now: datetime) -> None:
     """Send the link from the ``mail`` queue (a slow mail server must not hang the page);
     the link carries the token, so it travels sealed with the app's key."""
-    enqueue(send_reset_job, user.id, seal(link), now.isoformat(), queue="mail")
+    sealed = seal(link, secret_key=secret_key)
+    enqueue(send_reset_job, user.id, sealed, now.isoformat(), queue="mail")
 
 
 def send_reset_job(user_id: int, sealed_link: str, issued_at: str) -> bool:
-    user = db.session.get(User, user_id)
-    if user is None:
-        return False
+    """The job's name queued RQ jobs hold; the job is ``users.jobs.send_reset_job``."""
+    from helpdesk.users import jobs
+
+    return jobs.send_reset_job(user_id, sealed_link, issued_at)
+
+
+def send_reset(user: User, link: str, *, config: Mapping[str, Any], now: datetime) -> bool:
+    """Hand the link's mail over as the app's settings say; False (logged) if it failed."""
+    mail = compose_reset(user, link, config=config, now=now)
     try:
-        link = unseal(sealed_link)
-    except SecretError:  # the key changed since: the link could not be checked either
-        log.warning("password reset: link for user %s could not be unsealed", user_id)
-        return False
-    mail = compose_reset(user, link, now=datetime.fromisoformat(issued_at))
-    try:
-        deliver(mail, current_app.config)
+        deliver(mail, config)
     except DeliveryError as error:
         log.warning("mail to %s failed: %s", mask_address(parseaddr(str(mail["To"]))[1]), error)
         return False
     return True
 
 
-def compose_reset(user: User, link: str, *, now: datetime) -> EmailMessage:
-    config = current_app.config
+def compose_reset(
+    user: User, link: str, *, config: Mapping[str, Any], now: datetime
+) -> EmailMessage:
     sender = config["MAIL_FROM"] or f"no-reply@{config['MAIL_DOMAIN']}"
     minutes = int(LIFETIME.total_seconds() // 60)
     with force_locale(user.locale or config["DEFAULT_LOCALE"]):

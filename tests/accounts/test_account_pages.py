@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk.holds.models import Hold
@@ -73,7 +74,7 @@ def test_the_account_page_lists_reminders_and_the_ticket_says_why_the_next_one_w
         )
     )
     account = make.account(next_due_date=date(2026, 11, 23))
-    run_due(session, now=now)
+    run_due(session, config=current_app.config, now=now)
     ticket = make.ticket(contact=account.contact, accounts=[account], type="dispute")
     signed_in()
 

@@ -7,11 +7,13 @@ import json
 from decimal import Decimal
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from helpdesk import bulk, clock
 from helpdesk.accounts.cli import import_accounts
 from helpdesk.accounts.models import CollectionAccount
+from helpdesk.accounts.parsing import AccountSettings
 from helpdesk.accounts.services import ANALYZE_AFTER, upsert_accounts
 from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
@@ -27,7 +29,10 @@ def every_batch_through_copy(monkeypatch):
 
 
 def _upsert(session, rows):
-    return upsert_accounts(session, rows, actor=Actor.system("test"), now=clock.now())
+    settings = AccountSettings.from_config(current_app.config)
+    return upsert_accounts(
+        session, rows, settings=settings, actor=Actor.system("test"), now=clock.now()
+    )
 
 
 def _person(n: int, **fields) -> dict:
@@ -114,7 +119,9 @@ def test_contacts_keep_their_details(session):
     _upsert(session, [account_body(number="D-1", contact=person)])
     contact = session.scalar(select(Contact))
     assert (contact.name, contact.language, contact.timezone) == ("Deudor 7", "es", None)
-    assert contact.national_id_hash == national_id_hash("GODE561231")
+    assert contact.national_id_hash == national_id_hash(
+        "GODE561231", secret_key=current_app.config["SECRET_KEY"]
+    )
     assert contact.national_id_masked == "••••••••2 31"
     assert (contact.email, contact.phone) == ("deudor7@correo.mx", "+525500000007")
     assert [i.is_verified for i in contact.identities] == [False, False]

@@ -105,6 +105,7 @@ def seed(tmp_path: Path) -> tuple[Flask, list[str]]:
                 text=text,
                 type=type_,
                 channel="email",
+                folio_prefix=app.config["FOLIO_PREFIX"],
                 actor=Actor.for_contact(contact),
                 now=now,
             )

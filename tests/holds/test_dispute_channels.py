@@ -19,6 +19,7 @@ from helpdesk.sla.defaults import RULES
 from helpdesk.tickets.models import Message, Ticket
 from tests.channels.email.mail import raw_email
 from tests.channels.whatsapp.conftest import deliver, payload, text_message, whatsapp_config
+from tests.factories import email_settings
 
 __all__ = ["whatsapp_config"]  # the WhatsApp number the webhook is configured for
 
@@ -56,7 +57,7 @@ def test_an_emailed_dispute_holds_the_account_without_an_agent(session, make, di
         session,
         raw_email(message_id="aclara-1@correo.mx", subject="Aclaración", body=DISPUTE_TEXT),
         source="test",
-        now=clock.now(),
+        settings=email_settings(), now=clock.now(),
     )
 
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
@@ -98,7 +99,7 @@ def test_a_message_that_is_not_a_dispute_does_not_hold(session, make, dispute_ru
         session,
         raw_email(message_id="pregunta-1@correo.mx", subject="Horario", body="¿A qué hora abren?"),
         source="test",
-        now=clock.now(),
+        settings=email_settings(), now=clock.now(),
     )
 
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk import clock
@@ -18,6 +19,7 @@ from helpdesk.holds.models import Hold, TicketTypeEffect
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
 from tests.channels.email.mail import raw_email
+from tests.factories import email_settings
 
 
 def active(session, account) -> bool:
@@ -27,7 +29,13 @@ def active(session, account) -> bool:
 def test_an_emailed_dispute_links_the_debtors_account_and_holds_it(session, make):
     contact = make.contact(email="guadalupe.nunez@correo.mx")
     account = make.account(contact=contact)
-    result = ingest_raw(session, raw_email(message_id="d1@correo.mx"), source="t", now=clock.now())
+    result = ingest_raw(
+        session,
+        raw_email(message_id="d1@correo.mx"),
+        source="t",
+        settings=email_settings(),
+        now=clock.now(),
+    )
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
     tickets.set_type(session, ticket, "dispute", actor=Actor.system(), now=clock.now())
     assert ticket.accounts == [account]
@@ -42,6 +50,7 @@ def test_the_account_number_in_the_message_picks_the_account(session, make):
         session,
         raw_email(message_id="d2@correo.mx", body="Mi cuenta MX-222222 tiene un cargo raro."),
         source="t",
+        settings=email_settings(),
         now=clock.now(),
     )
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
@@ -57,6 +66,7 @@ def test_outcome_closes_the_hold_and_reopening_reopens_it(session, make):
         ticket,
         "partial",
         adjusted_balance=Decimal("800.00"),
+        grace=holds.grace_period(current_app.config),
         actor=Actor.system(),
         now=clock.now(),
     )
@@ -78,7 +88,13 @@ def test_an_outcome_that_closes_the_account_keeps_reminders_stopped(session, mak
     account = make.account()
     ticket = make.ticket(contact=account.contact, accounts=[account], type="not_my_debt")
     holds.record_outcome(
-        session, ticket, "favourable", closes_account=True, actor=Actor.system(), now=clock.now()
+        session,
+        ticket,
+        "favourable",
+        closes_account=True,
+        grace=holds.grace_period(current_app.config),
+        actor=Actor.system(),
+        now=clock.now(),
     )
     assert account.status == "closed"
     assert session.scalar(select(Hold.resume_at).where(Hold.ticket_id == ticket.id)) is None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import current_app
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
@@ -31,6 +32,7 @@ def endpoint(session: Any, receiver: receiver_server.Receiver) -> tuple[Any, str
         name="Sistema de cobranza",
         url=receiver.url,
         event_types=list(endpoints.EVENT_TYPES),
+        secret_key=current_app.config["SECRET_KEY"],
         actor=Actor.system("test"),
         now=clock.now(),
     )

@@ -179,6 +179,7 @@ def test_forms_need_the_csrf_token(client, session, signed_in, receiver, app, mo
         name="x",
         url=receiver.url,
         event_types=["ticket.opened"],
+        secret_key=app.config["SECRET_KEY"],
         actor=Actor.system(),
         now=clock.now(),
     )

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk import clock
@@ -27,7 +28,14 @@ def open_dispute(session, make):
 
 
 def resolve(session, ticket, outcome="favourable"):
-    holds.record_outcome(session, ticket, outcome, actor=Actor.system(), now=clock.now())
+    holds.record_outcome(
+        session,
+        ticket,
+        outcome,
+        grace=holds.grace_period(current_app.config),
+        actor=Actor.system(),
+        now=clock.now(),
+    )
     tickets.set_status(session, ticket, "resolved", actor=Actor.system(), now=clock.now())
     session.commit()
     run_ready_jobs(session)
@@ -195,13 +203,20 @@ def test_running_a_delivery_twice_sends_it_once(session, make, receiver, endpoin
     open_dispute(session, make)
     ids = session.scalars(select(WebhookDelivery.id)).all()
     for delivery_id in ids:
-        assert delivery.deliver(session, delivery_id, now=clock.now()) is None
+        settings = delivery.WebhookSettings.from_config(current_app.config)
+        assert delivery.deliver(session, delivery_id, settings=settings, now=clock.now()) is None
     assert len(receiver.requests) == 2
 
 
 def test_a_rotated_secret_signs_the_next_post(session, make, receiver, endpoint):
     row, old = endpoint
-    new = endpoints.rotate_secret(session, row, actor=Actor.system(), now=clock.now())
+    new = endpoints.rotate_secret(
+        session,
+        row,
+        secret_key=current_app.config["SECRET_KEY"],
+        actor=Actor.system(),
+        now=clock.now(),
+    )
     session.commit()
     open_dispute(session, make)
     assert new != old and new.startswith("whsec_")
@@ -211,7 +226,7 @@ def test_a_rotated_secret_signs_the_next_post(session, make, receiver, endpoint)
 def test_the_secret_is_stored_encrypted(session, endpoint):
     row, secret = endpoint
     assert secret not in row.secret_encrypted
-    assert endpoints.signing_secret(row) == secret
+    assert endpoints.signing_secret(row, secret_key=current_app.config["SECRET_KEY"]) == secret
 
 
 @pytest.mark.parametrize("url", ["ftp://example.mx/x", "javascript:alert(1)", "example.mx", ""])

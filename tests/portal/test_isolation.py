@@ -49,7 +49,10 @@ def test_a_debtor_cannot_reply_to_another_debtors_case(client, session, two_debt
 
 
 def test_files_of_our_replies_reach_the_debtor(client, session, make, portal_sign_in):
+    from flask import current_app
+
     from helpdesk import clock
+    from helpdesk.attachments import storage
     from helpdesk.tickets import services as tickets
     from helpdesk.tickets.services import IncomingFile
 
@@ -58,6 +61,7 @@ def test_files_of_our_replies_reach_the_debtor(client, session, make, portal_sig
     reply = tickets.reply(
         session, ticket, author=make.user(), text="Adjunto", now=clock.now(),
         files=[IncomingFile("carta.pdf", "application/pdf", b"carta")],
+        attachments=storage.root_for(current_app.config["DATA_DIR"]),
     )
     session.flush()
     portal_sign_in(contact)

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+
 from helpdesk import clock
 from helpdesk.receipts.queries import acuse_filename, acuse_of
 from helpdesk.receipts.render import acuse_pdf
+from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets.services import IncomingFile
 from tests.receipts.conftest import pdf_text
 
 MX = ZoneInfo("America/Mexico_City")
+
+
+def settings() -> ReceiptSettings:
+    return ReceiptSettings.from_config(current_app.config)
 
 
 def dispute(make, queue=None, *, files=(), with_account=True, timezone=None, **fields):
@@ -38,7 +45,7 @@ def test_the_acuse_says_folio_deadline_files_and_that_collection_is_paused(
         IncomingFile("ticket_pago.jpg", "image/jpeg", b"\xff\xd8" + b"y" * 150_000),
     ]
     ticket = dispute(make, sla_queue, files=files)
-    text = pdf_text(acuse_pdf(session, ticket, now=clock.now()))
+    text = pdf_text(acuse_pdf(session, ticket, now=clock.now(), settings=settings()))
     assert ticket.folio in text
     assert "Acuse de recibo" in text
     assert "Banco Demo" in text and "Aclara" in text  # creditor and agency
@@ -56,7 +63,7 @@ def test_the_acuse_says_folio_deadline_files_and_that_collection_is_paused(
 
 def test_english_debtors_get_it_in_english_and_in_their_time_zone(session, make, sla_queue):
     ticket = dispute(make, sla_queue, language="en", timezone="America/Bogota")
-    text = pdf_text(acuse_pdf(session, ticket, now=clock.now()))
+    text = pdf_text(acuse_pdf(session, ticket, now=clock.now(), settings=settings()))
     assert "Acknowledgement of receipt" in text
     assert "We will answer you no later than January 7, 2027." in text
     assert "November 23, 2026, 11:00" in text  # 16:00 UTC is 11:00 in Bogotá
@@ -68,7 +75,7 @@ def test_without_a_policy_or_accounts_it_promises_an_answer_and_says_nothing_of_
     session, make
 ):
     ticket = dispute(make, with_account=False)
-    text = pdf_text(acuse_pdf(session, ticket, now=clock.now()))
+    text = pdf_text(acuse_pdf(session, ticket, now=clock.now(), settings=settings()))
     assert "Le responderemos lo antes posible." in text
     assert "Cobranza" not in text and "cobranza" not in text
 
@@ -77,13 +84,13 @@ def test_collection_not_paused_is_said_too(session, make, sla_queue):
     contact = make.contact()
     account = make.account(contact=contact)
     ticket = make.ticket(contact=contact, queue=sla_queue, accounts=[account], type="information")
-    text = pdf_text(acuse_pdf(session, ticket, now=clock.now()))
+    text = pdf_text(acuse_pdf(session, ticket, now=clock.now(), settings=settings()))
     assert "La cobranza de estas cuentas continúa" in text
 
 
 def test_the_facts_use_the_resolution_clock(session, make, sla_queue):
     ticket = dispute(make, sla_queue)
-    facts = acuse_of(session, ticket, now=clock.now())
+    facts = acuse_of(session, ticket, now=clock.now(), settings=settings())
     resolution = session.query(TicketDeadline).filter_by(ticket_id=ticket.id, target="resolution")
     assert facts.deadline == resolution.one().due_at
     assert facts.deadline.astimezone(MX).date() == datetime(2027, 1, 7).date()
@@ -97,7 +104,7 @@ def test_the_debtors_text_cannot_inject_markup_or_fetch_files(session, make):
         contact=contact,
         text='<img src="file:///etc/passwd"><link rel="stylesheet" href="http://x/y.css"> hola',
     )
-    text = pdf_text(acuse_pdf(session, ticket, now=clock.now()))
+    text = pdf_text(acuse_pdf(session, ticket, now=clock.now(), settings=settings()))
     assert '<img src="file:///etc/passwd">' in text  # shown as text, not fetched
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event, select, text
 
 from helpdesk.accounts.models import CollectionAccount
@@ -92,7 +92,7 @@ def dispatcher(url: str, home: str, pause: bool, checked: Any, go: Any, results:
                     go.wait(WAIT)
 
             event.listen(db.engine, "after_cursor_execute", stop_after_the_hold_check)
-        results.put(run_due(db.session, now=NOW).as_json())
+        results.put(run_due(db.session, config=current_app.config, now=NOW).as_json())
         db.engine.dispose()
 
 
@@ -152,6 +152,7 @@ def open_dispute(app: Flask, account_id: int, *, now: datetime = NOW, commit: bo
     ticket = tickets.open_ticket(
         db.session,
         contact=account.contact,
+        folio_prefix=app.config["FOLIO_PREFIX"],
         actor=Actor.for_contact(account.contact),
         now=now,
         subject="Aclaración de cargo",
@@ -174,7 +175,14 @@ def resolve_long_ago(app: Flask, folio: str) -> None:
     with app.app_context():
         ticket = ticket_by_folio(db.session, folio)
         long_ago = NOW - timedelta(days=10)
-        holds.record_outcome(db.session, ticket, "unfavourable", actor=SYSTEM, now=long_ago)
+        holds.record_outcome(
+            db.session,
+            ticket,
+            "unfavourable",
+            grace=holds.grace_period(current_app.config),
+            actor=SYSTEM,
+            now=long_ago,
+        )
         tickets.set_status(db.session, ticket, "resolved", actor=SYSTEM, now=long_ago)
         db.session.commit()
 

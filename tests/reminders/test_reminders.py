@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from helpdesk.accounts.models import ChannelConsent, ChannelOptOut
@@ -73,7 +74,7 @@ def consent(session: Any, account: Any, *channels: str) -> None:
 
 
 def report_for(session: Any, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    return run_due(session, now=now).as_json()
+    return run_due(session, config=current_app.config, now=now).as_json()
 
 
 # --- Holds -----------------------------------------------------------------------------
@@ -92,7 +93,14 @@ def test_a_dispute_stops_the_reminder_until_the_grace_period_ends(
     assert held["sent"] == []
 
     resolved_at = NOW + timedelta(hours=2)
-    holds.record_outcome(session, ticket, "unfavourable", actor=Actor.system(), now=resolved_at)
+    holds.record_outcome(
+        session,
+        ticket,
+        "unfavourable",
+        grace=holds.grace_period(current_app.config),
+        actor=Actor.system(),
+        now=resolved_at,
+    )
     tickets.set_status(session, ticket, "resolved", actor=Actor.system(), now=resolved_at)
     session.commit()
     in_grace = report_for(session, resolved_at + timedelta(days=1))
@@ -370,7 +378,8 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
     from helpdesk.demo import load_demo
     from helpdesk.reminders.models import ContactRule
 
-    load_demo(session, tickets_count=10, debtors=30)
+    prefix = current_app.config["FOLIO_PREFIX"]
+    load_demo(session, folio_prefix=prefix, tickets_count=10, debtors=30)
     portfolios = set(
         session.execute(select(CollectionAccount.creditor, CollectionAccount.portfolio))
     )
@@ -390,7 +399,8 @@ def test_the_demo_gives_every_portfolio_a_schedule_and_each_country_a_rule(sessi
 def test_right_after_the_demo_some_reminders_are_due_and_disputes_hold_others(session):
     from helpdesk.demo import load_demo
 
-    load_demo(session, tickets_count=40, debtors=30)
+    prefix = current_app.config["FOLIO_PREFIX"]
+    load_demo(session, folio_prefix=prefix, tickets_count=40, debtors=30)
     report = report_for(session, NOW)
     assert report["sent"], "a developer running run-due on the demo sees reminders go"
     assert any(s["reason"] == "hold" for s in report["skipped"])

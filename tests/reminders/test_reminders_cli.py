@@ -65,6 +65,7 @@ def home(tmp_path: Path) -> Path:
         tickets.open_ticket(
             session,
             contact=account.contact,
+            folio_prefix=app.config["FOLIO_PREFIX"],
             actor=Actor.for_contact(account.contact),
             now=NOW,
             subject="Aclaración",

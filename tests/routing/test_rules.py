@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from flask import current_app
 from hypothesis import given
 from hypothesis import strategies as st
 
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.intake.inbound import Inbound, Sender, ThreadHints
-from helpdesk.intake.services import receive
+from helpdesk.intake.services import IntakeSettings, receive
 from helpdesk.routing.rules import (
     AccountFacts,
     Facts,
@@ -26,6 +27,10 @@ from helpdesk.routing.services import facts_for, save_rule, tags_of
 from helpdesk.routing.text import fold, has_phrase
 
 ADMIN = Actor.system("test")
+
+
+def _intake() -> IntakeSettings:
+    return IntakeSettings.from_config(current_app.config)
 
 
 def facts(**values) -> Facts:
@@ -146,12 +151,15 @@ def test_intake_routes_every_new_ticket(session, make):
     result = receive(
         session,
         inbound(subject="Presento una QUEJA", text="Me llaman a las 23:00"),
+        settings=_intake(),
         now=clock.now(),
     )
     ticket = result.ticket
     assert (ticket.queue, ticket.type, ticket.priority) == (quejas, "complaint", "high")
     assert tags_of(session, ticket.id) == ["une"]
-    other = receive(session, inbound(subject="Saldo", text="¿Cuánto debo?"), now=clock.now())
+    other = receive(
+        session, inbound(subject="Saldo", text="¿Cuánto debo?"), settings=_intake(), now=clock.now()
+    )
     assert other.ticket.queue is None and other.ticket.type == "information"
     # The receiving address is remembered for the admin preview.
     assert facts_for(session, other.ticket).recipients == ("aclaraciones@aclara.mx",)
@@ -159,7 +167,7 @@ def test_intake_routes_every_new_ticket(session, make):
 
 def test_replies_are_not_routed_again(session, make):
     quejas = make.queue("Quejas")
-    first = receive(session, inbound(subject="Saldo"), now=clock.now())
+    first = receive(session, inbound(subject="Saldo"), settings=_intake(), now=clock.now())
     save_rule(
         session,
         None,
@@ -177,5 +185,5 @@ def test_replies_are_not_routed_again(session, make):
         text="Sigo esperando",
         hints=ThreadHints(in_reply_to=first.message.external_id),
     )
-    assert receive(session, reply, now=clock.now()).action == "appended"
+    assert receive(session, reply, settings=_intake(), now=clock.now()).action == "appended"
     assert first.ticket.queue is None

@@ -24,7 +24,7 @@ def test_saves_inside_the_block_are_written_behind_and_on_disk_when_it_ends(
     monkeypatch.setattr(storage, "_write", spying_write)
     blobs = [f"mensaje {n}".encode() for n in range(20)] + [b"mensaje 0"]
     with storage.writing_behind(tmp_path):
-        hashes = [storage.save(blob) for blob in blobs]
+        hashes = [storage.save(blob, tmp_path) for blob in blobs]
     assert hashes == [hashlib.sha256(blob).hexdigest() for blob in blobs]
     assert [storage.read(h, tmp_path) for h in hashes] == blobs
     assert not list(tmp_path.rglob(".incoming-*"))  # no half-written files left
@@ -34,7 +34,7 @@ def test_saves_inside_the_block_are_written_behind_and_on_disk_when_it_ends(
 def test_a_failed_write_behind_is_raised_when_the_block_ends(tmp_path: Path) -> None:
     (tmp_path / "attachments").write_text("a file where the directory must go")
     with pytest.raises(OSError), storage.writing_behind(tmp_path / "attachments"):
-        storage.save(b"correo")
+        storage.save(b"correo", tmp_path / "attachments")
 
 
 def test_outside_the_block_saves_are_written_at_once(tmp_path: Path) -> None:

@@ -8,9 +8,8 @@ two auto-responders can never bounce mail at each other forever.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor
 from helpdesk.channels.email.outbound import queue_send
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import add_acknowledgement
@@ -25,7 +25,12 @@ from helpdesk.tickets.vocabulary import Channel, Direction
 
 
 def acknowledge(
-    session: Session, ticket: Ticket, *, now: datetime, recent: dict[int, int] | None = None
+    session: Session,
+    ticket: Ticket,
+    *,
+    settings: EmailSettings,
+    now: datetime,
+    recent: dict[int, int] | None = None,
 ) -> Message | None:
     """Queue the acknowledgement, unless the sender cannot or should not get one.
 
@@ -37,11 +42,12 @@ def acknowledge(
         return None
     contact_id = ticket.contact.id
     if recent is None or contact_id not in recent:
-        recent = {contact_id: recent_acknowledgements(session, [contact_id], now=now)[contact_id]}
-    if recent[contact_id] >= _limit()[0]:
+        counted = recent_acknowledgements(session, [contact_id], settings=settings, now=now)
+        recent = {contact_id: counted[contact_id]}
+    if recent[contact_id] >= settings.ack_limit:
         return None
     recent[contact_id] += 1
-    with force_locale(ticket.contact.language or current_app.config["DEFAULT_LOCALE"]):
+    with force_locale(ticket.contact.language or settings.default_locale):
         text = _(
             "Hello %(name)s,\n\nWe received your message and opened case %(folio)s. "
             "Please keep this number: you will need it to follow your case. We will "
@@ -58,16 +64,11 @@ def acknowledge(
     return message
 
 
-def _limit() -> tuple[int, int]:
-    return current_app.config["ACK_LIMIT"]
-
-
 def recent_acknowledgements(
-    session: Session, contact_ids: Iterable[int], *, now: datetime
+    session: Session, contact_ids: Iterable[int], *, settings: EmailSettings, now: datetime
 ) -> dict[int, int]:
     """Acknowledgements sent to each contact inside the cap's window (one query)."""
     counts = dict.fromkeys(contact_ids, 0)
-    window = timedelta(seconds=_limit()[1])
     rows = session.execute(
         select(Ticket.contact_id, func.count(Message.id))
         .join(Ticket, Ticket.id == Message.ticket_id)
@@ -75,7 +76,7 @@ def recent_acknowledgements(
             Ticket.contact_id.in_(list(counts)),
             Message.is_automatic,
             Message.direction == Direction.OUT.value,
-            Message.created_at > now - window,
+            Message.created_at > now - settings.ack_window,
         )
         .group_by(Ticket.contact_id)
     )

@@ -91,6 +91,7 @@ def mailbox_add(name: str, **options: Any) -> None:
             password=password,
             smtp_password=smtp_password,
             queue=options.pop("queue_name"),
+            secret_key=current_app.config["SECRET_KEY"],
             actor=Actor.system("cli"),
             now=clock.now(),
             **options,
@@ -136,7 +137,7 @@ def mailbox_test(name: str) -> None:
     mailbox = _mailbox(name)
     where = f"{mailbox.imap_user} at {mailbox.imap_host}:{mailbox.imap_port}"
     try:
-        status = check_mailbox(mailbox)
+        status = check_mailbox(mailbox, secret_key=current_app.config["SECRET_KEY"])
     except SERVER_ERRORS as error:
         raise CommandError(
             f"mailbox {name}: {where}, {mailbox.folder}: {describe(error)}"

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from helpdesk.channels.email.ingest_group import (
     quarantine_failed,
 )
 from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.jobs import run_ready_jobs
@@ -38,7 +40,8 @@ log = logging.getLogger(__name__)
 def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
     """Feed raw .eml files through intake; one JSON line per file."""
     mailbox = _mailbox(mailbox_name)
-    domains = mail_domains(db.session)
+    settings = EmailSettings.from_config(current_app.config)
+    domains = mail_domains(db.session, settings)
     unreadable = 0
     group: list[tuple[str, RawMail]] = []
     for name in files:
@@ -50,8 +53,8 @@ def ingest_eml(mailbox_name: str | None, files: tuple[str, ...]) -> None:
             continue
         group.append((name, RawMail(raw, f"file:{Path(name).name}")))
         if len(group) == GROUP_SIZE:
-            _ingest(group, mailbox, domains)
-    _ingest(group, mailbox, domains)
+            _ingest(group, mailbox, domains, settings)
+    _ingest(group, mailbox, domains, settings)
     if unreadable:
         raise SystemExit(1)
 
@@ -61,7 +64,10 @@ GROUP_SIZE = 50
 
 
 def _ingest(
-    group: list[tuple[str, RawMail]], mailbox: Mailbox | None, domains: tuple[str, ...]
+    group: list[tuple[str, RawMail]],
+    mailbox: Mailbox | None,
+    domains: tuple[str, ...],
+    settings: EmailSettings,
 ) -> None:
     """Ingest, commit, run the group's jobs, then report it (never before the commit)."""
     if not group:
@@ -69,24 +75,31 @@ def _ingest(
     mails = [mail for _name, mail in group]
     try:
         results = ingest_group(
-            db.session, mails, mailbox=mailbox, our_domains=domains, now=clock.now()
+            db.session,
+            mails,
+            settings=settings,
+            mailbox=mailbox,
+            our_domains=domains,
+            now=clock.now(),
         )
         db.session.commit()
     except Exception:  # the group could not be committed: each file alone, each committed
         log.exception("a group of %d files could not be stored; one at a time", len(mails))
         db.session.rollback()
-        results = [_alone(mail, mailbox, domains) for mail in mails]
+        results = [_alone(mail, mailbox, domains, settings) for mail in mails]
     _run_jobs()
     for (name, _mail), result in zip(group, results, strict=True):
         _line(name, result.action, result.folio, result.reason)
     group.clear()
 
 
-def _alone(mail: RawMail, mailbox: Mailbox | None, domains: tuple[str, ...]) -> IngestResult:
+def _alone(
+    mail: RawMail, mailbox: Mailbox | None, domains: tuple[str, ...], settings: EmailSettings
+) -> IngestResult:
     now = clock.now()
     try:
         result = ingest_alone(db.session, mail, mailbox, None,
-                              domains, now)  # fmt: skip
+                              domains, now, settings)  # fmt: skip
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -143,11 +156,12 @@ def quarantine_list(as_json: bool) -> None:
 @with_appcontext
 def quarantine_retry(ids: tuple[int, ...]) -> None:
     """Run quarantined messages through intake again."""
+    settings = EmailSettings.from_config(current_app.config)
     for ident in ids:
         row = db.session.get(InboundEmail, ident)
         if row is None or row.action != "quarantined":
             raise CommandError(f"no quarantined message with id {ident}")
-        result = retry_quarantined(db.session, row, now=clock.now())
+        result = retry_quarantined(db.session, row, settings=settings, now=clock.now())
         db.session.commit()
         run_ready_jobs(db.session)
         _line(row.source, result.action, result.folio, result.reason)

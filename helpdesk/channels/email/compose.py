@@ -7,6 +7,7 @@ import html
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,8 +27,15 @@ def subject_for(subject: str, folio: str) -> str:
 
 
 def compose(
-    session: Session, message: Message, *, from_address: str, from_name: str, now: datetime
+    session: Session,
+    message: Message,
+    *,
+    from_address: str,
+    from_name: str,
+    attachments: Path,
+    now: datetime,
 ) -> EmailMessage:
+    """``attachments``: the file store's directory (``storage.root_for(DATA_DIR)``)."""
     ticket = message.ticket
     mail = EmailMessage()
     mail["From"] = address_header(from_name, from_address)
@@ -55,7 +63,7 @@ def compose(
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         mail.add_attachment(
-            storage.read(attachment.sha256),
+            storage.read(attachment.sha256, attachments),
             maintype=maintype or "application",
             subtype=subtype or "octet-stream",
             filename=attachment.filename,

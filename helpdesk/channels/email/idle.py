@@ -56,7 +56,9 @@ def idle_loop(
                 if report is not None and on_report is not None:
                     on_report(report)
                 changed = report is not None and not report.error
-                changed = changed and _wait_for_change(db.session, mailbox_id, stop_event)
+                changed = changed and _wait_for_change(
+                    db.session, mailbox_id, stop_event, secret_key=app.config["SECRET_KEY"]
+                )
             except Exception:  # a daemon must outlive a database hiccup
                 log.exception("mailbox %s: poll loop error", mailbox_name)
                 db.session.rollback()
@@ -82,7 +84,9 @@ def _pause(session: Session, mailbox_id: int, interval: float) -> float:
     return max(interval, (next_attempt - clock.now()).total_seconds())
 
 
-def _wait_for_change(session: Session, mailbox_id: int, stop_event: threading.Event) -> bool:
+def _wait_for_change(
+    session: Session, mailbox_id: int, stop_event: threading.Event, *, secret_key: str
+) -> bool:
     """Block in IDLE until the folder changes (True), or return False at once when the
     server has no IDLE, the connection fails, or ``stop_event`` is set. Mail that came
     between the poll and the IDLE is found by a SEARCH first (IDLE would not report it)."""
@@ -91,7 +95,7 @@ def _wait_for_change(session: Session, mailbox_id: int, stop_event: threading.Ev
         return False
     folder, uidvalidity, last_uid = mailbox.folder, mailbox.uidvalidity, mailbox.last_uid
     try:
-        client = connect(mailbox)
+        client = connect(mailbox, secret_key=secret_key)
     except SERVER_ERRORS as error:
         log.warning("mailbox %s: cannot IDLE: %s", mailbox.name, describe(error))
         return False

@@ -43,7 +43,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from imapclient import DELETED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session
@@ -66,6 +65,7 @@ from helpdesk.channels.email.mailboxes import (
     is_loopback,
 )
 from helpdesk.channels.email.models import Mailbox
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.intake.text import clean_line
 
 log = logging.getLogger(__name__)
@@ -106,11 +106,14 @@ class FolderStatus:
 # --- Connecting -----------------------------------------------------------------------
 
 
-def connect(mailbox: Mailbox, *, timeout: float = CONNECT_TIMEOUT) -> IMAPClient:
-    """A client connected (ssl / starttls / none) and logged in; the caller logs out."""
+def connect(
+    mailbox: Mailbox, *, secret_key: str, timeout: float = CONNECT_TIMEOUT
+) -> IMAPClient:
+    """A client connected (ssl / starttls / none) and logged in; the caller logs out.
+    ``secret_key``: the app's, which opens a stored password."""
     if mailbox.imap_security == "none" and not is_loopback(mailbox.imap_host):
         raise MailboxError("imap_security", "security 'none' is only allowed on loopback")
-    password = imap_password(mailbox)
+    password = imap_password(mailbox, secret_key=secret_key)
     context = ssl.create_default_context()
     use_ssl = mailbox.imap_security == "ssl"
     client = IMAPClient(
@@ -145,9 +148,9 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text or 'no detail'}"[:500]
 
 
-def check_mailbox(mailbox: Mailbox) -> FolderStatus:
+def check_mailbox(mailbox: Mailbox, *, secret_key: str) -> FolderStatus:
     """Log in, select the folder read-only and count (``mailbox test``). Raises on failure."""
-    with connect(mailbox) as client:
+    with connect(mailbox, secret_key=secret_key) as client:
         info = client.select_folder(mailbox.folder, readonly=True)
         unseen = len(client.search(["UNSEEN"]))  # information only: polling never uses it
         processed = (
@@ -166,14 +169,14 @@ def check_mailbox(mailbox: Mailbox) -> FolderStatus:
 
 
 def poll_mailbox(
-    session: Session, mailbox: Mailbox, *, now: datetime, batch: int = 50
+    session: Session, mailbox: Mailbox, *, settings: EmailSettings, now: datetime, batch: int = 50
 ) -> PollReport:
     """Read every new message of ``mailbox`` through ``ingest_raw``; commits as it goes."""
     name, tally = mailbox.name, Counter[str]()
     reader: _Reader | None = None
     try:
-        with connect(mailbox) as client:
-            reader = _Reader(session, client, mailbox, now)
+        with connect(mailbox, secret_key=settings.intake.secret_key) as client:
+            reader = _Reader(session, client, mailbox, now, settings)
             tally = reader.tally
             reader.read_new(batch)
     except Exception as error:  # a server error, or anything else: recorded, never raised
@@ -230,13 +233,21 @@ def _report(name: str, tally: Counter[str], *, error: str | None = None) -> Poll
 class _Reader:
     """One poll's state: reads the new messages of a selected folder, in UID order."""
 
-    def __init__(self, session: Session, client: IMAPClient, mailbox: Mailbox, now: datetime):
+    def __init__(
+        self,
+        session: Session,
+        client: IMAPClient,
+        mailbox: Mailbox,
+        now: datetime,
+        settings: EmailSettings,
+    ):
         self.session, self.client, self.mailbox, self.now = session, client, mailbox, now
+        self.settings = settings
         self.tally: Counter[str] = Counter()
         self.failures: list[str] = []  # reasons of messages quarantined on an error
-        self.budget = current_app.config["MAIL_MAX_BYTES"]  # bytes of bodies per FETCH
+        self.budget = settings.max_bytes  # bytes of bodies per FETCH
         self.limit = OVERSIZE_FACTOR * self.budget  # larger messages are not downloaded
-        self.domains = mail_domains(session)
+        self.domains = mail_domains(session, settings)
 
     def read_new(self, batch: int) -> None:
         _select(self.client, self.mailbox)
@@ -263,6 +274,7 @@ class _Reader:
             results = ingest_group(
                 self.session,
                 mails,
+                settings=self.settings,
                 mailbox=self.mailbox,
                 uidvalidity=self.mailbox.uidvalidity,
                 our_domains=self.domains,
@@ -296,7 +308,7 @@ class _Reader:
                 mail = RawMail(bodies[uid], self.source, uid)
                 try:
                     result = ingest_alone(self.session, mail, mailbox, mailbox.uidvalidity,
-                                          self.domains, self.now)  # fmt: skip
+                                          self.domains, self.now, self.settings)  # fmt: skip
                     self.session.commit()
                 except SERVER_ERRORS:
                     raise

@@ -18,7 +18,6 @@ from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from helpdesk.channels.email.acknowledge import acknowledge
 from helpdesk.channels.email.headers import normalise_message_id
 from helpdesk.channels.email.models import InboundEmail, Mailbox, raw_bytes
 from helpdesk.channels.email.parse import UnparseableEmail, parse_email
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.intake.inbound import Inbound
 from helpdesk.intake.services import IntakeResult, receive
 from helpdesk.intake.text import clean_id, clean_line
@@ -47,6 +47,7 @@ def ingest_raw(
     raw: bytes,
     *,
     source: str,
+    settings: EmailSettings,
     mailbox: Mailbox | None = None,
     uidvalidity: int | None = None,
     uid: int | None = None,
@@ -56,12 +57,12 @@ def ingest_raw(
     if uid is not None and _seen_uid(session, mailbox, uidvalidity, uid):
         return IngestResult("duplicate", None, "already read from this mailbox", None)
     row, inbound, problem = parsed_row(
-        session, raw, source=source, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
-        our_domains=our_domains, now=now,
+        session, raw, source=source, settings=settings, mailbox=mailbox,
+        uidvalidity=uidvalidity, uid=uid, our_domains=our_domains, now=now,
     )  # fmt: skip
     if inbound is None:
         return _quarantine(session, row, problem)
-    return _deliver(session, row, inbound, mailbox, now=now)
+    return _deliver(session, row, inbound, mailbox, settings=settings, now=now)
 
 
 def parsed_row(
@@ -69,6 +70,7 @@ def parsed_row(
     raw: bytes,
     *,
     source: str,
+    settings: EmailSettings,
     mailbox: Mailbox | None,
     uidvalidity: int | None,
     uid: int | None,
@@ -79,7 +81,7 @@ def parsed_row(
     not mail, (row, None, the quarantine reason)."""
     kept = {"source": source, "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid}
     try:
-        inbound = parse(session, raw, our_domains)
+        inbound = parse(session, raw, our_domains, settings)
     except UnparseableEmail as error:
         return _new_row(raw, **kept, now=now), None, f"unparseable: {error.reason}"
     row = _new_row(raw, **kept, now=now, sha256=inbound.raw_sha256)
@@ -113,16 +115,20 @@ def _new_row(
     )
 
 
-def parse(session: Session, raw: bytes, our_domains: tuple[str, ...] | None) -> Inbound:
+def parse(
+    session: Session, raw: bytes, our_domains: tuple[str, ...] | None, settings: EmailSettings
+) -> Inbound:
     return parse_email(
         raw,
-        max_bytes=current_app.config["MAIL_MAX_BYTES"],
-        our_domains=our_domains or mail_domains(session),
-        folio_prefix=current_app.config["FOLIO_PREFIX"],
+        max_bytes=settings.max_bytes,
+        our_domains=our_domains or mail_domains(session, settings),
+        folio_prefix=settings.intake.folio_prefix,
     )
 
 
-def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> IngestResult:
+def retry_quarantined(
+    session: Session, row: InboundEmail, *, settings: EmailSettings, now: datetime
+) -> IngestResult:
     """Run a quarantined message through intake again (after a fix or a config change).
 
     A message quarantined for its size was never fetched whole (only its headers are
@@ -130,14 +136,14 @@ def retry_quarantined(session: Session, row: InboundEmail, *, now: datetime) -> 
     """
     if (row.reason or "").startswith("too large"):
         return IngestResult("quarantined", None, row.reason, row)
-    raw = raw_bytes(row)
+    raw = raw_bytes(row, settings.intake.attachments)
     row.retried_at = now
     try:
-        inbound = parse(session, raw, None)
+        inbound = parse(session, raw, None, settings)
     except UnparseableEmail as error:
         return _quarantine(session, row, f"unparseable: {error.reason}")
     row.message_id_header = inbound.external_id[:255]
-    return _deliver(session, row, inbound, row.mailbox, now=now)
+    return _deliver(session, row, inbound, row.mailbox, settings=settings, now=now)
 
 
 def quarantine_oversize(
@@ -177,16 +183,28 @@ def quarantine_oversize(
 
 
 def _deliver(
-    session: Session, row: InboundEmail, inbound: Inbound, mailbox: Mailbox | None, *, now: datetime
+    session: Session,
+    row: InboundEmail,
+    inbound: Inbound,
+    mailbox: Mailbox | None,
+    *,
+    settings: EmailSettings,
+    now: datetime,
 ) -> IngestResult:
     try:
         with session.begin_nested():
-            result = receive(session, inbound, queue=mailbox.queue if mailbox else None, now=now)
+            result = receive(
+                session,
+                inbound,
+                settings=settings.intake,
+                queue=mailbox.queue if mailbox else None,
+                now=now,
+            )
     except Exception as error:  # one bad message must not stop the mailbox
         log.exception("intake failed for inbound email %s", row.sha256[:12])
         return _quarantine(session, row, failure_reason(error))
     if result.action == "created":
-        acknowledge(session, result.ticket, now=now)
+        acknowledge(session, result.ticket, settings=settings, now=now)
     outcome = settle(session, row, result)
     session.flush()
     return outcome
@@ -247,12 +265,12 @@ def seen_uids(
     )
 
 
-def mail_domains(session: Session) -> tuple[str, ...]:
+def mail_domains(session: Session, settings: EmailSettings) -> tuple[str, ...]:
     """The domains we send from: mail naming them in X-Loop or Message-ID is our own."""
     addresses = [
         *session.scalars(select(Mailbox.email_address)),
         *session.scalars(select(Queue.email_address).where(Queue.email_address.is_not(None))),
     ]
-    configured = current_app.config["MAIL_DOMAIN"]
+    configured = settings.mail_domain
     domains = {a.rsplit("@", 1)[-1].lower() for a in addresses if a and "@" in a}
     return tuple(sorted(domains | ({configured} if configured else set())))

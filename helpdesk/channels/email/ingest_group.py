@@ -36,6 +36,7 @@ from helpdesk.channels.email.ingest import (
     settle,
 )
 from helpdesk.channels.email.models import InboundEmail, Mailbox
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.collector import fewer_collections
 from helpdesk.intake.group import finish_group, prepare_group
 from helpdesk.intake.inbound import Inbound
@@ -67,20 +68,24 @@ def ingest_group(
     session: Session,
     mails: Sequence[RawMail],
     *,
+    settings: EmailSettings,
     mailbox: Mailbox | None = None,
     uidvalidity: int | None = None,
     our_domains: tuple[str, ...] | None = None,
     now: datetime,
 ) -> list[IngestResult]:
     """Ingest ``mails`` (in order) into the session's transaction; one result each."""
-    domains = our_domains or mail_domains(session)
+    domains = our_domains or mail_domains(session, settings)
     try:
         with fewer_collections(), session.begin_nested():
-            return _together(session, mails, mailbox, uidvalidity, domains, now)
+            return _together(session, mails, mailbox, uidvalidity, domains, now, settings)
     except Exception:  # undone as a whole; one at a time finds (and quarantines) the culprit
         log.warning("a group of %d messages failed; ingesting them one by one", len(mails),
                     exc_info=True)
-    return [ingest_alone(session, mail, mailbox, uidvalidity, domains, now) for mail in mails]
+    return [
+        ingest_alone(session, mail, mailbox, uidvalidity, domains, now, settings)
+        for mail in mails
+    ]
 
 
 def ingest_alone(
@@ -90,6 +95,7 @@ def ingest_alone(
     uidvalidity: int | None,
     domains: tuple[str, ...],
     now: datetime,
+    settings: EmailSettings,
 ) -> IngestResult:
     """One message in its own savepoint: whatever it raises (a parser bug, a value the
     database refuses) quarantines it with the reason and where it failed, and nothing
@@ -97,8 +103,8 @@ def ingest_alone(
     try:
         with session.begin_nested():
             return ingest_raw(
-                session, mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity,
-                uid=mail.uid, our_domains=domains, now=now,
+                session, mail.raw, source=mail.source, settings=settings, mailbox=mailbox,
+                uidvalidity=uidvalidity, uid=mail.uid, our_domains=domains, now=now,
             )  # fmt: skip
     except Exception as error:
         log.exception("ingesting %s failed; quarantining it", clean_line(mail.source, 255))
@@ -149,22 +155,27 @@ def _together(
     uidvalidity: int | None,
     domains: tuple[str, ...],
     now: datetime,
+    settings: EmailSettings,
 ) -> list[IngestResult]:
     seen = seen_uids(session, mailbox, uidvalidity, [m.uid for m in mails if m.uid is not None])
-    with storage.writing_behind():  # attachments are written while we work
+    with storage.writing_behind(settings.intake.attachments):  # written while we work
         pending = [
-            None if mail.uid in seen else _parsed(session, mail, mailbox, uidvalidity, domains, now)
+            None
+            if mail.uid in seen
+            else _parsed(session, mail, mailbox, uidvalidity, domains, now, settings)
             for mail in mails
         ]
         inbounds = [p.inbound for p in pending if p is not None and p.inbound is not None]
         rows = sum(p is not None for p in pending)
         known = prepare_group(session, inbounds, now=now, more_ids={InboundEmail: rows})
         # Acknowledgements inside the cap's window: counted once, kept up to date as we go.
-        recent = recent_acknowledgements(session, {c.id for c in known}, now=now)
+        recent = recent_acknowledgements(
+            session, {c.id for c in known}, settings=settings, now=now
+        )
         with session.no_autoflush:
             for item in pending:
                 if item is not None and item.inbound is not None:
-                    item.result = _receive(session, item, mailbox, recent, now)
+                    item.result = _receive(session, item, mailbox, recent, now, settings)
         finish_group(session)
         session.flush()
     return [p.result if p is not None and p.result else ALREADY_READ for p in pending]
@@ -177,10 +188,11 @@ def _parsed(
     uidvalidity: int | None,
     domains: tuple[str, ...],
     now: datetime,
+    settings: EmailSettings,
 ) -> _Pending:
     row, inbound, problem = parsed_row(
-        session, mail.raw, source=mail.source, mailbox=mailbox, uidvalidity=uidvalidity,
-        uid=mail.uid, our_domains=domains, now=now,
+        session, mail.raw, source=mail.source, settings=settings, mailbox=mailbox,
+        uidvalidity=uidvalidity, uid=mail.uid, our_domains=domains, now=now,
     )  # fmt: skip
     if inbound is None:
         return _Pending(row, None, quarantine(session, row, problem))
@@ -193,10 +205,17 @@ def _receive(
     mailbox: Mailbox | None,
     recent: dict[int, int],
     now: datetime,
+    settings: EmailSettings,
 ) -> IngestResult:
     assert item.inbound is not None
-    result = receive(session, item.inbound, queue=mailbox.queue if mailbox else None, now=now)
+    result = receive(
+        session,
+        item.inbound,
+        settings=settings.intake,
+        queue=mailbox.queue if mailbox else None,
+        now=now,
+    )
     if result.action == "created" and result.ticket is not None:
         recent.setdefault(result.ticket.contact.id, 0)  # a contact new in this group
-        acknowledge(session, result.ticket, now=now, recent=recent)
+        acknowledge(session, result.ticket, settings=settings, now=now, recent=recent)
     return settle(session, item.row, result)

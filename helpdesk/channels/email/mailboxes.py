@@ -37,11 +37,11 @@ class MailboxError(FieldError):
 # --- Passwords ------------------------------------------------------------------------
 
 
-def encrypt_password(password: str, *, secret_key: str | None = None) -> str:
+def encrypt_password(password: str, *, secret_key: str) -> str:
     return seal(password, secret_key=secret_key)
 
 
-def decrypt_password(token: str, *, secret_key: str | None = None) -> str:
+def decrypt_password(token: str, *, secret_key: str) -> str:
     try:
         return unseal(token, secret_key=secret_key)
     except SecretError:
@@ -50,26 +50,27 @@ def decrypt_password(token: str, *, secret_key: str | None = None) -> str:
         ) from None
 
 
-def imap_password(mailbox: Mailbox) -> str:
-    """The IMAP password, from its environment variable or decrypted; MailboxError if none."""
-    password = _resolve(mailbox.imap_password_env, mailbox.imap_password_encrypted)
+def imap_password(mailbox: Mailbox, *, secret_key: str) -> str:
+    """The IMAP password, from its environment variable or decrypted with the app's
+    ``secret_key``; MailboxError if none."""
+    password = _resolve(mailbox.imap_password_env, mailbox.imap_password_encrypted, secret_key)
     if password is None:
         raise MailboxError("password", f"mailbox {mailbox.name} has no IMAP password")
     return password
 
 
-def smtp_password(mailbox: Mailbox) -> str | None:
+def smtp_password(mailbox: Mailbox, *, secret_key: str) -> str | None:
     """The SMTP password, or None when the account needs none."""
-    return _resolve(mailbox.smtp_password_env, mailbox.smtp_password_encrypted)
+    return _resolve(mailbox.smtp_password_env, mailbox.smtp_password_encrypted, secret_key)
 
 
-def _resolve(env_name: str | None, encrypted: str | None) -> str | None:
+def _resolve(env_name: str | None, encrypted: str | None, secret_key: str) -> str | None:
     if env_name:
         value = os.environ.get(env_name)
         if value is None:
             raise MailboxError("password", f"environment variable {env_name} is not set")
         return value
-    return decrypt_password(encrypted) if encrypted else None
+    return decrypt_password(encrypted, secret_key=secret_key) if encrypted else None
 
 
 # --- Writes ---------------------------------------------------------------------------
@@ -95,6 +96,7 @@ def add_mailbox(
     smtp_user: str | None = None,
     smtp_password: str | None = None,
     smtp_password_env: str | None = None,
+    secret_key: str,
     actor: Actor,
     now: datetime,
 ) -> Mailbox:
@@ -116,7 +118,9 @@ def add_mailbox(
         imap_security=imap_security,
         imap_user=imap_user,
         imap_password_env=password_env or None,
-        imap_password_encrypted=encrypt_password(password) if password else None,
+        imap_password_encrypted=(
+            encrypt_password(password, secret_key=secret_key) if password else None
+        ),
         folder=folder,
         processed_folder=processed_folder or None,
         smtp_host=smtp_host or None,
@@ -124,7 +128,9 @@ def add_mailbox(
         smtp_security=smtp_security,
         smtp_user=smtp_user or None,
         smtp_password_env=smtp_password_env or None,
-        smtp_password_encrypted=encrypt_password(smtp_password) if smtp_password else None,
+        smtp_password_encrypted=(
+            encrypt_password(smtp_password, secret_key=secret_key) if smtp_password else None
+        ),
         created_at=now,
     )
     session.add(mailbox)

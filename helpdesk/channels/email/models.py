@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
@@ -96,8 +97,9 @@ class InboundEmail(db.Model):
     message: Mapped[Message | None] = relationship()
 
 
-def raw_bytes(row: InboundEmail) -> bytes:
-    """The message as it was received, wherever it is kept."""
+def raw_bytes(row: InboundEmail, attachments: Path) -> bytes:
+    """The message as it was received, wherever it is kept (``attachments``: the file
+    store's directory, where rows from before ``raw`` kept it)."""
     if row.raw is not None:
         return row.raw
-    return storage.read(row.sha256)  # a row from before ``raw``: the file store
+    return storage.read(row.sha256, attachments)  # a row from before ``raw``: the file store

@@ -2,7 +2,8 @@
 
 ``send_email_job(message_id)`` is the RQ entry (ids only, idempotent: it claims the
 message ``queued`` → ``sending`` first, so it is sent at most once — see
-:mod:`helpdesk.tickets.delivery`). Temporary failures are retried by RQ with backoff (and
+:mod:`helpdesk.tickets.delivery`); its body is in ``channels/email/jobs.py``, which hands
+the app's settings to ``send_message``. Temporary failures are retried by RQ with backoff (and
 by the delivery sweep should that retry be lost); permanent ones and the last failed try
 mark the message "failed" with the reason the agent sees.
 """
@@ -10,29 +11,29 @@ mark the message "failed" with the reason the agent sees.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
-from rq import Retry, get_current_job
+from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk import clock, events
+from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.compose import compose
 from helpdesk.channels.email.mailboxes import smtp_password
 from helpdesk.channels.email.models import Mailbox
-from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.mail import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.receipts.services import attach_acuse
+from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.tickets import delivery
 from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
-from helpdesk.tickets.services import mark_delivery_failed
 from helpdesk.tickets.vocabulary import Channel, Delivery
 
 log = logging.getLogger(__name__)
@@ -49,49 +50,14 @@ class Route:
 
 
 def send_email_job(message_id: int) -> None:
-    now = clock.now()
-    attempt = delivery.claim(db.session, message_id, now=now)  # queued → sending, committed
-    if attempt is None:
-        return  # sent, failed, gone, or another sender holds it: never twice
-    message = db.session.get(Message, message_id)
+    """The job's name RQ and ``tickets.delivery.SENDERS`` hold; the job is
+    ``channels.email.jobs.send_email_job``."""
+    from helpdesk.channels.email import jobs
 
-    def hand_over() -> None:
-        delivery.hand_over(db.session, message_id, attempt, now=clock.now())
-
-    try:
-        send_message(db.session, message, now=now, hand_over=hand_over)
-    except delivery.ClaimLost:
-        log.warning("message %s: claim lapsed and taken over; not sent by this job", message_id)
-        db.session.rollback()
-        return
-    except DeliveryError as error:
-        job = get_current_job()
-        if not error.permanent and job is not None and job.retries_left:
-            delivery.retry_later(
-                message, due_at=now + _retry_delay(job.retries_left), error=f"retrying: {error}"
-            )
-            db.session.commit()
-            raise  # RQ tries again later (the delivery sweep, should that job be lost)
-        mark_delivery_failed(
-            db.session,
-            message,
-            str(error),
-            now=clock.now(),
-            recipient=message.ticket.contact.email,
-            is_permanent=error.permanent and error.recipient_fault,
-        )
-    except Exception as error:  # stored data or a bug: never leave the message queued
-        log.exception("sending message %s failed", message_id)
-        db.session.rollback()  # what the send half-did is undone; its claim stays committed
-        message = db.session.get(Message, message_id)
-        mark_delivery_failed(
-            db.session, message, f"could not send: {type(error).__name__}: {error}",
-            now=clock.now(), is_permanent=False,
-        )  # fmt: skip
-    db.session.commit()
+    jobs.send_email_job(message_id)
 
 
-def _retry_delay(retries_left: int) -> timedelta:
+def retry_delay(retries_left: int) -> timedelta:
     intervals = SEND_RETRY.intervals
     index = min(max(SEND_RETRY.max - retries_left, 0), len(intervals) - 1)
     return timedelta(seconds=intervals[index])
@@ -101,24 +67,39 @@ def send_message(
     session: Session,
     message: Message,
     *,
+    config: Mapping[str, Any],
     now: datetime,
     hand_over: Callable[[], None] | None = None,
 ) -> None:
-    """Compose and send; ``hand_over`` runs right before the mail can reach the server."""
-    route = route_for(session, message.ticket)
+    """Compose and send; ``hand_over`` runs right before the mail can reach the server.
+    ``config``: the app's settings (``SECRET_KEY``, ``DATA_DIR``, and those of ``route_for``)."""
+    route = route_for(session, message.ticket, config)
     if not message.external_id:
         message.external_id = make_message_id(
             message.ticket_id,
-            domain=_domain(route.address),
-            secret=current_app.config["SECRET_KEY"],
+            domain=_domain(route.address, config["MAIL_DOMAIN"]),
+            secret=config["SECRET_KEY"],
         )
         session.flush()
-    attach_acuse(session, message, actor=Actor.system("mail"), now=now)  # acknowledgements only
-    mail = compose(session, message, from_address=route.address, from_name=route.name, now=now)
+    attach_acuse(  # acknowledgements only
+        session,
+        message,
+        actor=Actor.system("mail"),
+        now=now,
+        settings=ReceiptSettings.from_config(config),
+    )
+    mail = compose(
+        session,
+        message,
+        from_address=route.address,
+        from_name=route.name,
+        attachments=storage.root_for(config["DATA_DIR"]),
+        now=now,
+    )
     if route.smtp is None:
         if hand_over is not None:
             hand_over()
-        write_outbox(mail, Path(current_app.config["DATA_DIR"]) / "outbox")
+        write_outbox(mail, Path(config["DATA_DIR"]) / "outbox")
     else:
         send_smtp(mail, route.smtp, before_sending=hand_over)
     message.delivery_status, message.delivery_error = Delivery.SENT.value, None
@@ -134,7 +115,9 @@ def send_message(
     )
 
 
-def route_for(session: Session, ticket: Ticket) -> Route:
+def route_for(session: Session, ticket: Ticket, config: Mapping[str, Any]) -> Route:
+    """The queue's mailbox with its SMTP account, else as ``helpdesk.mail.deliver`` would
+    (``SMTP_URL``, ``ENV``, ``MAIL_FROM``, ``MAIL_DOMAIN`` of ``config``)."""
     mailbox = _mailbox_for(session, ticket)
     name = ticket.queue.name if ticket.queue else "Aclara"
     if mailbox is not None and mailbox.smtp_host:
@@ -146,10 +129,9 @@ def route_for(session: Session, ticket: Ticket) -> Route:
                 port=mailbox.smtp_port,
                 security=mailbox.smtp_security,
                 user=mailbox.smtp_user,
-                password=smtp_password(mailbox),
+                password=smtp_password(mailbox, secret_key=config["SECRET_KEY"]),
             ),
         )
-    config = current_app.config
     address = (
         (mailbox.email_address if mailbox else None)
         or (ticket.queue.email_address if ticket.queue else None)
@@ -177,8 +159,8 @@ def _mailbox_for(session: Session, ticket: Ticket) -> Mailbox | None:
     )
 
 
-def _domain(address: str) -> str:
-    return address.rsplit("@", 1)[-1] if "@" in address else current_app.config["MAIL_DOMAIN"]
+def _domain(address: str, default: str) -> str:
+    return address.rsplit("@", 1)[-1] if "@" in address else default
 
 
 def queue_send(session: Session, message: Message) -> None:

@@ -2,7 +2,8 @@
 
 ``poll_all_mailboxes`` (cron entry ``mail.poll``, every minute, queue ``mail``) enqueues
 ``poll_one(mailbox_id)`` for each active mailbox whose backoff has expired. ``poll_one``
-is also what ``helpdesk poll-mail`` and its IDLE loop call.
+is also what ``helpdesk poll-mail`` and its IDLE loop call; it runs the job in
+``channels/email/jobs.py``, which reads the app's settings.
 
 The per-mailbox lock:
 
@@ -31,20 +32,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from redis import Redis
 from redis.exceptions import LockError, RedisError
 
 from helpdesk import clock
-from helpdesk.channels.email.imap import PollReport, poll_mailbox
+from helpdesk.channels.email.imap import PollReport
 from helpdesk.channels.email.mailboxes import due_mailbox_ids
-from helpdesk.channels.email.models import Mailbox
+from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.extensions import db
-from helpdesk.jobs import enqueue, redis_connection, run_ready_jobs
+from helpdesk.jobs import enqueue, redis_connection
 
 log = logging.getLogger(__name__)
-
-DEFAULT_LOCK_SECONDS = 60  # HELPDESK_MAIL_POLL_LOCK_SECONDS
 
 
 def poll_all_mailboxes() -> int:
@@ -57,39 +55,28 @@ def poll_all_mailboxes() -> int:
 
 
 def poll_one(mailbox_id: int) -> PollReport | None:
-    """Poll one mailbox and commit; None when it is gone, inactive, or already being polled."""
-    with mailbox_lock(mailbox_id) as acquired:
-        if not acquired:
-            log.info("mailbox %s: another poll is running; skipped", mailbox_id)
-            return None
-        mailbox = db.session.get(Mailbox, mailbox_id)
-        if mailbox is None or not mailbox.is_active:
-            return None
-        report = poll_mailbox(db.session, mailbox, now=clock.now())
-        db.session.commit()
-    run_ready_jobs(db.session)
-    return report
+    """Poll one mailbox and commit; None when it is gone, inactive, or already being polled.
+
+    The job's name queued RQ jobs hold; the job is ``channels.email.jobs.poll_one``."""
+    from helpdesk.channels.email import jobs
+
+    return jobs.poll_one(mailbox_id)
 
 
 @contextmanager
-def mailbox_lock(mailbox_id: int) -> Iterator[bool]:
+def mailbox_lock(mailbox_id: int, settings: EmailSettings) -> Iterator[bool]:
     """Yield True when this caller holds the mailbox's poll lock, False when another does."""
     connection = redis_connection()
     if connection is not None:
-        with _redis_lock(connection, mailbox_id) as acquired:
+        with _redis_lock(connection, mailbox_id, settings.poll_lock_seconds) as acquired:
             yield acquired
     else:
-        with _file_lock(mailbox_id) as acquired:
+        with _file_lock(mailbox_id, settings.data_dir) as acquired:
             yield acquired
-
-
-def lock_seconds() -> float:
-    return float(current_app.config.get("MAIL_POLL_LOCK_SECONDS") or DEFAULT_LOCK_SECONDS)
 
 
 @contextmanager
-def _redis_lock(connection: Redis, mailbox_id: int) -> Iterator[bool]:
-    seconds = lock_seconds()
+def _redis_lock(connection: Redis, mailbox_id: int, seconds: float) -> Iterator[bool]:
     lock = connection.lock(
         f"aclara:lock:mail-poll:{mailbox_id}",
         timeout=seconds,
@@ -133,8 +120,8 @@ def _renew(lock: Any, mailbox_id: int, every: float, stop: threading.Event) -> N
 
 
 @contextmanager
-def _file_lock(mailbox_id: int) -> Iterator[bool]:
-    directory = Path(current_app.config["DATA_DIR"]) / "locks"
+def _file_lock(mailbox_id: int, data_dir: Path) -> Iterator[bool]:
+    directory = data_dir / "locks"
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / f"mail-poll-{mailbox_id}.lock", "a+b") as handle:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -64,8 +65,15 @@ def signature_for(author: User, ticket: Ticket) -> str:
 
 
 def reply_by_email(
-    session, ticket: Ticket, reply: EmailReply, *, author: User, now: datetime
+    session,
+    ticket: Ticket,
+    reply: EmailReply,
+    *,
+    author: User,
+    attachments: Path | None = None,
+    now: datetime,
 ) -> Message:
+    """``attachments``: the file store's directory, needed when the reply has files."""
     if ticket.channel != Channel.EMAIL:
         raise ReplyRefused("text", _l("This case did not come by email: answer it on its channel."))
     if not ticket.contact.email:
@@ -76,7 +84,15 @@ def reply_by_email(
     signature = signature_for(author, ticket)
     if signature:
         text = f"{text}\n\n-- \n{signature}"  # "-- " is the standard signature separator
-    message = tickets.reply(session, ticket, author=author, text=text, files=reply.files, now=now)
+    message = tickets.reply(
+        session,
+        ticket,
+        author=author,
+        text=text,
+        files=reply.files,
+        attachments=attachments,
+        now=now,
+    )
     message.recipients = {"to": [ticket.contact.email], "cc": list(reply.cc)}
     if reply.then is not None:
         # Resolving a ticket that holds accounts needs the dispute's outcome: refused here

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -23,10 +22,11 @@ from helpdesk.tickets.vocabulary import Channel
 
 
 def acknowledge(
-    session: Session, ticket: Ticket, number: WhatsAppNumber, *, now: datetime
+    session: Session, ticket: Ticket, number: WhatsAppNumber, *, locale: str, now: datetime
 ) -> Message:
+    """``locale``: for a contact without a language (the app's ``DEFAULT_LOCALE``)."""
     contact = ticket.contact
-    with force_locale(contact.language or current_app.config["DEFAULT_LOCALE"]):
+    with force_locale(contact.language or locale):
         greeting = _("Hello %(name)s,", name=contact.name) if contact.name else _("Hello,")
         text = greeting + " " + _(
             "we received your message and opened case %(folio)s. Please keep this number to "

@@ -9,6 +9,7 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.channels.whatsapp import numbers, webhook
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppWebhook
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.cli_support import CommandError
 from helpdesk.extensions import db
 from helpdesk.queues.models import Queue
@@ -59,6 +61,7 @@ def number_add(
             verify_token=verify,
             api_version=api_version,
             queue=queue,
+            settings=WhatsAppSettings.from_config(current_app.config),
             actor=Actor.system("cli"),
             now=clock.now(),
         )
@@ -72,7 +75,7 @@ def number_add(
 @with_appcontext
 def number_list() -> None:
     """The numbers as JSON (secrets never shown)."""
-    numbers.environment_number(db.session)
+    numbers.environment_number(db.session, WhatsAppSettings.from_config(current_app.config))
     rows = [numbers.summary(n) for n in numbers.all_numbers(db.session)]
     db.session.commit()
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -118,7 +121,8 @@ def reprocess(webhook_id: int) -> None:
     row = db.session.get(WhatsAppWebhook, webhook_id)
     if row is None:
         raise CommandError(f"no webhook payload {webhook_id}")
-    outcome = webhook.process(db.session, row, now=clock.now())
+    settings = WhatsAppSettings.from_config(current_app.config)
+    outcome = webhook.process(db.session, row, settings=settings, now=clock.now())
     db.session.commit()
     click.echo(json.dumps({"action": row.action, "reason": row.reason, **outcome.counts}))
 

@@ -10,13 +10,13 @@ Services flush; the caller commits.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor, record
 from helpdesk.channels.whatsapp.client import WhatsAppClient
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.errors import FieldError
 from helpdesk.queues.models import Queue
 from helpdesk.secrets import SecretError, seal, unseal
@@ -54,19 +55,21 @@ def all_numbers(session: Session) -> list[WhatsAppNumber]:
     return list(session.scalars(select(WhatsAppNumber).order_by(WhatsAppNumber.name)))
 
 
-def number_for(session: Session, phone_number_id: str) -> WhatsAppNumber | None:
+def number_for(
+    session: Session, phone_number_id: str, settings: WhatsAppSettings
+) -> WhatsAppNumber | None:
     """The active number a webhook's ``metadata.phone_number_id`` names, if we have it."""
     number = session.scalar(
         select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id)
     )
-    if number is None and phone_number_id == current_app.config["WHATSAPP_PHONE_NUMBER_ID"]:
-        number = environment_number(session)
+    if number is None and phone_number_id == settings.phone_number_id:
+        number = environment_number(session, settings)
     return number if number is not None and number.is_active else None
 
 
-def environment_number(session: Session) -> WhatsAppNumber | None:
+def environment_number(session: Session, settings: WhatsAppSettings) -> WhatsAppNumber | None:
     """The row of the number configured in the environment, created on first use."""
-    phone_number_id = current_app.config["WHATSAPP_PHONE_NUMBER_ID"]
+    phone_number_id = settings.phone_number_id
     if not phone_number_id:
         return None
     number = session.scalar(
@@ -76,7 +79,7 @@ def environment_number(session: Session) -> WhatsAppNumber | None:
         number = WhatsAppNumber(
             name=ENVIRONMENT_NAME,
             phone_number_id=phone_number_id,
-            api_version=current_app.config["WHATSAPP_API_VERSION"],
+            api_version=settings.api_version,
             is_from_environment=True,
             created_at=clock.now(),
         )
@@ -85,34 +88,38 @@ def environment_number(session: Session) -> WhatsAppNumber | None:
     return number
 
 
-def default_number(session: Session) -> WhatsAppNumber | None:
+def default_number(session: Session, settings: WhatsAppSettings) -> WhatsAppNumber | None:
     """The number replies go out from when a ticket does not say: environment, else first."""
-    return environment_number(session) or session.scalar(
+    return environment_number(session, settings) or session.scalar(
         select(WhatsAppNumber).where(WhatsAppNumber.is_active).order_by(WhatsAppNumber.id).limit(1)
     )
 
 
-def credentials(number: WhatsAppNumber) -> Credentials:
+def credentials(number: WhatsAppNumber, settings: WhatsAppSettings) -> Credentials:
     if number.is_from_environment:
-        config = current_app.config
-        return Credentials(
-            config["WHATSAPP_TOKEN"], config["WHATSAPP_APP_SECRET"], config["WHATSAPP_VERIFY_TOKEN"]
-        )
+        return Credentials(settings.token, settings.app_secret, settings.verify_token)
+    key = settings.secret_key
     return Credentials(
-        _decrypt(number.access_token_encrypted),
-        _decrypt(number.app_secret_encrypted),
-        _decrypt(number.verify_token_encrypted),
+        _decrypt(number.access_token_encrypted, key),
+        _decrypt(number.app_secret_encrypted, key),
+        _decrypt(number.verify_token_encrypted, key),
     )
 
 
-def app_secrets(session: Session, *, fresh: bool = False) -> list[bytes]:
+# What this process decrypted of the app secrets, keyed by what it was decrypted from.
+_app_secrets: dict[str, Any] = {}
+
+
+def app_secrets(
+    session: Session, settings: WhatsAppSettings, *, fresh: bool = False
+) -> list[bytes]:
     """Every app secret a webhook may be signed with (environment and active numbers).
 
     The process keeps what it decrypted keyed by the encrypted values it read: each POST
     runs one light query, and decrypts again only when a secret was added, rotated or a
     number (de)activated, so a rotation takes effect at once in every process.
     ``fresh=True`` decrypts again regardless."""
-    env_secret = current_app.config["WHATSAPP_APP_SECRET"]
+    env_secret = settings.app_secret
     encrypted = tuple(
         session.scalars(
             select(WhatsAppNumber.app_secret_encrypted)
@@ -120,11 +127,12 @@ def app_secrets(session: Session, *, fresh: bool = False) -> list[bytes]:
             .order_by(WhatsAppNumber.id)
         )
     )
-    key = (env_secret, encrypted)
-    cache = current_app.extensions.setdefault("whatsapp_app_secrets", {})
+    # The app's key is part of what they were decrypted with (by its digest: not kept here).
+    key = (env_secret, encrypted, hashlib.sha256(settings.secret_key.encode()).digest())
+    cache = _app_secrets
     if not fresh and cache.get("key") == key:
         return list(cache["secrets"])
-    found = [env_secret] + [_decrypt(token) for token in encrypted]
+    found = [env_secret] + [_decrypt(token, settings.secret_key) for token in encrypted]
     secrets = [s.encode() for s in dict.fromkeys(found) if s]
     cache.update(key=key, secrets=secrets)
     return list(secrets)
@@ -132,35 +140,35 @@ def app_secrets(session: Session, *, fresh: bool = False) -> list[bytes]:
 
 def forget_app_secrets() -> None:
     """Drop this process's decrypted app secrets (after a rotation)."""
-    current_app.extensions.pop("whatsapp_app_secrets", None)
+    _app_secrets.clear()
 
 
-def verify_tokens(session: Session) -> list[str]:
-    found = [current_app.config["WHATSAPP_VERIFY_TOKEN"]]
+def verify_tokens(session: Session, settings: WhatsAppSettings) -> list[str]:
+    found = [settings.verify_token]
     encrypted = session.scalars(
         select(WhatsAppNumber.verify_token_encrypted).where(
             WhatsAppNumber.is_active, WhatsAppNumber.verify_token_encrypted.is_not(None)
         )
     )
-    found += [_decrypt(token) for token in encrypted]
+    found += [_decrypt(token, settings.secret_key) for token in encrypted]
     return [t for t in dict.fromkeys(found) if t]
 
 
-def matches_verify_token(session: Session, token: str) -> bool:
+def matches_verify_token(session: Session, token: str, settings: WhatsAppSettings) -> bool:
     """Constant-time comparison against every configured verify token."""
     given = token.encode()
     matched = False
-    for expected in verify_tokens(session):
+    for expected in verify_tokens(session, settings):
         matched |= hmac.compare_digest(expected.encode(), given)
     return bool(token) and matched
 
 
-def client_for(number: WhatsAppNumber) -> WhatsAppClient:
-    token = credentials(number).token
+def client_for(number: WhatsAppNumber, settings: WhatsAppSettings) -> WhatsAppClient:
+    token = credentials(number, settings).token
     if not token:
         raise NumberError("access_token", _l("This number has no access token."))
     return WhatsAppClient(
-        graph_url=current_app.config["WHATSAPP_GRAPH_URL"],
+        graph_url=settings.graph_url,
         api_version=number.api_version,
         phone_number_id=number.phone_number_id,
         token=token,
@@ -171,11 +179,11 @@ def active_templates(number: WhatsAppNumber) -> list[WhatsAppTemplate]:
     return [t for t in number.templates if t.is_active]
 
 
-def _decrypt(token: str | None) -> str | None:
+def _decrypt(token: str | None, secret_key: str) -> str | None:
     if not token:
         return None
     try:
-        return unseal(token)
+        return unseal(token, secret_key=secret_key)
     except SecretError:
         return None  # the secret key changed: the admin must enter the secret again
 
@@ -194,12 +202,13 @@ def add_number(
     verify_token: str,
     api_version: str | None = None,
     queue: Queue | None = None,
+    settings: WhatsAppSettings,
     actor: Actor,
     now: datetime,
 ) -> WhatsAppNumber:
     """Validate and add a number, its secrets encrypted; NumberError(field, message)."""
     name, phone_number_id = name.strip(), phone_number_id.strip()
-    api_version = (api_version or current_app.config["WHATSAPP_API_VERSION"]).strip()
+    api_version = (api_version or settings.api_version).strip()
     _check_number(session, name, phone_number_id, api_version)
     for field, value in (
         ("access_token", access_token),
@@ -213,9 +222,9 @@ def add_number(
         phone_number_id=phone_number_id,
         display_number=display_number.strip()[:32],
         api_version=api_version,
-        access_token_encrypted=seal(access_token.strip()),
-        app_secret_encrypted=seal(app_secret.strip()),
-        verify_token_encrypted=seal(verify_token.strip()),
+        access_token_encrypted=seal(access_token.strip(), secret_key=settings.secret_key),
+        app_secret_encrypted=seal(app_secret.strip(), secret_key=settings.secret_key),
+        verify_token_encrypted=seal(verify_token.strip(), secret_key=settings.secret_key),
         queue=queue,
         created_at=now,
     )
@@ -248,6 +257,7 @@ def update_number(
     api_version: str,
     queue: Queue | None,
     verify_token: str = "",
+    secret_key: str,
     actor: Actor,
     now: datetime,
 ) -> None:
@@ -265,7 +275,7 @@ def update_number(
     number.api_version = api_version
     number.queue = queue
     if verify_token:
-        number.verify_token_encrypted = seal(verify_token)
+        number.verify_token_encrypted = seal(verify_token, secret_key=secret_key)
     session.flush()
     after = summary(number)
     if before == after and not verify_token:
@@ -280,6 +290,7 @@ def rotate_secrets(
     *,
     access_token: str = "",
     app_secret: str = "",
+    secret_key: str,
     actor: Actor,
     now: datetime,
 ) -> list[str]:
@@ -292,10 +303,10 @@ def rotate_secrets(
         )
     changed = []
     if access_token.strip():
-        number.access_token_encrypted = seal(access_token.strip())
+        number.access_token_encrypted = seal(access_token.strip(), secret_key=secret_key)
         changed.append("access_token")
     if app_secret.strip():
-        number.app_secret_encrypted = seal(app_secret.strip())
+        number.app_secret_encrypted = seal(app_secret.strip(), secret_key=secret_key)
         changed.append("app_secret")
     if not changed:
         raise NumberError("access_token", _l("Enter a new access token or app secret."))
@@ -306,9 +317,9 @@ def rotate_secrets(
     return changed
 
 
-def check_connection(number: WhatsAppNumber) -> dict[str, Any]:
+def check_connection(number: WhatsAppNumber, settings: WhatsAppSettings) -> dict[str, Any]:
     """What the Graph API answers for this number; GraphError or NumberError if it fails."""
-    return client_for(number).phone_number()
+    return client_for(number, settings).phone_number()
 
 
 def set_active(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from rq import Retry, get_current_job
 from sqlalchemy import select
@@ -21,8 +22,8 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.channels.whatsapp import numbers, statuses
 from helpdesk.channels.whatsapp.client import GraphError, Recipient, WhatsAppClient
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppSentPart
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.contacts.models import Contact, IdentityKind
-from helpdesk.extensions import db
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.receipts.services import attach_acuse
 from helpdesk.tickets import delivery
@@ -46,37 +47,28 @@ MEDIA_TYPES = {
 
 
 def send_whatsapp_job(message_id: int) -> None:
-    session = db.session
-    attempt = delivery.claim(session, message_id, now=clock.now())  # queued → sending
-    if attempt is None:
-        return  # sent, failed, gone, or another sender holds it: never twice
-    message = session.get(Message, message_id)
-    try:
-        delivery.hand_over(session, message_id, attempt, now=clock.now())
-        wamids = send_message(session, message, now=clock.now())
-    except delivery.ClaimLost:
-        log.warning("message %s: claim lapsed and taken over; not sent by this job", message_id)
-        session.rollback()
-        return
-    except (GraphError, numbers.NumberError) as error:
-        _failed(session, message, _as_graph_error(error))
-        return
-    session.commit()
-    statuses.apply_pending(session, wamids, now=clock.now())  # statuses that came first
-    session.commit()
+    """The job's name RQ and ``tickets.delivery.SENDERS`` hold; the job is
+    ``channels.whatsapp.jobs.send_whatsapp_job``."""
+    from helpdesk.channels.whatsapp import jobs
+
+    jobs.send_whatsapp_job(message_id)
 
 
-def send_message(session: Session, message: Message, *, now: datetime) -> list[str]:
+def send_message(
+    session: Session, message: Message, *, settings: WhatsAppSettings, now: datetime
+) -> list[str]:
     """Send the parts not sent yet; returns every wamid the message has."""
     ticket = message.ticket
-    number = number_for_ticket(session, ticket)
+    number = number_for_ticket(session, ticket, settings)
     if number is None:
         raise numbers.NumberError("number", "no WhatsApp number is configured")
-    client = numbers.client_for(number)
+    client = numbers.client_for(number, settings)
     extra = _extra(session, message, number)
     sent = {p.part: p.wamid for p in _parts(session, message)}
     if not sent:  # an acknowledgement carries the acuse as a document (once, before any part)
-        attach_acuse(session, message, actor=Actor.system("whatsapp"), now=now)
+        attach_acuse(
+            session, message, actor=Actor.system("whatsapp"), now=now, settings=settings.receipts
+        )
     if len(sent) > len(message.attachments):
         return list(sent.values())  # every part went out already: running twice is harmless
     to = recipient(ticket.contact)
@@ -84,7 +76,7 @@ def send_message(session: Session, message: Message, *, now: datetime) -> list[s
         sent[0] = _record(session, message, 0, _send_first(client, to, message, extra), now=now)
     for index, attachment in enumerate(message.attachments, start=1):
         if index not in sent:
-            wamid = _send_attachment(client, to, attachment)
+            wamid = _send_attachment(client, to, attachment, settings.intake.attachments)
             sent[index] = _record(session, message, index, wamid, now=now)
     statuses.advance(session, message, Delivery.SENT.value, now=now)
     message.delivery_error = None
@@ -114,11 +106,13 @@ def _send_first(
     return client.send_text(to, message.text[:4096])
 
 
-def _send_attachment(client: WhatsAppClient, to: Recipient, attachment: Attachment) -> str:
+def _send_attachment(
+    client: WhatsAppClient, to: Recipient, attachment: Attachment, store: Path
+) -> str:
     content_type = attachment.content_type.split(";")[0].strip().lower()
     kind = MEDIA_TYPES.get(content_type, "document")
     media_id = client.upload_media(
-        storage.read(attachment.sha256),
+        storage.read(attachment.sha256, store),
         content_type or "application/octet-stream",
         attachment.filename,
     )
@@ -150,7 +144,9 @@ def _extra(session: Session, message: Message, number: WhatsAppNumber) -> WhatsA
     return extra
 
 
-def number_for_ticket(session: Session, ticket: Ticket) -> WhatsAppNumber | None:
+def number_for_ticket(
+    session: Session, ticket: Ticket, settings: WhatsAppSettings
+) -> WhatsAppNumber | None:
     """The number the debtor last wrote to on this ticket, else the default number."""
     number = session.scalar(
         select(WhatsAppNumber)
@@ -160,14 +156,15 @@ def number_for_ticket(session: Session, ticket: Ticket) -> WhatsAppNumber | None
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(1)
     )
-    return number or numbers.default_number(session)
+    return number or numbers.default_number(session, settings)
 
 
 def recipient(contact: Contact) -> Recipient:
     return Recipient(phone=contact.phone, user_id=contact.identity(IdentityKind.WHATSAPP))
 
 
-def _failed(session: Session, message: Message, error: GraphError) -> None:
+def failed(session: Session, message: Message, error: GraphError) -> None:
+    """Retry later (raising, in an RQ job with retries left) or mark the message failed."""
     job = get_current_job()
     if error.is_temporary and job is not None and job.retries_left:
         index = min(max(SEND_RETRY.max - job.retries_left, 0), len(SEND_RETRY.intervals) - 1)
@@ -186,7 +183,7 @@ def _failed(session: Session, message: Message, error: GraphError) -> None:
     session.commit()
 
 
-def _as_graph_error(error: Exception) -> GraphError:
+def as_graph_error(error: Exception) -> GraphError:
     return error if isinstance(error, GraphError) else GraphError(str(error), http_status=400)
 
 

@@ -19,6 +19,7 @@ from helpdesk.channels.whatsapp.models import (
     WhatsAppTemplate,
     WhatsAppWebhook,
 )
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.tickets.models import Ticket
 from helpdesk.users.models import User
 
@@ -51,7 +52,12 @@ class TicketDetails:
 
 
 def ticket_details(
-    session: Session, ticket: Ticket, *, agent: User | None, now: datetime
+    session: Session,
+    ticket: Ticket,
+    *,
+    agent: User | None,
+    settings: WhatsAppSettings,
+    now: datetime,
 ) -> TicketDetails:
     ids = [m.id for m in ticket.messages]
     extras = {
@@ -67,7 +73,10 @@ def ticket_details(
     return TicketDetails(
         messages=details,
         window=replies.window(session, ticket, now=now),
-        templates=[_choice(t, ticket, agent) for t in replies.available_templates(session, ticket)],
+        templates=[
+            _choice(t, ticket, agent)
+            for t in replies.available_templates(session, ticket, settings)
+        ],
     )
 
 

@@ -17,6 +17,7 @@ from helpdesk.channels.whatsapp import identity, media
 from helpdesk.channels.whatsapp.acknowledge import acknowledge
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppSentPart
 from helpdesk.channels.whatsapp.parse import Change, Parsed, profile_name
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.intake.inbound import Inbound, ThreadHints
 from helpdesk.intake.services import receive
 from helpdesk.tickets.models import Message
@@ -24,7 +25,13 @@ from helpdesk.tickets.vocabulary import Channel
 
 
 def receive_message(
-    session: Session, parsed: Parsed, change: Change, number: WhatsAppNumber, *, now: datetime
+    session: Session,
+    parsed: Parsed,
+    change: Change,
+    number: WhatsAppNumber,
+    *,
+    settings: WhatsAppSettings,
+    now: datetime,
 ) -> str:
     """Returns intake's action: created, appended or duplicate."""
     if not (parsed.wa_id or parsed.user_id):
@@ -40,7 +47,13 @@ def receive_message(
         hints=ThreadHints(context_id=_thread_id(session, parsed.context_id)),
         sent_at=parsed.sent_at,
     )
-    result = receive(session, inbound, queue=number.queue, now=now)
+    result = receive(
+        session,
+        inbound,
+        settings=settings.intake,
+        queue=number.queue,
+        now=now,
+    )
     if result.action == "duplicate" or result.message is None:
         return result.action
     message = result.message
@@ -66,7 +79,7 @@ def receive_message(
         media.add(session, message, number, ref, now=now)
     session.flush()
     if result.action == "created":
-        acknowledge(session, message.ticket, number, now=now)
+        acknowledge(session, message.ticket, number, locale=settings.default_locale, now=now)
     return result.action
 
 

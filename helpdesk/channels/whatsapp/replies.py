@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from helpdesk.channels.whatsapp import numbers, templates
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppTemplate
 from helpdesk.channels.whatsapp.outbound import number_for_ticket
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import IncomingFile
@@ -64,6 +65,7 @@ def reply_text(
     author: User,
     text: str,
     files: Sequence[IncomingFile] = (),
+    settings: WhatsAppSettings,
     now: datetime,
 ) -> Message:
     _require_whatsapp(ticket)
@@ -79,18 +81,32 @@ def reply_text(
         )
     if len(text) > MAX_TEXT:
         raise ReplyRefused(str(_l("A WhatsApp message holds at most 4,096 characters.")))
-    number = _number(session, ticket)
-    message = tickets.reply(session, ticket, author=author, text=text, files=files, now=now)
+    number = _number(session, ticket, settings)
+    message = tickets.reply(
+        session,
+        ticket,
+        author=author,
+        text=text,
+        files=files,
+        attachments=settings.intake.attachments,
+        now=now,
+    )
     session.add(WhatsAppMessage(message_id=message.id, number_id=number.id, kind="text"))
     session.flush()
     return message
 
 
 def reply_template(
-    session: Session, ticket: Ticket, template: WhatsAppTemplate, *, author: User, now: datetime
+    session: Session,
+    ticket: Ticket,
+    template: WhatsAppTemplate,
+    *,
+    author: User,
+    settings: WhatsAppSettings,
+    now: datetime,
 ) -> Message:
     _require_whatsapp(ticket)
-    number = _number(session, ticket)
+    number = _number(session, ticket, settings)
     if template.number_id != number.id or not template.is_active:
         raise ReplyRefused(str(_l("This template does not belong to the ticket's number.")))
     try:
@@ -113,13 +129,15 @@ def reply_template(
     return message
 
 
-def available_templates(session: Session, ticket: Ticket) -> list[WhatsAppTemplate]:
-    number = number_for_ticket(session, ticket)
+def available_templates(
+    session: Session, ticket: Ticket, settings: WhatsAppSettings
+) -> list[WhatsAppTemplate]:
+    number = number_for_ticket(session, ticket, settings)
     return numbers.active_templates(number) if number is not None else []
 
 
-def _number(session: Session, ticket: Ticket) -> WhatsAppNumber:
-    number = number_for_ticket(session, ticket)
+def _number(session: Session, ticket: Ticket, settings: WhatsAppSettings) -> WhatsAppNumber:
+    number = number_for_ticket(session, ticket, settings)
     if number is None:
         raise ReplyRefused(str(_l("No WhatsApp number is configured to send from.")))
     return number

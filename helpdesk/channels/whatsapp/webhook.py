@@ -21,12 +21,11 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helpdesk import clock
 from helpdesk.channels.whatsapp import numbers, reactions, statuses
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppWebhook
 from helpdesk.channels.whatsapp.parse import Change, Parsed, changes, parse_message
 from helpdesk.channels.whatsapp.receive import receive_message
-from helpdesk.extensions import db
+from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
@@ -64,18 +63,15 @@ def store(session: Session, body: bytes, *, now: datetime) -> int:
 
 
 def process_webhook_job(webhook_id: int) -> None:
-    session = db.session
-    row = session.get(WhatsAppWebhook, webhook_id)
-    if row is None:
-        return
-    outcome = process(session, row, now=clock.now())
-    session.commit()
-    if outcome.pending_wamids:  # the send job may have committed their wamids meanwhile
-        statuses.apply_pending(session, outcome.pending_wamids, now=clock.now())
-        session.commit()
+    """The job's name queued RQ jobs hold; the job is ``channels.whatsapp.jobs``'s."""
+    from helpdesk.channels.whatsapp import jobs
+
+    jobs.process_webhook_job(webhook_id)
 
 
-def process(session: Session, row: WhatsAppWebhook, *, now: datetime) -> Outcome:
+def process(
+    session: Session, row: WhatsAppWebhook, *, settings: WhatsAppSettings, now: datetime
+) -> Outcome:
     outcome = Outcome()
     try:
         found, skipped = changes(json.loads(row.body))
@@ -87,14 +83,14 @@ def process(session: Session, row: WhatsAppWebhook, *, now: datetime) -> Outcome
         outcome.problems.append("no messages change in the payload")
     known: list[tuple[Change, WhatsAppNumber]] = []
     for change in found:
-        number = numbers.number_for(session, change.phone_number_id)
+        number = numbers.number_for(session, change.phone_number_id, settings)
         if number is None:
             outcome.counts["unknown_number"] += len(change.messages) + len(change.statuses)
             outcome.problems.append(f"unknown phone_number_id {change.phone_number_id}")
             continue
         outcome.problems += [f"error {e.get('code')}: {e.get('title')}" for e in change.errors]
         known.append((change, number))
-    _messages(session, known, outcome, now=now)
+    _messages(session, known, outcome, settings=settings, now=now)
     _statuses(session, [c for c, _ in known], outcome, now=now)
     _finish(row, outcome, now=now)
     session.flush()
@@ -102,7 +98,12 @@ def process(session: Session, row: WhatsAppWebhook, *, now: datetime) -> Outcome
 
 
 def _messages(
-    session: Session, known: list[tuple[Change, WhatsAppNumber]], outcome: Outcome, *, now: datetime
+    session: Session,
+    known: list[tuple[Change, WhatsAppNumber]],
+    outcome: Outcome,
+    *,
+    settings: WhatsAppSettings,
+    now: datetime,
 ) -> None:
     """Every message of every change, oldest first (by its own timestamp)."""
     items = [
@@ -116,7 +117,7 @@ def _messages(
             outcome.problems.append("a message without id was skipped")
             continue
         try:
-            action = _one(session, parsed, change, number, now=now)
+            action = _one(session, parsed, change, number, settings=settings, now=now)
         except Exception as error:  # one bad item must not stop the others
             log.exception("whatsapp message %s could not be processed", parsed.wamid[:40])
             outcome.problems.append(f"{parsed.wamid[:60]}: {type(error).__name__}: {error}")
@@ -125,14 +126,22 @@ def _messages(
 
 
 def _one(
-    session: Session, parsed: Parsed, change: Change, number: WhatsAppNumber, *, now: datetime
+    session: Session,
+    parsed: Parsed,
+    change: Change,
+    number: WhatsAppNumber,
+    *,
+    settings: WhatsAppSettings,
+    now: datetime,
 ) -> str:
     for tries_left in (1, 0):
         try:
             with session.begin_nested():
                 if parsed.kind == "reaction":
                     return reactions.apply(session, parsed, now=now)
-                return receive_message(session, parsed, change, number, now=now)
+                return receive_message(
+                    session, parsed, change, number, settings=settings, now=now
+                )
         except IntegrityError:
             if not tries_left:
                 raise  # another worker stored it at the same moment: the retry dedupes

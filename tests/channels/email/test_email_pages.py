@@ -9,6 +9,7 @@ from helpdesk.channels.email.ingest import ingest_raw
 from helpdesk.channels.email.models import Mailbox
 from helpdesk.tickets.models import Ticket
 from tests.channels.email.mail import raw_email
+from tests.factories import email_settings
 
 QUOTED_REPLY = (
     "Ya revisé y sigue apareciendo.\n\n"
@@ -23,6 +24,7 @@ def test_the_ticket_page_folds_quoted_text_and_shows_failures(client, signed_in,
         session,
         raw_email(message_id="q1@correo.mx", body=QUOTED_REPLY),
         source="test",
+        settings=email_settings(),
         now=clock.now(),
     )
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
@@ -42,7 +44,7 @@ def test_oversize_parts_are_listed_on_the_message(client, signed_in, session, ap
         message_id="big@correo.mx",
         attachments=[("estado de cuenta.pdf", "application/pdf", b"%PDF" * 2000)],
     )
-    result = ingest_raw(session, raw, source="test", now=clock.now())
+    result = ingest_raw(session, raw, source="test", settings=email_settings(), now=clock.now())
     page = client.get(f"/tickets/{result.folio}").get_data(as_text=True)
     assert "No incluido: estado de cuenta.pdf" in page
 
@@ -99,7 +101,13 @@ def test_an_unreachable_mailbox_test_reports_the_error(client, signed_in, sessio
 
 def test_quarantine_page_lists_reasons_and_retries(client, signed_in, session):
     signed_in("admin")
-    ingest_raw(session, b"\x00\x01 garbage", source="file:roto.eml", now=clock.now())
+    ingest_raw(
+        session,
+        b"\x00\x01 garbage",
+        source="file:roto.eml",
+        settings=email_settings(),
+        now=clock.now(),
+    )
     page = client.get("/admin/quarantine").get_data(as_text=True)
     assert "file:roto.eml" in page and "unparseable" in page
 

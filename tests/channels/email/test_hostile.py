@@ -33,6 +33,7 @@ from helpdesk.tokens.services import SCOPES, create_token
 from tests.channels.email.mail import raw_email
 from tests.channels.email.test_smtp import Inbox, free_port
 from tests.conftest import FIXED_NOW
+from tests.factories import email_settings
 
 DATE = format_datetime(FIXED_NOW).encode()
 
@@ -66,7 +67,7 @@ INTERNATIONAL = mail(
 
 
 def ingest(session, raw: bytes):
-    return ingest_raw(session, raw, source="test", now=clock.now())
+    return ingest_raw(session, raw, source="test", settings=email_settings(), now=clock.now())
 
 
 def ticket_of(session, folio: str) -> Ticket:
@@ -123,14 +124,19 @@ def test_stored_names_and_subjects_with_line_breaks_are_sanitised_when_composing
 def test_a_message_id_with_a_bad_byte_or_nul_does_not_block_the_mail_behind_it(session, raw):
     behind = raw_email(message_id="detras@correo.mx")
     results = ingest_group(
-        session, [RawMail(raw, "file:malo.eml"), RawMail(behind, "file:bueno.eml")], now=clock.now()
+        session,
+        [RawMail(raw, "file:malo.eml"), RawMail(behind, "file:bueno.eml")],
+        settings=email_settings(),
+        now=clock.now(),
     )
     session.flush()
     assert [r.action for r in results] == ["created", "created"]
     stored = results[0].record.message_id_header
     assert "\x00" not in stored and stored.isprintable()
     assert stored.endswith("@correo.mx") or stored.endswith("@aclara.invalid")
-    again = ingest_group(session, [RawMail(raw, "file:malo.eml")], now=clock.now())
+    again = ingest_group(
+        session, [RawMail(raw, "file:malo.eml")], settings=email_settings(), now=clock.now()
+    )
     assert again[0].action == "duplicate"
 
 
@@ -215,7 +221,7 @@ def test_a_message_whose_processing_raises_is_quarantined_and_the_group_goes_on(
         RawMail(raw_email(message_id="veneno@correo.mx", body="veneno"), "file:veneno.eml"),
         RawMail(raw_email(message_id="despues@correo.mx"), "file:despues.eml"),
     ]
-    results = ingest_group(session, mails, now=clock.now())
+    results = ingest_group(session, mails, settings=email_settings(), now=clock.now())
     assert [r.action for r in results] == ["created", "quarantined", "created"]
     reason = results[1].reason
     assert reason.startswith("processing failed: ZeroDivisionError: veneno (at ")
@@ -253,7 +259,9 @@ def test_five_thousand_addresses_and_a_huge_subject_are_capped_in_under_a_second
     if alone:
         result = ingest(session, raw)
     else:
-        (result,) = ingest_group(session, [RawMail(raw, "file:muchos.eml")], now=clock.now())
+        (result,) = ingest_group(
+            session, [RawMail(raw, "file:muchos.eml")], settings=email_settings(), now=clock.now()
+        )
     session.flush()
     elapsed = time.perf_counter() - started
     assert result.action == "created"
@@ -349,7 +357,10 @@ def test_nothing_is_left_without_a_row(session):
     """Every hostile mail above ends as a ticket message or a quarantine row."""
     raws = [NO_SUBJECT, ENCODED_LF, BAD_ID_BYTE, NUL_ID, NUL_BODY, INTERNATIONAL]
     results = ingest_group(
-        session, [RawMail(r, f"file:{n}.eml") for n, r in enumerate(raws)], now=clock.now()
+        session,
+        [RawMail(r, f"file:{n}.eml") for n, r in enumerate(raws)],
+        settings=email_settings(),
+        now=clock.now(),
     )
     session.flush()
     assert all(r.action == "created" for r in results), [r.reason for r in results]
@@ -410,7 +421,9 @@ def test_a_message_that_cannot_be_quarantined_as_parsed_is_kept_raw_under_its_ha
     monkeypatch.setattr(group_module, "ingest_raw", broken)
     monkeypatch.setattr(group_module, "quarantine", quarantine_once_broken)
     raw = raw_email(message_id="crudo@correo.mx")
-    (result,) = ingest_group(session, [RawMail(raw, "file:crudo.eml")], now=clock.now())
+    (result,) = ingest_group(
+        session, [RawMail(raw, "file:crudo.eml")], settings=email_settings(), now=clock.now()
+    )
     session.flush()
 
     assert result.action == "quarantined" and "ZeroDivisionError: veneno" in result.reason
@@ -421,9 +434,13 @@ def test_a_message_that_cannot_be_quarantined_as_parsed_is_kept_raw_under_its_ha
 
 
 def test_the_portal_code_mail_survives_a_stored_name_with_a_line_break(session, make):
+    from flask import current_app
+
     from helpdesk.portal.mail import compose_code
 
     contact = make.contact(name="Ana\r\nBcc: x@y.z", email="ana@correo.mx")
-    mail = compose_code(contact, "josé@correo.mx", "123456", now=clock.now())
+    mail = compose_code(
+        contact, "josé@correo.mx", "123456", config=current_app.config, now=clock.now()
+    )
     head = mail.as_bytes(policy=mail.policy.clone(utf8=True)).split(b"\n\n")[0]
     assert b"\nBcc:" not in head and "josé@correo.mx".encode() in head

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.email.poll import mailbox_lock, poll_all_mailboxes, poll_one
 from helpdesk.tickets.models import Message, Ticket
 from tests.conftest import FIXED_NOW, REDIS_TEST_URL, SECRET, require_service
+from tests.factories import email_settings
 from tests.services.dovecot import Account, Dovecot, dovecot, dovecot_server, free_port  # noqa: F401
 from tests.test_cli import HELPDESK, helpdesk, ok, one_error_line
 
@@ -78,11 +79,17 @@ def mailbox_for(session: Session, server: Dovecot, account: Account, **fields: A
         "password": account.password,
     }
     values.update(fields)
-    return add_mailbox(session, actor=Actor.system("test"), now=clock.now(), **values)
+    return add_mailbox(
+        session,
+        secret_key=current_app.config["SECRET_KEY"],
+        actor=Actor.system("test"),
+        now=clock.now(),
+        **values,
+    )
 
 
 def poll(session: Session, mailbox: Mailbox) -> imap.PollReport:
-    return imap.poll_mailbox(session, mailbox, now=clock.now())
+    return imap.poll_mailbox(session, mailbox, settings=email_settings(), now=clock.now())
 
 
 def tickets_of(session: Session, mailbox: Mailbox) -> list[Ticket]:
@@ -179,7 +186,9 @@ def test_many_messages_are_read_in_batches_in_uid_order(
         dovecot.append(account, eml(n, subject=f"Aclaración {n}"))
     mailbox = mailbox_for(session, dovecot, account)
 
-    report = imap.poll_mailbox(session, mailbox, now=clock.now(), batch=2)
+    report = imap.poll_mailbox(
+        session, mailbox, settings=email_settings(), now=clock.now(), batch=2
+    )
 
     assert (report.fetched, report.created, mailbox.last_uid) == (5, 5, 5)
     subjects = [t.subject for t in tickets_of(session, mailbox)]
@@ -362,10 +371,10 @@ def test_a_poll_while_another_holds_the_lock_does_nothing(
     dovecot.append(account, eml(1))
     mailbox = mailbox_for(session, dovecot, account)
 
-    with mailbox_lock(mailbox.id) as held:
+    with mailbox_lock(mailbox.id, email_settings()) as held:
         assert held
         assert poll_one(mailbox.id) is None
-        with mailbox_lock(mailbox.id) as second:
+        with mailbox_lock(mailbox.id, email_settings()) as second:
             assert not second
     assert tickets_of(session, mailbox) == []
 
@@ -387,10 +396,10 @@ def test_the_redis_lock_keeps_a_second_poll_out(
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_TEST_URL)
     mailbox_id = 10_000 + os.getpid()
 
-    with mailbox_lock(mailbox_id) as held:
+    with mailbox_lock(mailbox_id, email_settings()) as held:
         assert held
         assert poll_one(mailbox_id) is None
-    with mailbox_lock(mailbox_id) as again:
+    with mailbox_lock(mailbox_id, email_settings()) as again:
         assert again
 
 

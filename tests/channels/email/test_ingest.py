@@ -16,10 +16,13 @@ from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
 from tests.channels.email.mail import raw_email
 from tests.conftest import SECRET
+from tests.factories import email_settings
 
 
 def ingest(session, raw: bytes, **kwargs):
-    return ingest_raw(session, raw, source="test", now=clock.now(), **kwargs)
+    return ingest_raw(
+        session, raw, source="test", settings=email_settings(), now=clock.now(), **kwargs
+    )
 
 
 def ticket_count(session) -> int:
@@ -219,8 +222,8 @@ def test_garbage_is_quarantined_with_its_reason_and_can_be_retried(session):
     row = session.scalar(select(InboundEmail).where(InboundEmail.action == "quarantined"))
     assert row.size == len(garbage)
     session.expire_all()
-    assert raw_bytes(row) == garbage  # the bytes are kept, in the row
-    again = retry_quarantined(session, row, now=clock.now())
+    assert raw_bytes(row, email_settings().intake.attachments) == garbage  # kept in the row
+    again = retry_quarantined(session, row, settings=email_settings(), now=clock.now())
     assert again.action == "quarantined" and row.retried_at == clock.now()
 
 
@@ -228,8 +231,9 @@ def test_a_row_from_before_raw_was_kept_in_the_row_reads_the_file_store(session)
     message = raw_email(message_id="antiguo@correo.mx", subject="Aclaración antigua")
     ingest(session, b"\x00 not mail")
     row = session.scalar(select(InboundEmail).where(InboundEmail.action == "quarantined"))
-    row.raw, row.sha256 = None, storage.save(message)  # as rows were stored until 0011
-    result = retry_quarantined(session, row, now=clock.now())
+    store = email_settings().intake.attachments
+    row.raw, row.sha256 = None, storage.save(message, store)  # as rows were stored until 0011
+    result = retry_quarantined(session, row, settings=email_settings(), now=clock.now())
     assert result.action == "created" and row.ticket.subject == "Aclaración antigua"
 
 

@@ -26,6 +26,7 @@ from helpdesk.sla.models import TicketDeadline
 from helpdesk.sla.services import PolicyValues, save_calendar, save_policy
 from helpdesk.tickets.models import Message, Ticket
 from tests.channels.email.mail import raw_email
+from tests.factories import email_settings
 
 
 def mails(*raws: bytes) -> list[RawMail]:
@@ -59,7 +60,10 @@ def test_replies_thread_on_parents_in_the_same_group_in_any_order(session: Sessi
     )
 
     results = ingest_group(
-        session, mails(parent, reply, early_reply, late_parent, parent), now=clock.now()
+        session,
+        mails(parent, reply, early_reply, late_parent, parent),
+        settings=email_settings(),
+        now=clock.now(),
     )
 
     actions = [r.action for r in results]
@@ -73,7 +77,7 @@ def test_replies_thread_on_parents_in_the_same_group_in_any_order(session: Sessi
 def test_a_bad_message_is_quarantined_alone(session: Session, monkeypatch) -> None:
     good = raw_email(message_id="g1@correo.mx")
     junk = b"\x00\x00\x00"
-    results = ingest_group(session, mails(good, junk), now=clock.now())
+    results = ingest_group(session, mails(good, junk), settings=email_settings(), now=clock.now())
     assert [r.action for r in results] == ["created", "quarantined"]
     assert "unparseable" in results[1].reason
 
@@ -97,7 +101,9 @@ def test_a_group_that_fails_is_ingested_one_by_one(session: Session, monkeypatch
     first = raw_email(message_id="a1@correo.mx")
     last = raw_email(message_id="a2@correo.mx", sender=("Ana", "ana@correo.mx"))
 
-    results = ingest_group(session, mails(first, poisoned, last), now=clock.now())
+    results = ingest_group(
+        session, mails(first, poisoned, last), settings=email_settings(), now=clock.now()
+    )
 
     assert [r.action for r in results] == ["created", "quarantined", "created"]
     assert "RuntimeError: boom" in results[1].reason
@@ -113,7 +119,7 @@ def test_the_acknowledgement_cap_holds_inside_one_group(session: Session, app) -
         for n in range(limit + 3)
     ]
 
-    results = ingest_group(session, mails(*flood), now=clock.now())
+    results = ingest_group(session, mails(*flood), settings=email_settings(), now=clock.now())
 
     assert {r.action for r in results} == {"created"}
     acknowledgements = session.scalar(
@@ -134,7 +140,7 @@ def test_a_corpus_ends_the_same_in_groups_as_one_by_one(
 
     savepoint = session.begin_nested()
     one_by_one = [
-        ingest_raw(session, raw, source=f"t:{n}", now=clock.now()).action
+        ingest_raw(session, raw, source=f"t:{n}", settings=email_settings(), now=clock.now()).action
         for n, raw in enumerate(raws)
     ]
     expected = (
@@ -149,7 +155,10 @@ def test_a_corpus_ends_the_same_in_groups_as_one_by_one(
     grouped = []
     for start in range(0, len(raws), 50):
         chunk = mails(*raws[start : start + 50])
-        grouped += [r.action for r in ingest_group(session, chunk, now=clock.now())]
+        grouped += [
+            r.action
+            for r in ingest_group(session, chunk, settings=email_settings(), now=clock.now())
+        ]
 
     assert grouped == one_by_one
     assert "appended" in grouped and "created" in grouped
@@ -198,7 +207,7 @@ def _audit_actions(session: Session) -> dict[str, int]:
 @pytest.mark.parametrize("size", [1, 3])
 def test_small_groups_behave_like_single_messages(session: Session, size: int) -> None:
     raws = [raw_email(message_id=f"s{n}@correo.mx", subject=f"Caso {n}") for n in range(size)]
-    results = ingest_group(session, mails(*raws), now=clock.now())
+    results = ingest_group(session, mails(*raws), settings=email_settings(), now=clock.now())
     assert [r.action for r in results] == ["created"] * size
     assert folios(session) == list(range(1, size + 1))
 
@@ -223,7 +232,9 @@ def test_a_savepoint_rolled_back_inside_intake_makes_the_group_start_over(
     parent = raw_email(message_id="p9@correo.mx", subject="Aclaración")
     reply = raw_email(message_id="r9@correo.mx", in_reply_to="p9@correo.mx", subject="Re: Ac")
 
-    results = ingest_group(session, mails(parent, reply), now=clock.now())
+    results = ingest_group(
+        session, mails(parent, reply), settings=email_settings(), now=clock.now()
+    )
 
     assert [r.action for r in results] == ["created", "appended"]
     assert results[0].folio == results[1].folio

@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from helpdesk.app import create_app
 from helpdesk.channels.email.poll import mailbox_lock
 from tests.conftest import REDIS_TEST_URL, app_config, require_service
+from tests.factories import email_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 KEY = "aclara:lock:mail-poll:{}"
@@ -51,12 +52,12 @@ def test_a_poll_longer_than_the_ttl_keeps_its_lock(
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_TEST_URL)
     monkeypatch.setitem(app.config, "MAIL_POLL_LOCK_SECONDS", 0.6)
     mailbox_id = 20_000 + os.getpid()
-    with app.app_context(), mailbox_lock(mailbox_id) as held:
+    with app.app_context(), mailbox_lock(mailbox_id, email_settings()) as held:
         assert held
         for _ in range(4):  # 2 s: more than three times the time to live
             time.sleep(0.5)
             assert 0 < redis13.pttl(KEY.format(mailbox_id)) <= 600
-            with mailbox_lock(mailbox_id) as second:
+            with mailbox_lock(mailbox_id, email_settings()) as second:
                 assert not second
     assert redis13.exists(KEY.format(mailbox_id)) == 0  # released at the end
 
@@ -66,6 +67,7 @@ HOLDER = textwrap.dedent(
     import sys, time
     from helpdesk.app import create_app
     from helpdesk.channels.email.poll import mailbox_lock
+    from helpdesk.channels.email.settings import EmailSettings
     from tests.conftest import app_config
     from pathlib import Path
 
@@ -74,7 +76,8 @@ HOLDER = textwrap.dedent(
     if seconds != "default":
         overrides["MAIL_POLL_LOCK_SECONDS"] = seconds
     app = create_app(app_config(f"sqlite:///{home / 'holder.sqlite3'}", home, **overrides))
-    with app.app_context(), mailbox_lock(mailbox_id) as held:
+    settings = EmailSettings.from_config(app.config)
+    with app.app_context(), mailbox_lock(mailbox_id, settings) as held:
         print("held" if held else "not held", flush=True)
         time.sleep(600)
     """
@@ -108,10 +111,10 @@ def test_a_killed_pollers_mailbox_is_free_again_within_the_ttl(
     killed_at = time.monotonic()
 
     with app.app_context():
-        with mailbox_lock(mailbox_id) as right_after:
+        with mailbox_lock(mailbox_id, email_settings()) as right_after:
             assert not right_after  # the dead poller's lock is still there ...
         while time.monotonic() - killed_at < 5:
-            with mailbox_lock(mailbox_id) as held:
+            with mailbox_lock(mailbox_id, email_settings()) as held:
                 if held:
                     break
             time.sleep(0.1)

@@ -21,6 +21,7 @@ from helpdesk.tickets.message_ids import ticket_id_from
 from helpdesk.tickets.models import Ticket
 from tests.channels.email.mail import raw_email
 from tests.conftest import SECRET
+from tests.factories import email_settings
 
 
 class Inbox:
@@ -62,7 +63,13 @@ def smtp(app, monkeypatch) -> Iterator[Inbox]:
 
 
 def open_by_email(session, message_id: str = "root@correo.mx") -> Ticket:
-    result = ingest_raw(session, raw_email(message_id=message_id), source="test", now=clock.now())
+    result = ingest_raw(
+        session,
+        raw_email(message_id=message_id),
+        source="test",
+        settings=email_settings(),
+        now=clock.now(),
+    )
     return session.scalar(select(Ticket).where(Ticket.folio == result.folio))
 
 
@@ -103,7 +110,7 @@ def test_an_agent_reply_is_sent_and_the_debtors_answer_threads_back(session, smt
         references=["root@correo.mx", mail["Message-ID"].strip("<>")],
         body="Gracias, lo reviso.",
     )
-    result = ingest_raw(session, answer, source="test", now=clock.now())
+    result = ingest_raw(session, answer, source="test", settings=email_settings(), now=clock.now())
     assert result.action == "appended" and result.folio == ticket.folio
 
 

@@ -8,6 +8,7 @@ from helpdesk.channels.whatsapp import numbers
 from helpdesk.channels.whatsapp.models import WhatsAppNumber, WhatsAppTemplate, WhatsAppWebhook
 from helpdesk.cli import cli as helpdesk_cli
 from tests.channels.whatsapp.conftest import fixture_bytes, post
+from tests.factories import whatsapp_settings
 
 NEW_NUMBER = {
     "name": "cobranza-co",
@@ -29,7 +30,7 @@ def test_admin_adds_a_number_with_encrypted_secrets(client, session, signed_in):
         assert secret not in (number.access_token_encrypted or "") + (
             number.app_secret_encrypted or ""
         )
-    assert numbers.credentials(number).app_secret == "secreto-de-la-app-co"
+    assert numbers.credentials(number, whatsapp_settings()).app_secret == "secreto-de-la-app-co"
     page = client.get("/admin/whatsapp").get_data(as_text=True)
     assert "+57 601 555 0000" in page and "EAAG-secreto-colombia" not in page
     assert "/webhooks/whatsapp" in page and "del entorno" in page  # the environment's number
@@ -61,7 +62,7 @@ def test_a_duplicate_phone_number_id_is_refused_on_the_form(client, session, sig
 
 def test_admin_adds_and_removes_a_template(client, session, signed_in):
     signed_in("admin")
-    number = numbers.environment_number(session)
+    number = numbers.environment_number(session, whatsapp_settings())
     response = client.post(
         f"/admin/whatsapp/{number.id}",
         data={

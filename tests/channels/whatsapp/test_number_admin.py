@@ -13,6 +13,7 @@ from helpdesk.secrets import seal
 from tests.channels.whatsapp import graph as graph_server
 from tests.channels.whatsapp.conftest import fixture_bytes, post
 from tests.channels.whatsapp.test_admin import NEW_NUMBER
+from tests.factories import whatsapp_settings
 
 
 def _added(client, session) -> WhatsAppNumber:
@@ -43,7 +44,7 @@ def test_edit_saves_and_is_audited(client, session, signed_in, make):
         "v22.0",
         queue,
     )
-    assert numbers.credentials(number).verify_token == "verifica-nuevo"
+    assert numbers.credentials(number, whatsapp_settings()).verify_token == "verifica-nuevo"
     [event] = _events(session, "whatsapp.number_updated")
     assert event.before["api_version"] == "v21.0" and event.after["api_version"] == "v22.0"
     assert event.after["verify_token_changed"] is True
@@ -64,8 +65,8 @@ def test_rotating_the_app_secret_takes_effect_at_once(client, session, signed_in
         data={"access_token": "", "app_secret": "secreto-rotado"},
     )
     assert response.status_code == 302
-    assert numbers.credentials(number).token == "EAAG-secreto-colombia"  # kept
-    assert numbers.credentials(number).app_secret == "secreto-rotado"
+    assert numbers.credentials(number, whatsapp_settings()).token == "EAAG-secreto-colombia"  # kept
+    assert numbers.credentials(number, whatsapp_settings()).app_secret == "secreto-rotado"
     assert "secreto-rotado" not in (number.app_secret_encrypted or "")
     assert post(client, body, secret="secreto-de-la-app-co").status_code == 403
     assert post(client, body, secret="secreto-rotado").status_code == 200
@@ -78,16 +79,18 @@ def test_rotating_the_app_secret_takes_effect_at_once(client, session, signed_in
 def test_another_process_cache_sees_the_rotation(client, session, signed_in):
     signed_in("admin")
     number = _added(client, session)
-    assert b"secreto-de-la-app-co" in numbers.app_secrets(session)
-    number.app_secret_encrypted = seal("otro")  # as another process would
+    assert b"secreto-de-la-app-co" in numbers.app_secrets(session, whatsapp_settings())
+    number.app_secret_encrypted = seal(  # as another process would
+        "otro", secret_key=whatsapp_settings().secret_key
+    )
     session.flush()
-    found = numbers.app_secrets(session)
+    found = numbers.app_secrets(session, whatsapp_settings())
     assert b"otro" in found and b"secreto-de-la-app-co" not in found
 
 
 def test_test_connection_shows_the_number_or_the_error(client, session, signed_in, graph):
     signed_in("admin")
-    number = numbers.environment_number(session)
+    number = numbers.environment_number(session, whatsapp_settings())
     session.commit()
     page = client.post(f"/admin/whatsapp/{number.id}/test", follow_redirects=True)
     text = page.get_data(as_text=True)
@@ -104,7 +107,7 @@ def test_test_connection_shows_the_number_or_the_error(client, session, signed_i
 
 
 def test_non_admins_cannot_manage_a_number(client, session, signed_in):
-    number = numbers.environment_number(session)
+    number = numbers.environment_number(session, whatsapp_settings())
     session.commit()
     signed_in("supervisor")
     for path in ("edit", "secrets", "test"):
@@ -115,7 +118,7 @@ def test_non_admins_cannot_manage_a_number(client, session, signed_in):
 def test_the_forms_need_a_csrf_token(app, client, session, signed_in, monkeypatch):
     signed_in("admin")
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    number = numbers.environment_number(session)
+    number = numbers.environment_number(session, whatsapp_settings())
     session.commit()
     response = client.post(
         f"/admin/whatsapp/{number.id}/edit", data={"api_version": "v22.0", "queue": ""}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from helpdesk import clock
@@ -23,6 +24,7 @@ from tests.channels.whatsapp.conftest import (
     payload,
     text_message,
 )
+from tests.factories import whatsapp_settings
 
 T = 1795449600 - 600
 
@@ -53,7 +55,12 @@ def test_a_reply_inside_the_window_is_sent_as_text(client, session, graph, make)
     ticket = whatsapp_ticket(client, session, graph)
     agent = make.user()
     message = replies.reply_text(
-        session, ticket, author=agent, text="Con gusto lo revisamos.", now=clock.now()
+        session,
+        ticket,
+        author=agent,
+        text="Con gusto lo revisamos.",
+        settings=whatsapp_settings(),
+        now=clock.now(),
     )
     run_jobs(session)  # the send job runs after the commit (inline: now)
     (sent,) = graph.sent()
@@ -74,7 +81,14 @@ def test_free_text_outside_the_window_is_refused_with_an_explanation(client, ses
     ticket = whatsapp_ticket(client, session)
     later = clock.now() + timedelta(hours=24, minutes=1)
     with pytest.raises(replies.ReplyRefused, match="24 horas"):
-        replies.reply_text(session, ticket, author=make.user(), text="Hola", now=later)
+        replies.reply_text(
+            session,
+            ticket,
+            author=make.user(),
+            text="Hola",
+            settings=whatsapp_settings(),
+            now=later,
+        )
     assert human_messages(session) == 1
 
 
@@ -92,7 +106,7 @@ def test_the_composer_explains_the_closed_window_in_spanish(client, session, sig
 
 
 def add_template(session, **fields):
-    number = numbers.environment_number(session)
+    number = numbers.environment_number(session, whatsapp_settings())
     values = {
         "name": "aclaracion_seguimiento",
         "language": "es_MX",
@@ -139,14 +153,28 @@ def test_a_template_needing_an_account_says_so(client, session, make):
     ticket = whatsapp_ticket(client, session)
     template = add_template(session)
     with pytest.raises(replies.ReplyRefused, match="Saldo"):
-        replies.reply_template(session, ticket, template, author=make.user(), now=clock.now())
+        replies.reply_template(
+            session,
+            ticket,
+            template,
+            author=make.user(),
+            settings=whatsapp_settings(),
+            now=clock.now(),
+        )
 
 
 def test_131047_marks_the_reply_failed_and_is_never_retried(
     client, session, graph, make, monkeypatch
 ):
     ticket = whatsapp_ticket(client, session)
-    message = replies.reply_text(session, ticket, author=make.user(), text="Hola", now=clock.now())
+    message = replies.reply_text(
+        session,
+        ticket,
+        author=make.user(),
+        text="Hola",
+        settings=whatsapp_settings(),
+        now=clock.now(),
+    )
     session.commit()
     graph.fail("send", 400, code=131047)
     monkeypatch.setattr(outbound, "get_current_job", lambda: FakeRqJob(retries_left=3))
@@ -162,7 +190,14 @@ def test_rate_limits_are_retried_with_4_to_the_n_backoff(
     code, client, session, graph, make, monkeypatch
 ):
     ticket = whatsapp_ticket(client, session)
-    message = replies.reply_text(session, ticket, author=make.user(), text="Hola", now=clock.now())
+    message = replies.reply_text(
+        session,
+        ticket,
+        author=make.user(),
+        text="Hola",
+        settings=whatsapp_settings(),
+        now=clock.now(),
+    )
     session.commit()
     graph.fail("send", 400, code=code)
     monkeypatch.setattr(outbound, "get_current_job", lambda: FakeRqJob(retries_left=2))
@@ -180,7 +215,13 @@ def test_attachments_are_uploaded_and_sent_once_even_when_retried(
     ticket = whatsapp_ticket(client, session, graph)
     pdf = IncomingFile("carta de no adeudo.pdf", "application/pdf", b"%PDF-1.4 carta")
     message = replies.reply_text(
-        session, ticket, author=make.user(), text="Le envío la carta.", files=[pdf], now=clock.now()
+        session,
+        ticket,
+        author=make.user(),
+        text="Le envío la carta.",
+        files=[pdf],
+        settings=whatsapp_settings(),
+        now=clock.now(),
     )
     session.commit()
     graph.fail("upload", 503)
@@ -210,7 +251,14 @@ def test_statuses_out_of_order_stay_monotonic_even_before_the_send_returns(
     deliver(client, fixture_bytes("statuses_out_of_order.json"))  # read, sent, delivered
     assert session.scalar(select(func.count()).select_from(WhatsAppStatus)) == 3
     graph.next_wamids.append("OUT_WAMID")
-    message = replies.reply_text(session, ticket, author=make.user(), text="Hola", now=clock.now())
+    message = replies.reply_text(
+        session,
+        ticket,
+        author=make.user(),
+        text="Hola",
+        settings=whatsapp_settings(),
+        now=clock.now(),
+    )
     run_jobs(session)
     assert message.delivery_status == "read"
     deliver(client, fixture_bytes("statuses_out_of_order.json"))  # duplicates: nothing moves
@@ -223,7 +271,14 @@ def test_a_failed_status_shows_its_code_and_title_on_the_message(
 ):
     ticket = whatsapp_ticket(client, session)
     graph.next_wamids.append("OUT_WAMID")
-    message = replies.reply_text(session, ticket, author=make.user(), text="Hola", now=clock.now())
+    message = replies.reply_text(
+        session,
+        ticket,
+        author=make.user(),
+        text="Hola",
+        settings=whatsapp_settings(),
+        now=clock.now(),
+    )
     run_jobs(session)
     deliver(client, fixture_bytes("status_failed.json"))
     assert message.delivery_status == "failed"
@@ -235,7 +290,14 @@ def test_a_failed_status_shows_its_code_and_title_on_the_message(
 def test_played_follows_read_and_failed_is_final(client, session, graph, make):
     ticket = whatsapp_ticket(client, session)
     graph.next_wamids.append("wamid.AUDIO")
-    message = replies.reply_text(session, ticket, author=make.user(), text="nota", now=clock.now())
+    message = replies.reply_text(
+        session,
+        ticket,
+        author=make.user(),
+        text="nota",
+        settings=whatsapp_settings(),
+        now=clock.now(),
+    )
     run_jobs(session)
 
     def status(name: str, ts: int) -> dict:
@@ -280,7 +342,13 @@ def test_context_on_one_of_our_parts_threads_to_its_ticket(client, session, grap
     pdf = IncomingFile("carta.pdf", "application/pdf", b"%PDF-1.4")
     graph.next_wamids.extend(["wamid.PART0", "wamid.PART1"])
     replies.reply_text(
-        session, ticket, author=make.user(), text="Adjunto", files=[pdf], now=clock.now()
+        session,
+        ticket,
+        author=make.user(),
+        text="Adjunto",
+        files=[pdf],
+        settings=whatsapp_settings(),
+        now=clock.now(),
     )
     run_jobs(session)
     other = make.ticket(ticket.contact, channel="whatsapp", subject="Otra")
@@ -302,14 +370,21 @@ def test_a_reply_whose_job_was_lost_is_sent_once_by_the_delivery_sweep(
     from helpdesk.tickets import delivery
 
     ticket = whatsapp_ticket(client, session, graph)
-    message = replies.reply_text(session, ticket, author=make.user(), text="Hola", now=clock.now())
+    message = replies.reply_text(
+        session,
+        ticket,
+        author=make.user(),
+        text="Hola",
+        settings=whatsapp_settings(),
+        now=clock.now(),
+    )
     session.commit()
     session.info.pop("aclara.ready_jobs", None)  # the process died before running the job
     later = clock.now() + timedelta(minutes=2)
 
     with clock.freeze(later):
-        report = delivery.sweep(session, now=later)
-        again = delivery.sweep(session, now=later)
+        report = delivery.sweep(session, locale=current_app.config["DEFAULT_LOCALE"], now=later)
+        again = delivery.sweep(session, locale=current_app.config["DEFAULT_LOCALE"], now=later)
 
     assert report.sent == [message.id] and again == delivery.SweepReport()
     assert len(graph.sent()) == 1
