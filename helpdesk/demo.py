@@ -29,6 +29,7 @@ from helpdesk.tickets.vocabulary import Channel, Priority, Status, TicketType
 from helpdesk.users.models import Role, User
 from helpdesk.users.services import create_user, find_by_email
 
+DEMO_GRACE = timedelta(days=3)  # HOLD_GRACE_DAYS by default: the demo has no settings
 DEMO_PASSWORD = "aclara-demo-2026"  # noqa: S105  (printed for the demo logins)
 SEED = 2026
 
@@ -433,7 +434,13 @@ def _converse(
     # Like an agent: a dispute that holds accounts is resolved with its outcome.
     outcome = holds.OUTCOMES[ticket.id % len(holds.OUTCOMES)]
     holds.change_status(
-        session, ticket, final, outcome=outcome, actor=Actor.for_user(agent), now=at
+        session,
+        ticket,
+        final,
+        outcome=outcome,
+        grace=DEMO_GRACE,
+        actor=Actor.for_user(agent),
+        now=at,
     )
 
 

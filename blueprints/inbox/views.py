@@ -94,6 +94,7 @@ def note_add(folio: str) -> Any:
         author=current_user,
         text=form.text.data,
         files=uploaded_files(form.files.data),
+        attachments=storage.root_for(current_app.config["DATA_DIR"]),
         now=clock.now(),
     )
     db.session.commit()
@@ -113,6 +114,7 @@ def status_set(folio: str) -> Any:
             ticket,
             form.status.data,
             outcome=form.outcome.data or None,
+            grace=holds.grace_period(current_app.config),
             actor=Actor.for_user(current_user),
             now=clock.now(),
         )

@@ -72,12 +72,14 @@ def change_status(
     status: str,
     *,
     outcome: str | None = None,
+    grace: timedelta | None = None,
     actor: Actor,
     now: datetime,
 ) -> None:
     """Set a ticket's status; resolving or closing one that still holds accounts records
     the dispute's outcome first, and is refused without it (nothing changes), so no hold
-    ends without a verdict."""
+    ends without a verdict. ``grace`` (``grace_period(config)``) is needed with an
+    outcome: reminders resume after it."""
     if Status(status) in (Status.RESOLVED, Status.CLOSED) and needs_outcome(session, ticket):
         if outcome not in OUTCOMES:
             raise OutcomeRequired(
@@ -88,7 +90,9 @@ def change_status(
                     "depend on it."
                 ),
             )
-        record_outcome(session, ticket, outcome, actor=actor, now=now)
+        if grace is None:
+            raise ValueError("recording an outcome needs the grace period")
+        record_outcome(session, ticket, outcome, grace=grace, actor=actor, now=now)
     tickets.set_status(session, ticket, status, actor=actor, now=now)
 
 

@@ -233,9 +233,11 @@ def add_note(
     author: User,
     text: str,
     files: Sequence[IncomingFile] = (),
+    attachments: Path | None = None,
     now: datetime,
 ) -> Message:
-    """An internal note, with files if any: staff only, never sent to the debtor."""
+    """An internal note, with files if any (``attachments``: the file store's directory,
+    needed when there are files): staff only, never sent to the debtor."""
     _require_text(text)
     message = _add_message(
         session,
@@ -244,6 +246,7 @@ def add_note(
         channel=ticket.channel,
         text=text,
         files=files,
+        attachments=attachments,
         author=author,
         now=now,
     )

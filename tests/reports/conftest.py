@@ -28,7 +28,7 @@ Both targets: first response 120 business minutes, resolution 600.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -165,7 +165,9 @@ def month(session: Session, make: Any) -> Month:
         holds.link_account(session, t5, account, actor=SYSTEM, now=clock.now())
     reply(t5, mx(2026, 11, 3, 10, 15), ana)
     with at(mx(2026, 11, 5, 10, 0)):
-        holds.record_outcome(session, t5, "favourable", actor=SYSTEM, now=clock.now())
+        holds.record_outcome(
+            session, t5, "favourable", grace=timedelta(days=3), actor=SYSTEM, now=clock.now()
+        )
     status(t5, mx(2026, 11, 5, 10, 0), "resolved")
 
     t6 = open_("T6", mx(2026, 11, 20, 12, 0), quejas, beto, type="complaint")
