@@ -176,3 +176,18 @@ def test_the_boundary_list_names_existing_modules():
     package = ROOT / "helpdesk"
     missing = sorted(name for name in APP_BOUNDARY_MODULES if not (package / name).is_file())
     assert not missing, missing
+
+
+def test_template_globals_fetch_nothing():
+    """A template global formats what it is given; one that reads the database hides a
+    query in every page that renders it (the top bar's count is a context processor)."""
+    offenders = []
+    for path in (ROOT / "blueprints").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            decorators = " ".join(ast.unparse(d) for d in node.decorator_list)
+            if "template_global" in decorators and "db.session" in ast.unparse(node):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert offenders == []

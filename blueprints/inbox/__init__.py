@@ -13,5 +13,6 @@ AREAS = (
 )
 for area in AREAS:
     area.routes.register(bp)
+bp.app_context_processor(sla_views.staff_top_bar)
 
 __all__ = ["bp"]

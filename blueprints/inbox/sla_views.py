@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, has_request_context, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,11 +28,12 @@ from helpdesk.users.queries import user_by_id
 routes = Routes()
 
 
-@routes.app_template_global("unread_notifications")
-def unread_notifications() -> int:
-    if not current_user.is_authenticated:
-        return 0
-    return notifications.unread_count(db.session, current_user.id)
+def staff_top_bar() -> dict[str, Any]:
+    """What the staff top bar shows on every page (the unread notifications), counted
+    here for the layout so the template receives the number instead of fetching it."""
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return {}
+    return {"unread_notifications": notifications.unread_count(db.session, current_user.id)}
 
 
 @routes.route("/tickets/<folio>/routing", methods=["POST"])
