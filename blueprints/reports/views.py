@@ -40,9 +40,9 @@ from helpdesk.reports.document import (
     sparklines,
 )
 from helpdesk.reports.export import TABLES, csv_table, report_json, ticket_csv
+from helpdesk.reports.figures import TARGETS
 from helpdesk.reports.jobs import send_now_job
 from helpdesk.reports.queries import (
-    TARGETS,
     build_report,
     deliveries_of,
     filter_choices,

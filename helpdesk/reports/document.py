@@ -24,7 +24,8 @@ from helpdesk.pdf import render_pdf
 from helpdesk.queues.models import Queue
 from helpdesk.reports import labels
 from helpdesk.reports.charts import bar_chart, line_chart, sparkline
-from helpdesk.reports.queries import TARGETS, Report
+from helpdesk.reports.figures import TARGETS
+from helpdesk.reports.queries import Report
 from helpdesk.reports.scope import Filters
 from helpdesk.tickets.vocabulary import label
 from helpdesk.users.models import User

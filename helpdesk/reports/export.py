@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk.reports import labels
-from helpdesk.reports.queries import OUTCOMES, TARGETS, Compliance, GroupRow, Report
+from helpdesk.reports.figures import OUTCOMES, TARGETS, Compliance, GroupRow
+from helpdesk.reports.queries import Report
 from helpdesk.reports.rows import TicketRow
 from helpdesk.tickets.vocabulary import label
 

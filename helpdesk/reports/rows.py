@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.holds.models import TicketOutcome
 from helpdesk.queues.models import Queue
-from helpdesk.reports.queries import STATES, TARGETS, Figures, deadline_states
+from helpdesk.reports.figures import STATES, TARGETS, Figures, deadline_states
 from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
 from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets.models import Ticket

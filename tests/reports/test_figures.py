@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from helpdesk import clock
-from helpdesk.reports.queries import Compliance, build_report
+from helpdesk.reports.figures import Compliance
+from helpdesk.reports.queries import build_report
 from helpdesk.reports.scope import EVERYTHING, Filters, Period, ReportError, Scope
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "America/Mexico_City")
