@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from blueprints.downloads import pdf_download
+from blueprints.downloads import acuse_download
 from blueprints.forms import show_error
 from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
 from blueprints.inbox.ticket_page import ticket_context
@@ -24,16 +23,11 @@ from helpdesk.canned import queries as canned_queries
 from helpdesk.canned.services import fill
 from helpdesk.extensions import db
 from helpdesk.holds import services as holds
-from helpdesk.pdf import PdfError
-from helpdesk.receipts.queries import acuse_filename
-from helpdesk.receipts.render import acuse_pdf
-from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Status
 
-log = logging.getLogger(__name__)
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_staff())
 
@@ -205,18 +199,7 @@ def attachment_download(attachment_id: int) -> Any:
 @bp.route("/tickets/<folio>/acuse.pdf")
 def ticket_acuse(folio: str) -> Any:
     """The debtor's acuse de recibo, as the debtor gets it (their language and zone)."""
-    ticket = _ticket_or_404(folio)
-    try:
-        data = acuse_pdf(
-            db.session,
-            ticket,
-            now=clock.now(),
-            settings=ReceiptSettings.from_config(current_app.config),
-        )
-    except PdfError:
-        log.exception("inbox: acuse of ticket %s could not be made", ticket.id)
-        abort(503)
-    return pdf_download(data, acuse_filename(ticket.folio))
+    return acuse_download(_ticket_or_404(folio))
 
 
 def _ticket_or_404(folio: str) -> Ticket:

@@ -5,13 +5,12 @@ else is a 404, never a 403 (that would confirm the folio exists)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from blueprints.downloads import pdf_download
+from blueprints.downloads import acuse_download
 from blueprints.forms import show_error
 from blueprints.portal import signin  # noqa: F401  (registers the sign-in routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
@@ -23,15 +22,9 @@ from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.intake.services import IntakeSettings
 from helpdesk.intake.text import clean_text
-from helpdesk.pdf import PdfError
 from helpdesk.portal import queries
 from helpdesk.portal import services as portal_services
 from helpdesk.portal.labels import debtor_status
-from helpdesk.receipts.queries import acuse_filename
-from helpdesk.receipts.render import acuse_pdf
-from helpdesk.receipts.settings import ReceiptSettings
-
-log = logging.getLogger(__name__)
 
 
 @bp.context_processor
@@ -124,18 +117,7 @@ def ticket_reply(folio: str) -> Any:
 @bp.get("/cases/<folio>/acuse.pdf")
 def ticket_acuse(folio: str) -> Any:
     """The acuse de recibo of one of the debtor's own cases; anyone else's is a 404."""
-    ticket = _ticket_or_404(folio)
-    try:
-        data = acuse_pdf(
-            db.session,
-            ticket,
-            now=clock.now(),
-            settings=ReceiptSettings.from_config(current_app.config),
-        )
-    except PdfError:
-        log.exception("portal: acuse of ticket %s could not be made", ticket.id)
-        abort(503)
-    return pdf_download(data, acuse_filename(ticket.folio))
+    return acuse_download(_ticket_or_404(folio))
 
 
 @bp.get("/files/<int:attachment_id>")

@@ -79,6 +79,6 @@ def test_a_pdf_that_cannot_be_made_is_a_clear_error(
     contact = make.contact()
     ticket = make.ticket(contact=contact)
     portal_sign_in(contact)
-    monkeypatch.setattr("blueprints.portal.views.acuse_pdf", broken)
+    monkeypatch.setattr("blueprints.downloads.acuse_pdf", broken)
     assert client.get(f"/portal/cases/{ticket.folio}/acuse.pdf").status_code == 503
     assert session.scalar(select(Ticket).where(Ticket.id == ticket.id)) is not None
