@@ -75,6 +75,7 @@ def busy(tmp_path: Path) -> Iterator[Busy]:
                 type="information",
                 channel="email",
                 actor=Actor.for_contact(contact),
+                folio_prefix=app.config["FOLIO_PREFIX"],
                 now=now - timedelta(minutes=n),
             )
         contact = create_contact(
@@ -115,6 +116,7 @@ def busy(tmp_path: Path) -> Iterator[Busy]:
             channel="email",
             accounts=[account],
             actor=Actor.for_contact(contact),
+            folio_prefix=app.config["FOLIO_PREFIX"],
             now=now,
         )
         reply(db.session, ticket, author=agent, text=LONG_TEXT, now=now + timedelta(hours=1))
