@@ -222,8 +222,9 @@ def test_the_whole_stack_turns_an_email_and_a_whatsapp_message_into_acknowledged
         inbox, _port = smtp_server
         (ack_mail,) = inbox.messages
         assert folios["email"] in str(ack_mail["Subject"]) + ack_mail.get_body().get_content()
-        (ack_whatsapp,) = graph.sent()
+        ack_whatsapp, acuse = graph.sent()  # the text, then the acuse de recibo as a document
         assert folios["whatsapp"] in ack_whatsapp["text"]["body"]
+        assert acuse["document"]["filename"] == f"acuse-{folios['whatsapp']}.pdf"
         stack.alive()
     finally:
         codes = stack.stop()

@@ -27,7 +27,9 @@ def demo_site(tmp_path: Path) -> Iterator[str]:
     )
     migrate_to_head(app)
     with app.app_context():
-        load_demo(db.session, tickets_count=160, debtors=60)
+        load_demo(
+            db.session, folio_prefix=app.config["FOLIO_PREFIX"], tickets_count=160, debtors=60
+        )
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
