@@ -49,10 +49,12 @@ def subscription(frequency: str, created: datetime) -> ReportSubscription:
     )
 
 
-def weekly_subscriber(session: Any, make: Any, address: str, **fields: Any) -> Any:
-    """A manager who subscribed to the weekly report on Monday 2 November."""
+def weekly_subscriber(
+    session: Any, make: Any, address: str, *, on: datetime | None = None, **fields: Any
+) -> Any:
+    """A manager who subscribed to the weekly report ``on`` (Monday 2 November)."""
     manager = make.user(role="manager", email=address, **fields)
-    with clock.freeze(datetime(2026, 11, 2, 9, 0, tzinfo=MX)):
+    with clock.freeze(on or datetime(2026, 11, 2, 9, 0, tzinfo=MX)):
         subscribe(
             session,
             manager,
@@ -112,17 +114,9 @@ def test_a_period_is_sent_once_with_the_pdf_and_the_csv(app, session, make, mont
 
 
 def test_a_subscription_does_not_send_periods_from_before_it(app, session, make):
-    manager = make.user(role="manager", email="nueva@cobranza.mx")
-    with clock.freeze(datetime(2026, 11, 25, 9, 0, tzinfo=MX)):
-        subscribe(
-            session,
-            manager,
-            frequency="weekly",
-            filters=Filters(),
-            zone="America/Mexico_City",
-            actor=SYSTEM,
-            now=clock.now(),
-        )
+    wednesday = datetime(2026, 11, 25, 9, 0, tzinfo=MX)
+    weekly_subscriber(session, make, "nueva@cobranza.mx", on=wednesday)
+    with clock.freeze(wednesday):
         assert jobs.deliver_due_job() == {"sent": 0, "failed": 0}
     assert outbox(app, "nueva@cobranza.mx") == []
 
