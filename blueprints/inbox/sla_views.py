@@ -63,8 +63,8 @@ def ticket_routing_set(folio: str) -> Any:
 
 @routes.route("/notifications")
 def notification_list() -> Any:
-    rows = notifications.recent(db.session, current_user.id)
-    items = [(n, folio, notifications.describe(n.kind, n.target, folio)) for n, folio in rows]
+    notices = notifications.recent(db.session, current_user.id)
+    items = [(n.notification, n.folio, n.text, n.anchor) for n in notices]
     return render_template("inbox/notification_list.html", items=items, form=ActionForm())
 
 

@@ -23,6 +23,7 @@ from helpdesk.canned import queries as canned_queries
 from helpdesk.canned.services import fill
 from helpdesk.extensions import db
 from helpdesk.holds import services as holds
+from helpdesk.sla import mentions
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries, services
 from helpdesk.tickets.models import Ticket
@@ -82,7 +83,7 @@ def note_add(folio: str) -> Any:
     form = NoteForm()
     if not form.validate_on_submit():
         return _show_with_errors(ticket, note_form=form)
-    services.add_note(
+    mentions.add_note(
         db.session,
         ticket,
         author=current_user,
