@@ -114,6 +114,7 @@ document.addEventListener("DOMContentLoaded", function () {
       list.style.top = box.offsetTop + Math.min(caret.top + caret.height, box.offsetHeight) + "px";
     }
 
+    window.addEventListener("resize", function () { if (!list.hidden) place(); });
     box.addEventListener("input", update);
     box.addEventListener("click", update);
     box.addEventListener("blur", close);
