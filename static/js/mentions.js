@@ -73,7 +73,7 @@ document.addEventListener("DOMContentLoaded", function () {
         var handle = document.createElement("span");
         handle.className = "mention-handle";
         handle.textContent = "@" + person.handle;
-        item.append(name, handle);
+        item.append(name, " ", handle);  // the space: "Ana Pérez @ana.perez" when read aloud
         // mousedown, not click: the box must not lose the focus (and its caret) first.
         item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(n); });
         list.appendChild(item);

@@ -14,6 +14,7 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.sla.mentions import notify_mentioned
 from helpdesk.sla.models import Notification
+from helpdesk.sla.notifications import send_notification_emails
 from helpdesk.tickets import services as tickets
 from helpdesk.users.mentions import handles_in, highlight, mentioned_users, suggestions
 from helpdesk.users.services import set_active
@@ -185,5 +186,21 @@ def test_the_list_is_for_staff_only(app, client, make, portal_sign_in):  # noqa:
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     debtor = portal_sign_in(make.contact())
     answer = debtor.get("/staff/mentionable?q=ana")
-    assert answer.status_code in (302, 403)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     assert b"ana.perez" not in answer.data
+
+
+def test_the_mention_email_is_in_the_colleagues_language(app, session, make):
+    author = make.user(name="Ana Pérez")
+    reader = make.user(email="sam@aclara.mx", name="Sam", locale="en")
+    ticket = make.ticket()
+    note = tickets.add_note(
+        session, ticket, author=author, text="@sam\nplease call back", now=clock.now()
+    )
+    assert notify_mentioned(session, note, author=author, now=clock.now()) == 1
+
+    assert send_notification_emails([n.id for n in notices(session)]) == 1
+    (mail,) = mails_to(app, reader.email)
+    assert mail["Subject"] == f"Ana Pérez mentioned you on {ticket.folio}: “@sam please call back”"
+    body = mail.get_body(("plain",)).get_content()
+    assert f"Open the ticket {ticket.folio} in Aclara to read the note." in body
