@@ -85,17 +85,44 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def recent(session: Session, user_id: int, *, limit: int = 100) -> list[Notice]:
     """The user's latest notices with the folio of their ticket (and a mention's note)."""
-    author = aliased(User)
     rows = session.execute(
-        select(Notification, Ticket.folio, author.name, Message.text)
-        .outerjoin(Ticket, Ticket.id == Notification.ticket_id)
-        .outerjoin(Message, Message.id == Notification.message_id)
-        .outerjoin(author, author.id == Message.author_user_id)
+        _with_words(select(Notification, Ticket.folio))
         .where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
     return [Notice(n, folio, name, note) for n, folio, name, note in rows]
+
+
+def open_notice(
+    session: Session, user_id: int, notification_id: int, *, now: datetime
+) -> Notice | None:
+    """One of the user's notices, marked read: following it is reading it. None when the
+    user has no such notice."""
+    row = session.execute(
+        _with_words(select(Notification, Ticket.folio)).where(
+            Notification.id == notification_id, Notification.user_id == user_id
+        )
+    ).first()
+    if row is None:
+        return None
+    notification, folio, name, note = row
+    if notification.read_at is None:
+        notification.read_at = now
+        session.flush()
+    return Notice(notification, folio, name, note)
+
+
+def _with_words(query: Any) -> Any:
+    """``query`` on notices joined to what their words need: the folio, a mention's note
+    and its author's name (the two columns added at the end)."""
+    author = aliased(User)
+    return (
+        query.add_columns(author.name, Message.text)
+        .outerjoin(Ticket, Ticket.id == Notification.ticket_id)
+        .outerjoin(Message, Message.id == Notification.message_id)
+        .outerjoin(author, author.id == Message.author_user_id)
+    )
 
 
 def mark_all_read(session: Session, user_id: int, *, now: datetime) -> int:
@@ -169,13 +196,9 @@ def email_notifications(
 
 
 def _unsent(session: Session, ids: list[int]) -> list[tuple[Notice, User]]:
-    author = aliased(User)
     rows = session.execute(
-        select(Notification, User, Ticket.folio, author.name, Message.text)
+        _with_words(select(Notification, User, Ticket.folio))
         .join(User, User.id == Notification.user_id)
-        .outerjoin(Ticket, Ticket.id == Notification.ticket_id)
-        .outerjoin(Message, Message.id == Notification.message_id)
-        .outerjoin(author, author.id == Message.author_user_id)
         .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), User.is_active_user)
     ).all()
     return [(Notice(n, folio, name, note), u) for n, u, folio, name, note in rows]

@@ -94,5 +94,6 @@ def test_a_mention_picked_with_the_keyboard_notifies_the_colleague(site: Site, p
     notice.click()
     expect(page).to_have_url(f"{site.url}/tickets/{folio}#{anchor}")
     expect(page.locator("article.message-note:target")).to_contain_text("@ana.perez y avíseme.")
+    expect(page.locator(".notifications-link .badge")).to_have_count(0)  # following it read it
     snap(page, "mentions-note")
 

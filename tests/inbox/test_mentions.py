@@ -136,13 +136,31 @@ def test_the_notice_reads_as_a_sentence_and_links_to_the_note(client, signed_in,
 
     excerpt = long_note[:79].rstrip() + "…"
     assert f"Ana Pérez le mencionó en {ticket.folio}: «{excerpt}»" in page
-    assert f'href="/tickets/{ticket.folio}#message-{note.id}"' in page
+    (notice,) = notices(session, lucia)
+    assert f'href="/notifications/{notice.id}"' in page
     top_bar = client.get("/tickets").get_data(as_text=True)
     assert 'Notificaciones <span class="badge count">1</span>' in top_bar
+
+    followed = client.get(f"/notifications/{notice.id}")
+
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == f"/tickets/{ticket.folio}#message-{note.id}"
     shown = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
     assert f'id="message-{note.id}"' in shown
     assert '<span class="mention">@lucia.herrera</span>' in shown
-    assert lucia.id
+    assert 'class="badge count"' not in shown  # following the notice read it
+
+
+def test_another_users_notice_cannot_be_followed(client, signed_in, make, session):
+    author, other = make.user(), make.user(email="otra@aclara.mx")
+    ticket = make.ticket()
+    note = tickets.add_note(session, ticket, author=author, text="@otra", now=clock.now())
+    notify_mentioned(session, note, author=author, now=clock.now())
+    (notice,) = notices(session, other)
+    signed_in()
+    assert client.get(f"/notifications/{notice.id}").status_code == 404
+    assert client.get("/notifications/999999").status_code == 404
+    assert notice.read_at is None
 
 
 def test_a_note_is_shown_escaped_with_its_mentions(client, signed_in, make):
