@@ -114,8 +114,8 @@ def open_notice(
 
 
 def _with_words(query: Any) -> Any:
-    """``query`` on notices joined to what their words need: the folio, a mention's note
-    and its author's name (the two columns added at the end)."""
+    """``query`` on notices joined to what their words need (the ticket for its folio, a
+    mention's note), with the note's author's name and text added as the last two columns."""
     author = aliased(User)
     return (
         query.add_columns(author.name, Message.text)
