@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -131,7 +131,7 @@ def bulk_apply() -> Any:
         flash(str(error), "error")
         return redirect(_list_url(back))
     db.session.commit()
-    flash(_("%(n)d tickets updated.", n=changed), "success")
+    flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", changed), "success")
     return redirect(_list_url(back))
 
 

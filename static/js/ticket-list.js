@@ -15,7 +15,8 @@ document.addEventListener("DOMContentLoaded", function () {
       if (box.checked) ticked += 1;
       box.closest("tr").classList.toggle("selected", box.checked);
     });
-    counter.textContent = ticked ? form.dataset.selectedText.replace("%d", ticked) : "";
+    var text = ticked === 1 ? form.dataset.selectedOne : form.dataset.selectedMany;
+    counter.textContent = ticked ? text.replace("%d", ticked) : "";
     all.checked = ticked > 0 && ticked === boxes().length;
     all.indeterminate = ticked > 0 && ticked < boxes().length;
   }
