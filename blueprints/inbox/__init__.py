@@ -5,6 +5,7 @@ from blueprints.inbox import (
     account_views,
     canned_views,
     email_views,
+    list_views,
     mention_views,
     sla_views,
     whatsapp_views,
@@ -16,6 +17,7 @@ AREAS = (
     canned_views,  # canned responses and filling one in for the composer
     email_views,  # the email reply composer
     mention_views,  # @mentions in notes: whom to mention, highlighted in the timeline
+    list_views,  # the ticket list: views, filters, saved views, bulk actions
     sla_views,  # SLA, routing, notifications, team
     whatsapp_views,  # the WhatsApp composer
 )
