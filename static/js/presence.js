@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var every = parseInt(bar.dataset.interval, 10) || 5000;
   var seen = parseInt(bar.dataset.seen, 10) || 0;
   var list = bar.querySelector(".presence-list");
-  var arrived = bar.querySelector(".presence-arrived");
+  var arrived = document.querySelector("[data-presence-arrived]");
   var draftKey = "aclara-draft:" + bar.dataset.ticketUrl;
   var lastTyped = 0, timer = null, busy = false, shown = "", newest = seen;
 
@@ -73,7 +73,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   // Reloading keeps what the agent was writing: saved for this tab, put back on load.
-  bar.querySelector("[data-presence-reload]").addEventListener("click", function () {
+  arrived.querySelector("[data-presence-reload]").addEventListener("click", function () {
     var draft = {};
     replyBoxes.forEach(function (box) { if (box.value) draft[box.name + "@" + box.form.action] = box.value; });
     try { sessionStorage.setItem(draftKey, JSON.stringify(draft)); } catch (e) { /* private mode */ }

@@ -198,7 +198,7 @@ def test_an_email_reply_on_top_of_an_unseen_message_is_stopped_and_kept(
     assert typed in page and 'value="hermana@correo.mx"' in page  # nothing typed is lost
     assert "Ya pagué ayer, le mando el comprobante." in page  # the new message, shown
     assert f'class="message message-in message-arrived" id="message-{new.id}"' in page
-    assert 'name="then" value="pending">Enviar de todos modos</button>' in page
+    assert 'name="then" value="pending">Enviar de todos modos y dejar pendiente</button>' in page
     # Nothing stored, sent or changed.
     session.expire_all()
     assert _outgoing(session, ticket) == before
