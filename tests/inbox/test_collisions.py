@@ -176,8 +176,16 @@ def queued(app):
     events.reply_queued.disconnect(receiver)
 
 
+SEND_ANYWAY = {
+    "": "Enviar de todos modos",
+    "pending": "Enviar de todos modos y dejar pendiente",
+    "resolved": "Enviar de todos modos y resolver",
+}
+
+
+@pytest.mark.parametrize("then", ["", "pending", "resolved"])
 def test_an_email_reply_on_top_of_an_unseen_message_is_stopped_and_kept(
-    app, client, signed_in, session, make, monkeypatch, tmp_path, queued
+    app, client, signed_in, session, make, monkeypatch, tmp_path, queued, then
 ):
     monkeypatch.setitem(app.config, "DATA_DIR", str(tmp_path))
     signed_in()
@@ -190,7 +198,7 @@ def test_an_email_reply_on_top_of_an_unseen_message_is_stopped_and_kept(
     typed = "Con gusto revisamos su cargo del 3 de noviembre."
     response = client.post(
         f"/tickets/{ticket.folio}/email",
-        data={"text": typed, "cc": "hermana@correo.mx", "then": "pending", "seen_message_id": seen},
+        data={"text": typed, "cc": "hermana@correo.mx", "then": then, "seen_message_id": seen},
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -198,7 +206,7 @@ def test_an_email_reply_on_top_of_an_unseen_message_is_stopped_and_kept(
     assert typed in page and 'value="hermana@correo.mx"' in page  # nothing typed is lost
     assert "Ya pagué ayer, le mando el comprobante." in page  # the new message, shown
     assert f'class="message message-in message-arrived" id="message-{new.id}"' in page
-    assert 'name="then" value="pending">Enviar de todos modos y dejar pendiente</button>' in page
+    assert f'name="then" value="{then}">{SEND_ANYWAY[then]}</button>' in page
     # Nothing stored, sent or changed.
     session.expire_all()
     assert _outgoing(session, ticket) == before
@@ -213,7 +221,7 @@ def test_an_email_reply_on_top_of_an_unseen_message_is_stopped_and_kept(
         data={
             "text": typed,
             "cc": "hermana@correo.mx",
-            "then": "pending",
+            "then": then,
             "seen_message_id": new.id,
         },
     )
@@ -221,7 +229,7 @@ def test_an_email_reply_on_top_of_an_unseen_message_is_stopped_and_kept(
     session.expire_all()
     assert _outgoing(session, ticket) == before + 1
     assert len(queued) == 1
-    assert ticket.status == "pending"
+    assert ticket.status == (then or "open")
 
 
 def test_a_reply_from_an_up_to_date_page_goes_at_once(client, signed_in, session, make, queued):
@@ -246,6 +254,29 @@ def test_a_mangled_seen_id_asks_rather_than_sends(client, signed_in, session, ma
     assert response.status_code == 422
     assert NOTICE in response.get_data(as_text=True)
     assert queued == []
+
+
+def test_an_auto_reply_from_the_debtor_does_not_stop_a_reply(
+    client, signed_in, session, make, queued
+):
+    signed_in()
+    ticket = make.ticket()
+    session.commit()
+    seen = _seen_id(client.get(f"/tickets/{ticket.folio}").get_data(as_text=True))
+    _debtor_writes(session, ticket, "Estoy fuera de la oficina.").is_automatic = True
+    session.commit()
+    response = client.post(
+        f"/tickets/{ticket.folio}/email", data={"text": "Lo revisamos.", "seen_message_id": seen}
+    )
+    assert response.status_code == 302
+    assert len(queued) == 1
+
+
+def test_without_redis_presence_is_kept_in_the_process(app):
+    from helpdesk.presence.store import presence_store
+
+    assert app.config["REDIS_URL"] is None
+    assert isinstance(presence_store(app), LocalPresence)
 
 
 def test_notes_are_not_stopped(client, signed_in, session, make):
