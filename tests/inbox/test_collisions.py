@@ -286,3 +286,26 @@ def test_notes_are_not_stopped(client, signed_in, session, make):
     _debtor_writes(session, ticket, "Otro mensaje.")
     response = client.post(f"/tickets/{ticket.folio}/notes", data={"text": "Lo vemos mañana."})
     assert response.status_code == 302
+
+
+def test_a_heartbeat_stays_small_however_long_the_conversation(
+    client, signed_in, session, make, store, count_queries
+):
+    """Every open ticket page beats every 5 s: the ticket and its messages are not loaded."""
+    signed_in()
+    ticket = make.ticket()
+    for n in range(30):
+        services.append_inbound(
+            session,
+            ticket,
+            text=f"Mensaje {n}",
+            channel="email",
+            contact=ticket.contact,
+            now=clock.now(),
+        )
+    session.commit()
+    client.post(f"/tickets/{ticket.folio}/presence", json={})  # warm caches
+    with count_queries() as counter:
+        response = client.post(f"/tickets/{ticket.folio}/presence", json={})
+    assert response.json["newest_inbound_id"] == ticket.messages[-1].id
+    assert counter.count <= 3  # the session's user and sign-in, the watermark
