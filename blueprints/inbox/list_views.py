@@ -54,11 +54,24 @@ def ticket_list() -> Any:
         page=page,
         stale_cursor=stale,
         sla=sla_queries.views_for(db.session, tickets, now=clock.now()),
-        views=queries.views_with_counts(db.session, current_user, zone=zone),
+        views=queries.view_links(db.session, current_user),
         saved_views=queries.saved_views_for(db.session, current_user),
         choices=_filter_choices(agents, tags),
         bulk_form=BulkForm(formdata=None, agents=agents, tags=tags, back=filters.as_query()),
         save_form=SaveViewForm(formdata=None, query=filters.as_query()),
+    )
+
+
+@routes.get("/tickets/counts")
+def view_counts() -> Any:
+    """The rail's counts and the list's own, asked for by the page once it is shown (htmx):
+    counting never holds up the list."""
+    filters = list_filters.from_query(request.args)
+    zone = current_user.timezone
+    return render_template(
+        "inbox/_view_counts.html",
+        views=queries.views_with_counts(db.session, current_user, zone=zone),
+        page_count=queries.page_count(db.session, filters, current_user, zone=zone),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +49,13 @@ class Hold(db.Model):
         Index("ix_holds_account_id_closed_at", "account_id", "closed_at"),
         # Reports: holds ended in a period (migration 0018).
         Index("ix_holds_closed_at", "closed_at"),
+        # The inbox's "collection paused" view: the tickets holding accounts now (0022).
+        Index(
+            "ix_holds_open_ticket_id",
+            "ticket_id",
+            postgresql_where=text("closed_at IS NULL"),
+            sqlite_where=text("closed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,8 +9,9 @@ a count costs at most a thousand index entries whatever the table holds; the pag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -18,7 +19,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    case,
     exists,
     func,
     literal,
@@ -28,7 +28,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from helpdesk.contacts.models import Contact
 from helpdesk.db import UTCDateTime
@@ -78,14 +78,17 @@ class ListPage:
     rows: list[Row]
     next_cursor: str | None
     prev_cursor: str | None
-    count: Count
 
 
 @dataclass(frozen=True)
 class ViewLink:
     view: View
     queue: Queue | None
-    count: Count
+    count: Count | None = None  # None until counted (the rail's counts come after the page)
+
+    @property
+    def key(self) -> str:
+        return f"{self.view.value}-{self.queue.id}" if self.queue else self.view.value
 
 
 # --- Who sees what -------------------------------------------------------------------------
@@ -186,21 +189,80 @@ def _date_range(
 # --- One page ------------------------------------------------------------------------------
 
 
-def _sort_key(sort: Sort) -> ColumnElement[datetime]:
-    if sort == Sort.ACTIVITY:
-        return Ticket.last_activity_at
-    nearest = (
-        select(func.min(TicketDeadline.due_at))
-        .where(
-            TicketDeadline.ticket_id == Ticket.id,
-            TicketDeadline.met_at.is_(None),
-            TicketDeadline.paused_since.is_(None),
-        )
-        .scalar_subquery()
+@dataclass(frozen=True)
+class _Run:
+    """A stretch of the list in one order: its rows' sort key (a constant for rows that
+    all sort alike, then paged by id alone), what they meet, and the tables it joins."""
+
+    key: ColumnElement[datetime]
+    where: list[ColumnElement[bool]]
+    descending: bool = False
+    constant: bool = False
+    joins: tuple[tuple[Any, ColumnElement[bool]], ...] = ()
+
+
+def _runs(filters: ListFilters, where: list[ColumnElement[bool]]) -> list[_Run]:
+    """Latest activity is one run down an index. Nearest deadline is two: tickets with a
+    clock still due, soonest first, walked down the partial index of open clocks (each
+    ticket once, at its nearest clock); then every other ticket, by id."""
+    if filters.order == Sort.ACTIVITY:
+        return [_Run(Ticket.last_activity_at, where, descending=True)]
+    clock, earlier = aliased(TicketDeadline), aliased(TicketDeadline)
+    nearest = ~exists().where(
+        earlier.ticket_id == clock.ticket_id,
+        earlier.met_at.is_(None),
+        earlier.paused_since.is_(None),
+        tuple_(earlier.due_at, earlier.id) < tuple_(clock.due_at, clock.id),
     )
-    # Resolved and closed tickets have nothing due, whatever their clocks say.
-    due = case((Ticket.status.in_(_OPEN), nearest), else_=None)
-    return func.coalesce(due, literal(NO_DEADLINE, UTCDateTime()), type_=UTCDateTime())
+    due = _Run(
+        clock.due_at,
+        [
+            *where,
+            clock.met_at.is_(None),
+            clock.paused_since.is_(None),
+            Ticket.status.in_(_OPEN),
+            nearest,
+        ],
+        joins=((clock, clock.ticket_id == Ticket.id),),
+    )
+    if filters.view == View.AT_RISK:
+        return [due]
+    nothing_due = or_(Ticket.status.not_in(_OPEN), ~_running_deadline().exists())
+    rest = _Run(literal(NO_DEADLINE, UTCDateTime()), [*where, nothing_due], constant=True)
+    return [due, rest]
+
+
+def _fetch(
+    session: Session, run: _Run, after: Cursor | None, backwards: bool, limit: int
+) -> list[tuple[Ticket, datetime]]:
+    """Up to ``limit`` rows of one run after (or, backwards, before) the cursor."""
+    where = list(run.where)
+    reverse = run.descending != backwards
+    if after is not None:
+        at_id = bindparam("cursor_id", after.ticket_id)
+        if run.constant:
+            where.append(Ticket.id < at_id if reverse else Ticket.id > at_id)
+        else:
+            mark = tuple_(bindparam("cursor_at", after.at, type_=UTCDateTime()), at_id)
+            pair = tuple_(run.key, Ticket.id)
+            where.append(pair < mark if reverse else pair > mark)
+    order = (run.key.desc(), Ticket.id.desc()) if reverse else (run.key, Ticket.id)
+    if run.constant:
+        order = (Ticket.id.desc(),) if reverse else (Ticket.id,)
+    statement = select(Ticket, run.key.label("sort_key"))
+    for target, onclause in run.joins:
+        statement = statement.join(target, onclause)
+    rows = session.execute(
+        statement.where(*where)
+        .options(
+            selectinload(Ticket.contact).selectinload(Contact.identities),
+            selectinload(Ticket.queue),
+            selectinload(Ticket.assignee),
+        )
+        .order_by(*order)
+        .limit(limit)
+    ).all()
+    return [(ticket, key) for ticket, key in rows]
 
 
 def ticket_page(
@@ -210,49 +272,39 @@ def ticket_page(
     *,
     zone: str,
     cursor: Cursor | None = None,
-    per_page: int = 50,
+    per_page: int = 30,
 ) -> ListPage:
-    """One page of the list. Activity pages newest first; deadline pages soonest first."""
-    sort = filters.order
-    key = _sort_key(sort).label("sort_key")
-    where = conditions(filters, viewer, zone)
-    # Newest activity first, but soonest deadline first: "forward" differs by sort.
-    descending = sort == Sort.ACTIVITY
+    """One page of the list: ``per_page`` rows after (or before) the cursor, walking into
+    the next run of the order when one runs out."""
+    runs = _runs(filters, conditions(filters, viewer, zone))
     backwards = cursor is not None and cursor.backwards
-    if cursor is not None:
-        mark = tuple_(
-            bindparam("cursor_at", cursor.at, type_=UTCDateTime()),
-            bindparam("cursor_id", cursor.ticket_id),
+    start = 1 if cursor is not None and len(runs) > 1 and cursor.at >= NO_DEADLINE else 0
+    order = list(reversed(runs[: start + 1])) if backwards else runs[start:]
+    found: list[tuple[Ticket, datetime]] = []
+    for n, run in enumerate(order):
+        found += _fetch(
+            session, run, cursor if n == 0 else None, backwards, per_page + 1 - len(found)
         )
-        later = tuple_(key.element, Ticket.id)
-        where.append(later < mark if descending != backwards else later > mark)
-    reverse = descending != backwards
-    order = (key.element.desc(), Ticket.id.desc()) if reverse else (key.element, Ticket.id)
-    found = session.execute(
-        select(Ticket, key)
-        .where(*where)
-        .options(
-            selectinload(Ticket.contact).selectinload(Contact.identities),
-            selectinload(Ticket.queue),
-            selectinload(Ticket.assignee),
-        )
-        .order_by(*order)
-        .limit(per_page + 1)
-    ).all()
+        if len(found) > per_page:
+            break
     more = len(found) > per_page
     found = found[:per_page]
     if backwards:
         found.reverse()
-    tickets = [ticket for ticket, _ in found]
-    keys = [(k, ticket.id) for ticket, k in found]
+    keys = [(key, ticket.id) for ticket, key in found]
     has_next = more if not backwards else True
     has_prev = (cursor is not None) if not backwards else more
+    sort = filters.order
     return ListPage(
-        rows=_rows(session, tickets),
+        rows=_rows(session, [ticket for ticket, _ in found]),
         next_cursor=Cursor(sort, *keys[-1]).encode() if keys and has_next else None,
         prev_cursor=Cursor(sort, *keys[0], backwards=True).encode() if keys and has_prev else None,
-        count=capped_counts(session, {"page": conditions(filters, viewer, zone)})["page"],
     )
+
+
+def page_count(session: Session, filters: ListFilters, viewer: User, *, zone: str) -> Count:
+    """How many tickets the view with its filters holds (capped)."""
+    return capped_counts(session, {"page": conditions(filters, viewer, zone)})["page"]
 
 
 def _rows(session: Session, tickets: list[Ticket]) -> list[Row]:
@@ -339,32 +391,34 @@ def capped_counts(
     return {name: Count(min(n, COUNT_CAP), n > COUNT_CAP) for name, n in rows}
 
 
-def views_with_counts(session: Session, viewer: User, *, zone: str) -> list[ViewLink]:
+def view_links(session: Session, viewer: User) -> list[ViewLink]:
     """The views down the side of the list: Mine, Unassigned, each queue the viewer works
     (every active queue for supervisors and above who belong to none), SLA at risk,
-    Pending, On hold, Resolved and All, each with its count."""
+    Pending, On hold, Resolved and All."""
     queues = sorted(viewer.queues, key=lambda q: q.name.lower())
     if not queues and viewer.has_role(Role.SUPERVISOR):
         queues = active_queues(session)
-    links: list[tuple[View, Queue | None]] = [(View.MINE, None), (View.UNASSIGNED, None)]
-    links += [(View.QUEUE, q) for q in queues]
-    links += [
-        (v, None) for v in (View.AT_RISK, View.PENDING, View.ON_HOLD, View.RESOLVED, View.ALL)
-    ]
+    links = [ViewLink(View.MINE, None), ViewLink(View.UNASSIGNED, None)]
+    links += [ViewLink(View.QUEUE, q) for q in queues]
+    others = (View.AT_RISK, View.PENDING, View.ON_HOLD, View.RESOLVED, View.ALL)
+    return links + [ViewLink(v, None) for v in others]
 
-    def name(view: View, queue: Queue | None) -> str:
-        return f"{view.value}:{queue.id}" if queue else view.value
 
+def views_with_counts(session: Session, viewer: User, *, zone: str) -> list[ViewLink]:
+    """The views, each with its count, all counted in one statement."""
+    links = view_links(session, viewer)
     counts = capped_counts(
         session,
         {
-            name(view, queue): conditions(
-                ListFilters(view=view, queue_id=queue.id if queue else None), viewer, zone
+            link.key: conditions(
+                ListFilters(view=link.view, queue_id=link.queue.id if link.queue else None),
+                viewer,
+                zone,
             )
-            for view, queue in links
+            for link in links
         },
     )
-    return [ViewLink(view, queue, counts[name(view, queue)]) for view, queue in links]
+    return [replace(link, count=counts[link.key]) for link in links]
 
 
 # --- Saved views ---------------------------------------------------------------------------

@@ -101,6 +101,7 @@ class SlaPolicy(db.Model):
 
 
 _RUNNING = "met_at IS NULL AND breached_at IS NULL AND paused_since IS NULL"
+_NOT_MET = "met_at IS NULL AND paused_since IS NULL"
 
 
 class TicketDeadline(db.Model):
@@ -121,6 +122,15 @@ class TicketDeadline(db.Model):
             "warn_at",
             postgresql_where=text(f"{_RUNNING} AND warned_at IS NULL"),
             sqlite_where=text(f"{_RUNNING} AND warned_at IS NULL"),
+        ),
+        # The inbox's "SLA at risk" and nearest-deadline order: every clock still due,
+        # overdue ones included, soonest first (migration 0022).
+        Index(
+            "ix_ticket_deadlines_open_due_at",
+            "due_at",
+            "ticket_id",
+            postgresql_where=text(_NOT_MET),
+            sqlite_where=text(_NOT_MET),
         ),
     )
 

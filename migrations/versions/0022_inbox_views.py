@@ -7,7 +7,8 @@ Create Date: 2026-12-04 17:30:00
 ``saved_views`` keeps a person's (or a shared) filter set as the list's query string;
 ``ticket_reads`` the newest message each staff member has seen of a ticket, for the
 list's unread marker. Three indexes let every view page by latest activity without
-sorting the whole table.
+sorting the whole table; two partial ones serve "SLA at risk" (clocks still due, soonest
+first) and "collection paused" (open holds by ticket).
 
 """
 from alembic import op
@@ -53,9 +54,25 @@ def upgrade():
         batch_op.create_index('ix_tickets_last_activity_at_id', ['last_activity_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_assignee_id_last_activity_at', ['assignee_id', 'last_activity_at'], unique=False)
         batch_op.create_index('ix_tickets_queue_id_last_activity_at', ['queue_id', 'last_activity_at'], unique=False)
+    with op.batch_alter_table('ticket_deadlines', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_ticket_deadlines_open_due_at', ['due_at', 'ticket_id'], unique=False,
+            postgresql_where=sa.text('met_at IS NULL AND paused_since IS NULL'),
+            sqlite_where=sa.text('met_at IS NULL AND paused_since IS NULL'),
+        )
+    with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_holds_open_ticket_id', ['ticket_id'], unique=False,
+            postgresql_where=sa.text('closed_at IS NULL'),
+            sqlite_where=sa.text('closed_at IS NULL'),
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('holds', schema=None) as batch_op:
+        batch_op.drop_index('ix_holds_open_ticket_id')
+    with op.batch_alter_table('ticket_deadlines', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_deadlines_open_due_at')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_queue_id_last_activity_at')
         batch_op.drop_index('ix_tickets_assignee_id_last_activity_at')

@@ -18,6 +18,7 @@ from helpdesk.holds.models import Hold
 from helpdesk.inbox import queries as inbox_queries
 from helpdesk.inbox.models import SavedView
 from helpdesk.routing.services import add_tags
+from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets import services
 from helpdesk.tickets.models import Message, Ticket
 
@@ -28,15 +29,32 @@ def page_of(client, query: str = "") -> str:
     return response.get_data(as_text=True)
 
 
-def view_count(page: str, label: str) -> str:
-    """The count shown beside a view's name in the side rail."""
-    found = re.search(
-        rf'<span class="view-name">{re.escape(label)}</span>\s*'
-        r'<span class="view-count[^"]*">([^<]+)</span>',
-        page,
+def view_counts(client, query: str = "") -> dict[str, str]:
+    """The count beside each view's name: the page names the views, and the counts come
+    in a second request, as the browser asks for them (htmx)."""
+    page = page_of(client, query)
+    keys = dict(
+        re.findall(
+            r'<span class="view-name">([^<]+)</span>\s*<span class="view-count" id="count-([^"]+)"',
+            page,
+        )
     )
-    assert found, f"no view {label!r}"
-    return found.group(1)
+    counts = dict(
+        re.findall(r'id="count-([^"]+)" hx-swap-oob="true">([^<]+)<', counts_of(client, query))
+    )
+    return {label: counts[key] for label, key in keys.items()}
+
+
+def counts_of(client, query: str = "") -> str:
+    response = client.get(f"/tickets/counts{query}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def title_count(client, query: str = "") -> str:
+    return re.search(
+        r'id="title-count" hx-swap-oob="true">([^<]+)<', counts_of(client, query)
+    ).group(1)
 
 
 def folios_in(page: str) -> list[str]:
@@ -59,13 +77,14 @@ def test_each_view_holds_its_tickets_and_says_how_many(client, signed_in, make, 
     services.set_status(session, done, "resolved", actor=Actor.system(), now=clock.now())
     session.commit()
 
-    page = page_of(client)
-    assert view_count(page, "Mis tickets") == "1"
-    assert view_count(page, "Sin asignar") == "2"  # "Sin dueño" and the pending one
-    assert view_count(page, "Aclaraciones") == "4"  # every open one of the queue
-    assert view_count(page, "En espera del deudor") == "1"
-    assert view_count(page, "Resueltos y cerrados") == "1"
-    assert view_count(page, "Todos") == "5"
+    counts = view_counts(client)
+    assert counts["Mis tickets"] == "1"
+    assert counts["Sin asignar"] == "2"  # "Sin dueño" and the pending one
+    assert counts["Aclaraciones"] == "4"  # every open one of the queue
+    assert counts["En espera del deudor"] == "1"
+    assert counts["Resueltos y cerrados"] == "1"
+    assert counts["Todos"] == "5"
+    assert title_count(client, "?view=unassigned") == "2"
 
     mine_page = page_of(client, "?view=mine")
     assert "Mío" in mine_page and "Sin dueño" not in mine_page
@@ -83,7 +102,7 @@ def test_an_agent_never_sees_another_queues_tickets(client, signed_in, make, ses
     session.commit()
     page = page_of(client)
     assert "Sin cola todavía" in page and "Cola ajena" not in page
-    assert view_count(page, "Todos") == "1"
+    assert view_counts(client)["Todos"] == "1"
 
 
 def test_pages_walk_every_ticket_once_forward_and_back(client, signed_in, make, app, monkeypatch):
@@ -174,9 +193,8 @@ def test_counts_stop_at_the_cap(client, signed_in, make, monkeypatch):
     for _ in range(3):
         make.ticket()
     make.session.commit()
-    page = page_of(client)
-    assert view_count(page, "Todos") == "2+"
-    assert '<span class="title-count">2+</span>' in page
+    assert view_counts(client)["Todos"] == "2+"
+    assert title_count(client) == "2+"
 
 
 def test_the_on_hold_and_at_risk_views(client, signed_in, make, session):
@@ -383,3 +401,57 @@ def test_list_and_ticket_page_queries_do_not_grow(client, signed_in, make, count
         make.ticket()
     make.session.commit()
     assert measure() == baseline
+
+
+def clock_on(session, ticket, target: str, hours: float, **fields) -> None:
+    """A deadline row due ``hours`` from now (negative: overdue)."""
+    now = clock.now()
+    due = now + timedelta(hours=hours)
+    session.add(
+        TicketDeadline(
+            ticket_id=ticket.id,
+            target=target,
+            started_at=now - timedelta(hours=1),
+            due_at=due,
+            warn_at=due - timedelta(minutes=30),
+            updated_at=now,
+            **fields,
+        )
+    )
+
+
+def test_nearest_deadline_first_then_the_rest_across_pages(
+    client, signed_in, make, session, app, monkeypatch
+):
+    """Overdue first, each ticket once at its nearest open clock (met and paused ones do
+    not count), then the tickets with nothing due; paging crosses from one to the other."""
+    monkeypatch.setitem(app.config, "TICKETS_PER_PAGE", 2)
+    signed_in("supervisor")
+    overdue, soon, later, met_only, paused, done, none = (make.ticket() for _ in range(7))
+    clock_on(session, overdue, "resolution", -2)
+    clock_on(session, soon, "first_response", 1)
+    clock_on(session, soon, "resolution", 30)  # the nearest one counts: "soon" stays second
+    clock_on(session, later, "resolution", 5)
+    clock_on(session, met_only, "first_response", 0.5, met_at=clock.now())
+    clock_on(session, paused, "resolution", 0.2, paused_since=clock.now())
+    clock_on(session, done, "resolution", 0.1)
+    services.set_status(session, done, "resolved", actor=Actor.system(), now=clock.now())
+    session.commit()
+
+    seen, page = [], page_of(client, "?sort=deadline")
+    while True:
+        seen += folios_in(page)
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        if not found:
+            break
+        page = page_of(client, html.unescape(found.group(1)).removeprefix("/tickets"))
+    assert seen[:3] == [overdue.folio, soon.folio, later.folio]
+    assert sorted(seen[3:]) == sorted(t.folio for t in (met_only, paused, done, none))
+    assert len(seen) == 7
+
+    back = re.search(r'href="([^"]+)" rel="prev"', page).group(1)
+    assert folios_in(page_of(client, html.unescape(back).removeprefix("/tickets"))) == seen[4:6]
+
+    monkeypatch.setitem(app.config, "TICKETS_PER_PAGE", 30)
+    at_risk = folios_in(page_of(client, "?view=at_risk"))
+    assert at_risk == [overdue.folio, soon.folio, later.folio]
