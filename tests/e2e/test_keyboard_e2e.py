@@ -157,6 +157,7 @@ def test_resolving_a_dispute_asks_for_its_outcome_instead(busy: Busy, page: Page
     page.keyboard.press("e")
     outcome = page.locator(".status-card").get_by_label("Resultado de la disputa")
     expect(outcome).to_be_focused()
+    snap(page, "keyboard-resolve-asks-outcome")
     expect(page.locator(".status-card").get_by_label("Estado")).to_have_value("resolved")
     expect(page.locator(".ticket-head .badge")).to_have_text("Abierto")  # nothing sent yet
     outcome.select_option("partial")
@@ -277,7 +278,9 @@ def test_every_staff_screen_is_readable_in_both_themes(
         found = page.evaluate(UNREADABLE_TEXT)
         if found:
             unreadable[path] = found
-        if path in {"/reports", "/canned", "/team", "/admin/users"} or path.startswith("/accounts"):
+        if path in {"/reports", "/canned", "/team", "/admin/users"} or path.startswith(
+            ("/accounts", "/tickets/")
+        ):
             snap(page, f"theme-{theme}-{path.strip('/').replace('/', '-')}")
     context.close()
     assert unreadable == {}
