@@ -7,7 +7,11 @@
   var pendingG = 0;  // when "g" was pressed, for "g i"
 
   function typing(target) {
-    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (target.tagName === "INPUT") {
+      // A ticked box or a pressed button takes no letters: j/k go on working from there.
+      return !/^(checkbox|radio|button|submit|reset|image|range|color)$/.test(target.type);
+    }
+    return target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName);
   }
   function remember(href) {
     try { sessionStorage.setItem(ROW_KEY, href); } catch (e) { /* storage off */ }
@@ -78,9 +82,22 @@
     box.scrollIntoView({ block: "nearest" });
     return true;
   }
+  // a, e and Esc leave the page: a reply or note being written is not lost without asking.
+  function draftKept() {
+    var drafts = Array.prototype.filter.call(document.querySelectorAll("form textarea"), function (box) {
+      return box.value.trim() !== box.defaultValue.trim();
+    });
+    if (!drafts.length) return false;
+    var dialog = document.getElementById("shortcuts-dialog");
+    var question = dialog ? dialog.dataset.draftWarning : "";
+    if (window.confirm(question)) return false;
+    drafts[0].focus();
+    return true;
+  }
   function assignToMe() {
     var form = document.getElementById("assign-to-me");
     if (!form) return false;  // already the assignee
+    if (draftKept()) return true;
     form.requestSubmit();
     return true;
   }
@@ -97,11 +114,13 @@
       outcome.scrollIntoView({ block: "center" });
       return true;
     }
+    if (draftKept()) return true;
     form.requestSubmit();
     return true;
   }
   function backToList() {
     if (!document.getElementById("composer")) return false;
+    if (draftKept()) return true;
     var referrer = document.referrer ? new URL(document.referrer) : null;
     var list = new URL(listUrl());
     if (referrer && referrer.origin === list.origin && referrer.pathname === list.pathname) {

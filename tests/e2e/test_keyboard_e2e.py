@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.e2e import test_inbox_layout_e2e
 from tests.e2e.conftest import (
@@ -69,9 +69,22 @@ def test_j_and_k_move_through_the_list_and_enter_opens_the_ticket(site: Site, pa
     expect(page).to_have_url(f"{site.url}{second}")
 
     page.go_back()  # the list remembers where the agent was
+    page.wait_for_load_state()
     expect(rows.nth(1)).to_have_class(re.compile(r"\bis-current\b"))
     page.keyboard.press("k")
     expect(rows.nth(0)).to_have_class(re.compile(r"\bis-current\b"))
+
+    # The bulk actions' checkbox (the contract with the list: input[name=ticket] in a row)
+    page.evaluate(
+        """() => document.querySelectorAll('table.tickets tbody tr').forEach(row =>
+            row.cells[0].insertAdjacentHTML('afterbegin',
+              '<input type=checkbox name=ticket aria-label=Seleccionar>'))"""
+    )
+    page.keyboard.press("x")
+    expect(rows.nth(0).locator("input[name=ticket]")).to_be_checked()
+    expect(rows.nth(1).locator("input[name=ticket]")).not_to_be_checked()
+    page.keyboard.press("x")
+    expect(rows.nth(0).locator("input[name=ticket]")).not_to_be_checked()
     first = rows.nth(0).get_attribute("data-href")
     page.keyboard.press("o")
     expect(page).to_have_url(f"{site.url}{first}")
@@ -95,6 +108,21 @@ def test_letters_typed_in_a_field_are_only_text(site: Site, page: Page) -> None:
     expect(reply).to_have_value("jane")
     expect(page).to_have_url(f"{site.url}/tickets/{site.folios[2]}")
     expect(page.locator(".ticket-head .meta").first).to_contain_text("Sin asignar")
+    expect(page.locator(".ticket-head .badge")).to_have_text("Nuevo")
+
+    # Out of the box, "e" would resolve and reload the page: the draft is not lost unasked.
+    questions: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    reply.blur()
+    page.keyboard.press("e")
+    expect(reply).to_be_focused()
+    assert questions == ["Su respuesta o nota no se ha enviado. ¿Descartarla y continuar?"]
+    expect(reply).to_have_value("jane")
     expect(page.locator(".ticket-head .badge")).to_have_text("Nuevo")
 
 
@@ -121,6 +149,11 @@ def test_question_mark_lists_the_shortcuts_and_escape_closes_the_list(
     dialog.get_by_role("button", name="Cerrar").click()
     expect(dialog).to_be_hidden()
 
+    page.goto(f"{site.url}/tickets/{site.folios[0]}")
+    page.keyboard.press("g")
+    page.keyboard.press("i")  # "go to the inbox"
+    expect(page).to_have_url(re.compile(r"/tickets$"))
+
 
 def test_an_agent_takes_notes_on_and_resolves_a_ticket_from_the_keyboard(
     site: Site, page: Page
@@ -132,6 +165,7 @@ def test_an_agent_takes_notes_on_and_resolves_a_ticket_from_the_keyboard(
     page.keyboard.press("a")
     expect(page.get_by_role("status")).to_have_text(f"Ticket {folio} asignado a usted.")
     expect(page.locator(".ticket-head .meta").first).to_contain_text("Lucía Herrera")
+    page.wait_for_load_state()
 
     page.keyboard.press("n")
     note_box = page.get_by_role("textbox", name="Nota interna")
@@ -141,11 +175,13 @@ def test_an_agent_takes_notes_on_and_resolves_a_ticket_from_the_keyboard(
     page.keyboard.press("Control+Enter")
     expect(page.get_by_role("status")).to_have_text("Nota agregada.")
     expect(page.locator("article.message-note")).to_contain_text(note)
+    page.wait_for_load_state()
 
     page.keyboard.press("e")
     expect(page.get_by_role("status")).to_have_text("Estado actualizado.")
     expect(page.locator(".ticket-head .badge")).to_have_text("Resuelto")
 
+    page.wait_for_load_state()  # the shortcuts script is deferred: listening after "load"
     page.keyboard.press("Escape")  # back to the list
     expect(page).to_have_url(re.compile(r"/tickets$"))
     expect(page.locator(ROWS).first).to_be_visible()
@@ -243,6 +279,16 @@ UNREADABLE_TEXT = """() => {
 }"""
 
 
+# Controls a screen reader could not name: no <label>, aria-label(ledby), title or text.
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll(
+    "input:not([type=hidden]), select, textarea, button, summary, a[href]")]
+  .filter(el => el.getClientRects().length && !el.closest("[hidden]"))
+  .filter(el => !((el.labels && el.labels.length) || el.getAttribute("aria-label")
+    || el.getAttribute("aria-labelledby") || el.title || el.textContent.trim()
+    || (el.type === "submit" && el.value) || el.querySelector("img[alt]")))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
 def staff_screens(busy: Busy, page: Page) -> list[str]:
     account = page.evaluate(
         "() => (document.querySelector('a[href^=\"/accounts/\"]') || {}).pathname || null"
@@ -271,16 +317,19 @@ def test_every_staff_screen_is_readable_in_both_themes(
     page = context.new_page()
     sign_in_as(page, busy.site.url, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto(f"{busy.site.url}/tickets/{busy.dispute}")
-    unreadable = {}
+    unreadable, unlabelled = {}, {}
     for path in staff_screens(busy, page):
         response = page.goto(f"{busy.site.url}{path}")
         assert response is not None and response.status == 200, path
         found = page.evaluate(UNREADABLE_TEXT)
         if found:
             unreadable[path] = found
+        if nameless := page.evaluate(UNLABELLED_CONTROLS):
+            unlabelled[path] = nameless
         if path in {"/reports", "/canned", "/team", "/admin/users"} or path.startswith(
             ("/accounts", "/tickets/")
         ):
             snap(page, f"theme-{theme}-{path.strip('/').replace('/', '-')}")
     context.close()
     assert unreadable == {}
+    assert unlabelled == {}
