@@ -2,8 +2,9 @@
 ``__init__`` registers the module explicitly (no registration by importing for effect).
 
 A module writes ``routes = Routes()`` and decorates with ``@routes.route(...)``,
-``@routes.get``/``@routes.post`` or ``@routes.app_template_global(...)`` exactly as it
-would on a ``Blueprint``; ``routes.register(bp)`` adds them all, in the order declared."""
+``@routes.get``/``@routes.post``, ``@routes.app_template_global(...)`` or
+``routes.add_app_template_filter(...)`` exactly as it would on a ``Blueprint``;
+``routes.register(bp)`` adds them all, in the order declared."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ class Routes:
         self, function: Callable[..., Any], name: str | None = None
     ) -> None:
         self._deferred.append(lambda bp: bp.add_app_template_global(function, name))
+
+    def add_app_template_filter(
+        self, function: Callable[..., Any], name: str | None = None
+    ) -> None:
+        self._deferred.append(lambda bp: bp.add_app_template_filter(function, name))
 
     def register(self, bp: Blueprint) -> None:
         for add in self._deferred:

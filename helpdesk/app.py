@@ -98,6 +98,7 @@ def configure_templates(app: Flask) -> None:
     from helpdesk.users.models import Role
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
+    app.jinja_env.filters["when"] = i18n.when_filter
     app.jinja_env.filters["money"] = i18n.money_filter
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["user_agent_label"] = describe_user_agent

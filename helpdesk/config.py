@@ -127,7 +127,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,
         "PORTAL_MAX_FILES": 5,
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
-        "TICKETS_PER_PAGE": 25,
+        "TICKETS_PER_PAGE": 50,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -11,9 +11,17 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_time,
+    get_locale,
+    get_timezone,
+)
 from flask_login import current_user
 
+from helpdesk import clock
 from helpdesk.config import SUPPORTED_LOCALES
 
 
@@ -33,6 +41,20 @@ def select_timezone() -> str:
 def datetime_filter(value: datetime | None, format: str = "medium") -> str:
     """A UTC datetime shown in the viewer's zone and locale."""
     return format_datetime(value, format) if value else ""
+
+
+def when_filter(value: datetime | None, now: datetime | None = None) -> str:
+    """Short, for a list row: the time when it was today (in the viewer's zone), the day
+    and month this year, the full short date before."""
+    if value is None:
+        return ""
+    zone = get_timezone()
+    local, today = value.astimezone(zone), (now or clock.now()).astimezone(zone)
+    if local.date() == today.date():
+        return format_time(value, "short")
+    if local.year == today.year:
+        return format_date(local, "d MMM")
+    return format_date(local, "short")
 
 
 def money_filter(amount: Decimal | None, currency: str) -> str:

@@ -16,6 +16,7 @@ from helpdesk.channels.whatsapp.models import (
 )
 from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.holds.models import Hold, TicketOutcome, TicketTypeEffect
+from helpdesk.inbox.models import SavedView, TicketRead
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
@@ -58,6 +59,7 @@ __all__ = [
     "ReportSubscription",
     "RolePolicy",
     "RoutingRule",
+    "SavedView",
     "SearchChange",
     "SignIn",
     "SlaCalendar",
@@ -66,6 +68,7 @@ __all__ = [
     "Ticket",
     "TicketDeadline",
     "TicketOutcome",
+    "TicketRead",
     "TicketTypeEffect",
     "User",
     "WebhookDelivery",

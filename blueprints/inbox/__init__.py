@@ -1,13 +1,23 @@
 """The inbox blueprint: ``views.py`` creates it (the ticket list and page); the other
 views modules declare their routes and are registered here, in one list."""
 
-from blueprints.inbox import account_views, canned_views, email_views, sla_views, whatsapp_views
+from blueprints.inbox import (
+    account_views,
+    canned_views,
+    email_views,
+    list_views,
+    mention_views,
+    sla_views,
+    whatsapp_views,
+)
 from blueprints.inbox.views import bp
 
 AREAS = (
     account_views,  # accounts, holds and outcomes on the ticket page
     canned_views,  # canned responses and filling one in for the composer
     email_views,  # the email reply composer
+    mention_views,  # @mentions in notes: whom to mention, highlighted in the timeline
+    list_views,  # the ticket list: views, filters, saved views, bulk actions
     sla_views,  # SLA, routing, notifications, team
     whatsapp_views,  # the WhatsApp composer
 )

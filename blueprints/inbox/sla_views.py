@@ -80,9 +80,21 @@ def assign_to_me(folio: str) -> Any:
 
 @routes.route("/notifications")
 def notification_list() -> Any:
-    rows = notifications.recent(db.session, current_user.id)
-    items = [(n, folio, notifications.describe(n.kind, n.target, folio)) for n, folio in rows]
+    notices = notifications.recent(db.session, current_user.id)
+    items = [(n.notification, n.folio, n.text) for n in notices]
     return render_template("inbox/notification_list.html", items=items, form=ActionForm())
+
+
+@routes.route("/notifications/<int:notification_id>")
+def notification_open(notification_id: int) -> Any:
+    """Follow a notice to its ticket (a mention: to the note), marking it read."""
+    notice = notifications.open_notice(
+        db.session, current_user.id, notification_id, now=clock.now()
+    ) or abort(404)
+    db.session.commit()
+    if not notice.folio:
+        return redirect(url_for("inbox.notification_list"))
+    return redirect(url_for("inbox.ticket_show", folio=notice.folio, _anchor=notice.anchor))
 
 
 @routes.route("/notifications/read", methods=["POST"])

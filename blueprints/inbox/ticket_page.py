@@ -29,6 +29,7 @@ from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
 from helpdesk.timeline import event_label, people_in
+from helpdesk.users.mentions import known_handles
 from helpdesk.users.queries import names_by_email
 
 
@@ -56,6 +57,7 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "timeline": timeline(ticket),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
         "canned": canned_queries.usable_on(db.session, ticket, current_user),
+        "mention_handles": known_handles(db.session),
     }
 
 
@@ -104,4 +106,5 @@ def accounts_panel(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
         "outcome_form": OutcomeForm(),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
         "canned": canned_queries.usable_on(db.session, ticket, current_user),
+        "mention_handles": known_handles(db.session),
     }

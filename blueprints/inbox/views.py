@@ -23,10 +23,10 @@ from helpdesk.canned import queries as canned_queries
 from helpdesk.canned.services import fill
 from helpdesk.extensions import db
 from helpdesk.holds import services as holds
-from helpdesk.sla import queries as sla_queries
+from helpdesk.inbox import services as inbox
+from helpdesk.sla import mentions
 from helpdesk.tickets import queries, services
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.vocabulary import Status
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_staff())
@@ -37,32 +37,11 @@ def home() -> Any:
     return redirect(url_for("inbox.ticket_list"))
 
 
-@bp.route("/tickets")
-def ticket_list() -> Any:
-    status = request.args.get("status") or None
-    if status not in {None, *(s.value for s in Status)}:
-        abort(400)
-    sort = request.args.get("sort") if request.args.get("sort") == "deadline" else None
-    page = (sla_queries.list_by_deadline if sort else queries.list_tickets)(
-        db.session,
-        status=status,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["TICKETS_PER_PAGE"],
-    )
-    sla = sla_queries.views_for(db.session, page.items, now=clock.now()) if page.items else {}
-    return render_template(
-        "inbox/ticket_list.html",
-        page=page,
-        status=status,
-        statuses=list(Status),
-        sort=sort,
-        sla=sla,
-    )
-
-
 @bp.route("/tickets/<folio>")
 def ticket_show(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
+    inbox.mark_seen(db.session, current_user, ticket, now=clock.now())
+    db.session.commit()
     canned_id = request.args.get("canned", type=int)
     if canned_id is None:
         return render_ticket(ticket)
@@ -82,7 +61,7 @@ def note_add(folio: str) -> Any:
     form = NoteForm()
     if not form.validate_on_submit():
         return _show_with_errors(ticket, note_form=form)
-    services.add_note(
+    mentions.add_note(
         db.session,
         ticket,
         author=current_user,

@@ -153,7 +153,7 @@ class TicketDeadline(db.Model):
 
 
 class Notification(db.Model):
-    """An in-app notice to a staff user (SLA warnings, breaches, reassignments)."""
+    """An in-app notice to a staff user (SLA warnings, breaches, reassignments, mentions)."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
@@ -161,8 +161,13 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(30))  # sla.warning | sla.breached | reassigned
+    # sla.warning | sla.breached | reassigned | mention
+    kind: Mapped[str] = mapped_column(String(30))
     target: Mapped[str | None] = mapped_column(String(20))
+    # The note a mention is in: its author and first words are the notice, its anchor the link.
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,6 +45,11 @@ class Ticket(db.Model):
         # Reports: tickets opened or resolved in a period (migration 0018).
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_resolved_at", "resolved_at"),
+        # The inbox's views page by latest activity (keyset), everything or one person's
+        # or one queue's (migration 0022).
+        Index("ix_tickets_last_activity_at_id", "last_activity_at", "id"),
+        Index("ix_tickets_assignee_id_last_activity_at", "assignee_id", "last_activity_at"),
+        Index("ix_tickets_queue_id_last_activity_at", "queue_id", "last_activity_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -349,6 +349,44 @@ def set_queue(
     )
 
 
+def merge(session: Session, source: Ticket, into: Ticket, *, actor: Actor, now: datetime) -> None:
+    """Fold ``source`` into ``into``: its messages move over (one conversation in time
+    order), its debtor and people in copy join the survivor, and ``source`` becomes
+    "merged", pointing at it (mail threaded to the old ticket follows the pointer).
+    Accounts and their holds are the caller's (``helpdesk.inbox.services``)."""
+    if source.id == into.id:
+        raise TicketError("a ticket cannot be merged into itself")
+    if Status.MERGED.value in (source.status, into.status):
+        raise TicketError("a merged ticket cannot be merged again")
+    for message in list(source.messages):
+        message.ticket = into
+    for person in [source.contact, *source.participants]:
+        if person.id != into.contact_id and person not in into.participants:
+            into.participants.append(person)
+    source.merged_into_id = into.id
+    set_status(session, source, Status.MERGED.value, actor=actor, now=now)
+    into.last_activity_at = max(into.last_activity_at, source.last_activity_at)
+    _touch(into, now)
+    record(
+        session,
+        actor,
+        "ticket.merged",
+        source,
+        now=now,
+        ticket=source,
+        after={"into": into.folio},
+    )
+    record(
+        session,
+        actor,
+        "ticket.merged_in",
+        into,
+        now=now,
+        ticket=into,
+        after={"from": source.folio},
+    )
+
+
 def mark_delivery_failed(
     session: Session,
     message: Message,
