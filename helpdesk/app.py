@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_errors(app)
     configure_security_headers(app)
     configure_jobs(app)
+    configure_presence(app)
     configure_signals(app)
     configure_proxy(app)
     return app
@@ -177,6 +178,18 @@ def configure_signals(app: Flask) -> None:
     deadlines.connect()
     outbound_webhooks.connect()
     search_tracking.connect()
+
+
+def configure_presence(app: Flask) -> None:
+    """Who has a ticket open: in Redis when there is one, so every gunicorn worker sees
+    the same agents; in this process otherwise (one process is all there is then)."""
+    from helpdesk.jobs import redis_connection
+    from helpdesk.presence.store import EXTENSION, LocalPresence, RedisPresence
+
+    connection = redis_connection(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
+    app.extensions[EXTENSION] = (
+        RedisPresence(connection) if connection is not None else LocalPresence()
+    )
 
 
 def configure_jobs(app: Flask) -> None:

@@ -107,6 +107,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DEFAULT_PHONE_REGION": "MX",
         "ACCOUNTS_ALLOW_NEGATIVE_BALANCE": False,
         "HOLD_GRACE_DAYS": 3,
+        "PRESENCE_POLL_SECONDS": 5.0,  # how often a ticket page says who else has it open
         "API_MAX_BODY_BYTES": 64 * 1024,
         "API_MAX_BATCH_BYTES": 16 * 1024 * 1024,
         "WHATSAPP_PHONE_NUMBER_ID": None,
@@ -127,7 +128,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,
         "PORTAL_MAX_FILES": 5,
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
-        "TICKETS_PER_PAGE": 50,
+        "TICKETS_PER_PAGE": 30,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -38,6 +38,8 @@ TEXT_PAIRS = [
     ("muted", "flash"),
     ("ok", "card"),
     ("warn", "card"),
+    ("on-warn", "warn"),
+    ("ink", "dl-warn"),
     ("bad", "card"),
     ("bad", "danger-bg"),
     ("bad", "field"),

@@ -7,6 +7,7 @@ from blueprints.inbox import (
     email_views,
     list_views,
     mention_views,
+    presence_views,
     sla_views,
     whatsapp_views,
 )
@@ -18,6 +19,7 @@ AREAS = (
     email_views,  # the email reply composer
     mention_views,  # @mentions in notes: whom to mention, highlighted in the timeline
     list_views,  # the ticket list: views, filters, saved views, bulk actions
+    presence_views,  # who else has a ticket open, who is typing, new messages meanwhile
     sla_views,  # SLA, routing, notifications, team
     whatsapp_views,  # the WhatsApp composer
 )

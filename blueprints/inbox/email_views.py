@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.inbox.forms import EmailReplyForm
+from blueprints.inbox.forms import EmailReplyForm, seen_message_id
 from blueprints.inbox.views import _ticket_or_404, render_ticket
 from blueprints.routes import Routes
 from helpdesk import clock
@@ -22,7 +22,7 @@ from helpdesk.channels.email.replies import (
 )
 from helpdesk.extensions import db
 from helpdesk.holds.services import OutcomeRequired
-from helpdesk.tickets.services import IncomingFile, TicketError
+from helpdesk.tickets.services import IncomingFile, NewMessageArrived, TicketError
 
 routes = Routes()
 
@@ -42,6 +42,7 @@ def email_reply(folio: str) -> Any:
         then = ""
     if not form.validate_on_submit():
         return render_ticket(ticket, reply_form=form), 422
+    seen = seen_message_id(request.form)
     try:
         reply = EmailReply(
             text=form.text.data,
@@ -54,6 +55,7 @@ def email_reply(folio: str) -> Any:
                 if f and f.filename
             ],
             then=then or None,
+            seen_message_id=seen,
         )
         reply_by_email(
             db.session,
@@ -63,6 +65,12 @@ def email_reply(folio: str) -> Any:
             attachments=storage.root_for(current_app.config["DATA_DIR"]),
             now=clock.now(),
         )
+    except NewMessageArrived:
+        db.session.rollback()
+        # Nothing was stored: the page again, the new message in the conversation and the
+        # typed reply kept, with the choice to read first or send anyway.
+        arrived = {"channel": "email", "seen": seen, "then": then, "had_files": bool(reply.files)}
+        return render_ticket(ticket, reply_form=form, arrived=arrived), 422
     except (ReplyRefused, OutcomeRequired, TicketError) as error:
         db.session.rollback()
         field = getattr(form, getattr(error, "field", ""), None) or form.text

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -41,3 +43,13 @@ class EmailReplyForm(FlaskForm):
     cc = StringField(_l("Cc"), validators=[Length(max=2000)])
     text = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=50_000)])
     files = MultipleFileField(_l("Attachments"))
+
+
+def seen_message_id(form: Mapping[str, str]) -> int | None:
+    """The composer's hidden ``seen_message_id``: the newest message from the debtor the
+    page showed. Missing: a page from before the field existed, not asked (None). Not a
+    number: taken as "none seen", so the worst a mangled value does is ask once more."""
+    if "seen_message_id" not in form:
+        return None
+    value = form["seen_message_id"].strip()
+    return int(value) if value.isdigit() else 0

@@ -58,6 +58,9 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
         "canned": canned_queries.usable_on(db.session, ticket, current_user),
         "mention_handles": known_handles(db.session),
+        # What the composers' seen_message_id and the presence heartbeat compare with.
+        "newest_inbound_id": ticket_queries.newest_inbound_id(ticket.messages),
+        "presence_poll_ms": int(float(current_app.config["PRESENCE_POLL_SECONDS"]) * 1000),
     }
 
 

@@ -204,10 +204,12 @@ def render_ticket(
     reply_form: EmailReplyForm | None = None,
     whatsapp_form: WhatsAppReplyForm | None = None,
     mode: str = "reply",
+    arrived: dict[str, Any] | None = None,
 ) -> str:
     """The ticket page; a form given here keeps what the agent typed and its errors. The
     others start empty (``formdata=None``): a refused WhatsApp reply's text must not
-    appear in the note composer too."""
+    appear in the note composer too. ``arrived``: a reply stopped because the debtor wrote
+    meanwhile (which composer, the message id the page had shown, the status asked)."""
     if reply_form is None:
         cc = ", ".join(p.email for p in ticket.participants if p.email)
         reply_form = EmailReplyForm(formdata=None, cc=cc)
@@ -220,6 +222,7 @@ def render_ticket(
         reply_form=reply_form,
         whatsapp_form=whatsapp_form or WhatsAppReplyForm(formdata=None),
         composer_mode=mode,
+        arrived=arrived,
         **ticket_context(ticket),
     )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.inbox.forms import seen_message_id
 from blueprints.inbox.views import render_ticket, uploaded_files
 from blueprints.inbox.whatsapp_forms import TemplateReplyForm, WhatsAppReplyForm
 from blueprints.routes import Routes
@@ -18,7 +19,7 @@ from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.extensions import db
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.services import TicketError
+from helpdesk.tickets.services import NewMessageArrived, TicketError
 
 routes = Routes()
 
@@ -30,6 +31,7 @@ def whatsapp_reply(folio: str) -> Any:
     if not form.validate_on_submit():
         return _again(ticket, form)
     files = uploaded_files(form.files.data)
+    seen = seen_message_id(request.form)
     try:
         replies.reply_text(
             db.session,
@@ -39,7 +41,12 @@ def whatsapp_reply(folio: str) -> Any:
             files=files,
             settings=WhatsAppSettings.from_config(current_app.config),
             now=clock.now(),
+            seen_message_id=seen,
         )
+    except NewMessageArrived:
+        db.session.rollback()
+        arrived = {"channel": "whatsapp", "seen": seen, "then": "", "had_files": bool(files)}
+        return render_ticket(ticket, whatsapp_form=form, arrived=arrived), 422
     except (replies.ReplyRefused, TicketError) as error:
         db.session.rollback()
         form.text.errors = [*form.text.errors, str(error)]

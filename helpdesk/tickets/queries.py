@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.contacts.models import Contact
 from helpdesk.tickets.models import Attachment, Message, Ticket
-from helpdesk.tickets.vocabulary import Status
+from helpdesk.tickets.vocabulary import Direction, Status
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,37 @@ def tickets_of_account(session: Session, account: Any) -> list[Ticket]:
             select(Ticket).where(Ticket.accounts.contains(account)).order_by(Ticket.created_at.desc())
         )
     )
+
+
+# The debtor's messages an agent must have seen before replying: auto-replies we received
+# (an out-of-office) change nothing the agent would write, so they do not count.
+_FROM_THE_DEBTOR = (Message.direction == Direction.IN.value, Message.is_automatic.is_(False))
+
+
+def newest_inbound_id(messages: Iterable[Message]) -> int:
+    """The id of the newest message from the debtor among ``messages`` (0: none), for a
+    page to say which one it showed (ids only grow)."""
+    return max(
+        (m.id for m in messages if m.direction == Direction.IN.value and not m.is_automatic),
+        default=0,
+    )
+
+
+def latest_inbound_id(session: Session, ticket_id: int) -> int:
+    """The same, read from the database now: has the debtor written since?"""
+    found = session.scalar(
+        select(func.max(Message.id)).where(Message.ticket_id == ticket_id, *_FROM_THE_DEBTOR)
+    )
+    return found or 0
+
+
+def inbound_watermark(session: Session, folio: str) -> tuple[int, int] | None:
+    """A ticket's id and ``latest_inbound_id`` by folio in one small query (no messages
+    loaded): what the ticket page's heartbeat asks every few seconds."""
+    row = session.execute(
+        select(Ticket.id, func.max(Message.id))
+        .outerjoin(Message, and_(Message.ticket_id == Ticket.id, *_FROM_THE_DEBTOR))
+        .where(Ticket.folio == folio.strip().upper())
+        .group_by(Ticket.id)
+    ).first()
+    return None if row is None else (row[0], row[1] or 0)

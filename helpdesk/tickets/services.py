@@ -20,6 +20,7 @@ from helpdesk.contacts import queries as contact_queries
 from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.queues.models import Queue
 from helpdesk.text import MAX_SUBJECT, clean_line, summary_line
+from helpdesk.tickets import queries
 from helpdesk.tickets.folio import next_folio
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.vocabulary import (
@@ -31,6 +32,26 @@ from helpdesk.tickets.vocabulary import (
     TicketType,
 )
 from helpdesk.users.models import User
+
+
+class NewMessageArrived(Exception):
+    """The debtor wrote after the page the agent replied from was rendered: the reply is
+    not stored, so the agent reads the message first or confirms sending anyway."""
+
+    def __init__(self, newest_id: int) -> None:
+        super().__init__(f"message {newest_id} arrived after the page was rendered")
+        self.newest_id = newest_id
+
+
+def require_seen(session: Session, ticket: Ticket, seen_message_id: int | None) -> None:
+    """Refuse a reply written on top of a message from the debtor the agent has not seen.
+    ``seen_message_id``: the newest one the agent's page showed (0: none); ``None``: not
+    asked (callers without a page, such as the API)."""
+    if seen_message_id is None:
+        return
+    newest = queries.latest_inbound_id(session, ticket.id)
+    if newest > seen_message_id:
+        raise NewMessageArrived(newest)
 
 
 class TicketError(ValueError):

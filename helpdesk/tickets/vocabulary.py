@@ -115,11 +115,16 @@ LABELS = {
 }
 
 
+# Slug -> its label, the first vocabulary that knows the slug winning (no slug is in two).
+_BY_SLUG = {
+    member.value: LABELS[member]
+    for enum in reversed((Status, Priority, Channel, TicketType, Direction, Delivery))
+    for member in enum
+    if member in LABELS
+}
+
+
 def label(value: str | StrEnum) -> str:
     """The translated label of a slug, or the slug itself when it has none."""
-    for enum in (Status, Priority, Channel, TicketType, Direction, Delivery):
-        try:
-            return str(LABELS[enum(value)])
-        except (ValueError, KeyError):
-            continue
-    return str(value)
+    found = _BY_SLUG.get(str(value))
+    return str(found) if found is not None else str(value)

@@ -39,6 +39,9 @@ class EmailReply:
     cc: Sequence[str] = ()
     files: Sequence[IncomingFile] = field(default_factory=tuple)
     then: str | None = None  # a status from AFTER_SENDING, set in the same action
+    # The newest message from the debtor the agent's page showed (None: not asked): a
+    # newer one stops the reply, status change included (``tickets.NewMessageArrived``).
+    seen_message_id: int | None = None
 
 
 def parse_addresses(typed: str) -> list[str]:
@@ -80,6 +83,7 @@ def reply_by_email(
         raise ReplyRefused("text", _l("This debtor has no email address."))
     if reply.then is not None and Status(reply.then) not in AFTER_SENDING:
         raise ReplyRefused("then", _l("Choose pending or resolved."))
+    tickets.require_seen(session, ticket, reply.seen_message_id)
     text = reply.text.rstrip()
     signature = signature_for(author, ticket)
     if signature:

@@ -67,8 +67,12 @@ def reply_text(
     files: Sequence[IncomingFile] = (),
     settings: WhatsAppSettings,
     now: datetime,
+    seen_message_id: int | None = None,
 ) -> Message:
+    """``seen_message_id``: the newest message from the debtor the agent's page showed; a
+    newer one stops the reply (``tickets.NewMessageArrived``). None: not asked."""
     _require_whatsapp(ticket)
+    tickets.require_seen(session, ticket, seen_message_id)
     if not window(session, ticket, now=now).is_open:
         raise ReplyRefused(
             str(
