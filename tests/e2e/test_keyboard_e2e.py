@@ -159,7 +159,7 @@ def test_an_agent_takes_notes_on_and_resolves_a_ticket_from_the_keyboard(
     page.goto(f"{site.url}/tickets/{folio}")
 
     page.keyboard.press("a")
-    expect(page.get_by_role("status")).to_have_text(f"Ticket {folio} asignado a usted.")
+    expect(page.locator("p.flash")).to_have_text(f"Ticket {folio} asignado a usted.")
     expect(page.locator(".ticket-head .meta").first).to_contain_text("Lucía Herrera")
     page.wait_for_load_state()
 
@@ -169,12 +169,12 @@ def test_an_agent_takes_notes_on_and_resolves_a_ticket_from_the_keyboard(
     note = "Pidió el convenio a seis meses; esperar su propuesta por escrito."
     page.keyboard.type(note)
     page.keyboard.press("Control+Enter")
-    expect(page.get_by_role("status")).to_have_text("Nota agregada.")
+    expect(page.locator("p.flash")).to_have_text("Nota agregada.")
     expect(page.locator("article.message-note")).to_contain_text(note)
     page.wait_for_load_state()
 
     page.keyboard.press("e")
-    expect(page.get_by_role("status")).to_have_text("Estado actualizado.")
+    expect(page.locator("p.flash")).to_have_text("Estado actualizado.")
     expect(page.locator(".ticket-head .badge")).to_have_text("Resuelto")
 
     page.wait_for_load_state()  # the shortcuts script is deferred: listening after "load"
