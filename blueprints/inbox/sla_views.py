@@ -21,7 +21,7 @@ from helpdesk.routing import assignment
 from helpdesk.routing.services import update_ticket_routing
 from helpdesk.sla import notifications
 from helpdesk.tickets.queries import ticket_by_folio
-from helpdesk.tickets.services import TicketError
+from helpdesk.tickets.services import TicketError, assign
 from helpdesk.users.models import Role, User
 from helpdesk.users.queries import user_by_id
 
@@ -58,6 +58,23 @@ def ticket_routing_set(folio: str) -> Any:
         return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
     db.session.commit()
     flash(_("Ticket updated; its deadlines were recomputed."), "success")
+    return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+
+
+@routes.route("/tickets/<folio>/assign-to-me", methods=["POST"])
+def assign_to_me(folio: str) -> Any:
+    """One click (or the "a" key) instead of finding oneself in the assignee list."""
+    ticket = ticket_by_folio(db.session, folio) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    me = current_user._get_current_object()
+    try:
+        assign(db.session, ticket, me, actor=Actor.for_user(me), now=clock.now())
+    except TicketError as error:
+        flash(str(error), "error")
+        return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
+    db.session.commit()
+    flash(_("Ticket %(folio)s assigned to you.", folio=ticket.folio), "success")
     return redirect(url_for("inbox.ticket_show", folio=ticket.folio))
 
 
