@@ -58,14 +58,14 @@ def test_security_headers_are_set(client):
 
 
 def test_unexpected_errors_render_a_friendly_500(app, client, signed_in, monkeypatch):
-    from helpdesk.tickets import queries
+    from helpdesk.inbox import queries
 
     signed_in()
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(queries, "list_tickets", explode)
+    monkeypatch.setattr(queries, "ticket_page", explode)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = client.get("/tickets")
     assert response.status_code == 500

@@ -46,8 +46,10 @@ from helpdesk.users.models import Role, User
 
 COUNT_CAP = 1000
 PREVIEW_CHARS = 160
-# The sort key of a ticket with no running clock: after every real deadline.
+# The sort keys of an open ticket with no running clock (after every real deadline) and
+# of a resolved or closed one (after those).
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
+ENDED = datetime(9999, 12, 1, tzinfo=UTC)
 
 _OPEN = tuple(s.value for s in OPEN_STATUSES)
 _DEFAULT_STATUSES: dict[View, tuple[str, ...]] = {
@@ -202,9 +204,10 @@ class _Run:
 
 
 def _runs(filters: ListFilters, where: list[ColumnElement[bool]]) -> list[_Run]:
-    """Latest activity is one run down an index. Nearest deadline is two: tickets with a
-    clock still due, soonest first, walked down the partial index of open clocks (each
-    ticket once, at its nearest clock); then every other ticket, by id."""
+    """Latest activity is one run down an index. Nearest deadline is three: open tickets
+    with a clock still due, soonest first, walked down the partial index of open clocks
+    (each ticket once, at its nearest clock); then open tickets with nothing due; then
+    resolved and closed ones (both by id)."""
     if filters.order == Sort.ACTIVITY:
         return [_Run(Ticket.last_activity_at, where, descending=True)]
     clock, earlier = aliased(TicketDeadline), aliased(TicketDeadline)
@@ -227,9 +230,13 @@ def _runs(filters: ListFilters, where: list[ColumnElement[bool]]) -> list[_Run]:
     )
     if filters.view == View.AT_RISK:
         return [due]
-    nothing_due = or_(Ticket.status.not_in(_OPEN), ~_running_deadline().exists())
-    rest = _Run(literal(NO_DEADLINE, UTCDateTime()), [*where, nothing_due], constant=True)
-    return [due, rest]
+    waiting = [*where, Ticket.status.in_(_OPEN), ~_running_deadline().exists()]
+    ended = [*where, Ticket.status.not_in(_OPEN)]
+    return [
+        due,
+        _Run(literal(NO_DEADLINE, UTCDateTime()), waiting, constant=True),
+        _Run(literal(ENDED, UTCDateTime()), ended, constant=True),
+    ]
 
 
 def _fetch(
@@ -278,7 +285,7 @@ def ticket_page(
     the next run of the order when one runs out."""
     runs = _runs(filters, conditions(filters, viewer, zone))
     backwards = cursor is not None and cursor.backwards
-    start = 1 if cursor is not None and len(runs) > 1 and cursor.at >= NO_DEADLINE else 0
+    start = _run_of(runs, cursor) if cursor is not None else 0
     order = list(reversed(runs[: start + 1])) if backwards else runs[start:]
     found: list[tuple[Ticket, datetime]] = []
     for n, run in enumerate(order):
@@ -300,6 +307,14 @@ def ticket_page(
         next_cursor=Cursor(sort, *keys[-1]).encode() if keys and has_next else None,
         prev_cursor=Cursor(sort, *keys[0], backwards=True).encode() if keys and has_prev else None,
     )
+
+
+def _run_of(runs: list[_Run], cursor: Cursor) -> int:
+    """The run a cursor's row belongs to: the one whose constant key it carries."""
+    for n, run in enumerate(runs):
+        if run.constant and run.key.value == cursor.at:  # type: ignore[attr-defined]
+            return n
+    return 0
 
 
 def page_count(session: Session, filters: ListFilters, viewer: User, *, zone: str) -> Count:

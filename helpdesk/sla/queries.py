@@ -13,14 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from helpdesk.contacts.models import Contact
 from helpdesk.db import forget_cache, transaction_cache
 from helpdesk.sla.calendar import BusinessCalendar
 from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, TicketDeadline, Unit
 from helpdesk.sla.notifications import target_label
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.queries import Page
-from helpdesk.tickets.vocabulary import OPEN_STATUSES, Status
+from helpdesk.tickets.vocabulary import Status
 
 STOPPED = {Status.RESOLVED.value, Status.CLOSED.value, Status.MERGED.value}
 _ORDER = {t.value: i for i, t in enumerate(Target)}
@@ -109,43 +107,6 @@ def _minutes_left(row: TicketDeadline, now: datetime) -> float:
     if row.due_at >= start:
         return calendar.business_minutes_between(start, row.due_at)
     return -calendar.business_minutes_between(row.due_at, start)
-
-
-def list_by_deadline(
-    session: Session, *, status: str | None = None, page: int = 1, per_page: int = 25
-) -> Page:
-    """Open tickets whose running clock is due soonest first (overdue ones on top), then
-    open tickets with no running clock, then resolved and closed ones (their clocks are
-    met or stopped: nothing is due), each by latest activity."""
-    nearest = (
-        select(TicketDeadline.ticket_id, func.min(TicketDeadline.due_at).label("due_at"))
-        .where(TicketDeadline.met_at.is_(None), TicketDeadline.paused_since.is_(None))
-        .group_by(TicketDeadline.ticket_id)
-        .subquery()
-    )
-    conditions = [Ticket.status == Status(status).value] if status else []
-    total = session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = session.scalars(
-        select(Ticket)
-        .outerjoin(nearest, nearest.c.ticket_id == Ticket.id)
-        .where(*conditions)
-        .options(
-            selectinload(Ticket.contact).selectinload(Contact.identities),
-            selectinload(Ticket.queue),
-            selectinload(Ticket.assignee),
-        )
-        .order_by(
-            Ticket.status.not_in([s.value for s in OPEN_STATUSES]),
-            nearest.c.due_at.is_(None),
-            nearest.c.due_at,
-            Ticket.last_activity_at.desc(),
-            Ticket.id,
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
 # --- Calendars and policies -------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -13,48 +12,6 @@ from helpdesk.audit.models import AuditEvent
 from helpdesk.contacts.models import Contact
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.vocabulary import Direction, Status
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Ticket]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def list_tickets(
-    session: Session, *, status: str | None = None, page: int = 1, per_page: int = 25
-) -> Page:
-    """Tickets by most recent activity, with what the inbox shows loaded in a few queries."""
-    conditions = [Ticket.status == Status(status).value] if status else []
-    total = session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = session.scalars(
-        select(Ticket)
-        .where(*conditions)
-        .options(
-            selectinload(Ticket.contact).selectinload(Contact.identities),
-            selectinload(Ticket.queue),
-            selectinload(Ticket.assignee),
-        )
-        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
 def ticket_by_folio(session: Session, folio: str) -> Ticket | None:

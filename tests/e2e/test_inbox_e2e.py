@@ -22,7 +22,7 @@ def test_an_agent_works_a_ticket_in_spanish(site: Site, page: Page, tmp_path: Pa
     expect(page.get_by_text("Correo o contraseña incorrectos.")).to_be_visible()
 
     sign_in(page, AGENT_PASSWORD)
-    expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    expect(page.get_by_role("heading", name="Todos")).to_be_visible()
     rows = page.locator("table.tickets tbody")
     for folio, (_type, subject, _text) in zip(site.folios, TICKETS, strict=True):
         expect(rows).to_contain_text(folio)

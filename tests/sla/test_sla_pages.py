@@ -82,7 +82,7 @@ def test_a_negative_target_is_refused(client, signed_in, session, make, calendar
 def test_the_inbox_shows_countdowns_and_sorts_by_nearest_deadline(
     client, signed_in, make, make_policy
 ):
-    signed_in()
+    signed_in("supervisor")  # sees every queue's tickets
     queue = make.queue()
     make_policy(queue, first_response_amount=240, resolution_amount=None)
     later = make.ticket(queue=queue, subject="Más tarde")
@@ -100,7 +100,7 @@ def test_the_inbox_shows_countdowns_and_sorts_by_nearest_deadline(
 def test_resolved_tickets_sort_after_open_ones_by_nearest_deadline(
     client, signed_in, session, make, make_policy
 ):
-    agent = signed_in()
+    agent = signed_in("supervisor")  # sees every queue's tickets
     queue = make.queue()
     make_policy(queue, first_response_amount=240, resolution_amount=600)
     with clock.freeze(datetime(2026, 11, 23, 9, 30, tzinfo=MX)):
