@@ -13,7 +13,7 @@ from markupsafe import Markup
 from blueprints.downloads import acuse_download
 from blueprints.forms import show_error
 from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
-from blueprints.inbox.ticket_page import ticket_context
+from blueprints.inbox.ticket_page import remember_events_switch, ticket_context
 from blueprints.inbox.whatsapp_forms import WhatsAppReplyForm
 from blueprints.security import require_staff
 from helpdesk import clock
@@ -40,6 +40,7 @@ def home() -> Any:
 @bp.route("/tickets/<folio>")
 def ticket_show(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
+    remember_events_switch(request.args.get("events"))
     inbox.mark_seen(db.session, current_user, ticket, now=clock.now())
     db.session.commit()
     canned_id = request.args.get("canned", type=int)
