@@ -148,10 +148,6 @@ def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
 
 def _tag_or_merge(event: AuditEvent, who: str) -> str | None:
     after, before = event.after or {}, event.before or {}
-    if event.action == "ticket.tagged":
-        return _(
-            "%(who)s tagged the ticket %(tags)s", who=who, tags=", ".join(after.get("tags", []))
-        )
     if event.action == "ticket.untagged":
         return _(
             "%(who)s removed the tag %(tags)s", who=who, tags=", ".join(before.get("tags", []))
