@@ -100,8 +100,8 @@ _EVENT_KINDS = (
     ("ticket.tagged", "tag", "#"),
     ("ticket.untagged", "tag", "#"),
     ("ticket.merged", "merge", "⇲"),
-    ("sla.", "sla", "⏱"),
-    ("hold.", "hold", "⏸"),
+    ("sla.", "sla", "◷"),
+    ("hold.", "hold", "‖"),
     ("reminder.", "reminder", "✉"),
 )
 
@@ -116,7 +116,8 @@ def _event_kind(action: str) -> tuple[str, str]:
 def thread(ticket: Ticket, *, show_events: bool = True) -> list[dict[str, Any]]:
     """One timeline in time order: the messages (and notes) with the audit events between
     them as sentences naming people, not their emails. Events that only repeat a message
-    are left out; at the same instant a message comes before what followed from it."""
+    are left out; at the same instant a message comes before what followed from it
+    (the opening excepted)."""
     entries: list[dict[str, Any]] = [
         {"kind": "message", "at": m.created_at, "message": m, "order": (0, m.id)}
         for m in ticket.messages
@@ -137,7 +138,8 @@ def thread(ticket: Ticket, *, show_events: bool = True) -> list[dict[str, Any]]:
                     "text": event_label(e, people),
                     "event_kind": kind,
                     "icon": icon,
-                    "order": (1, e.id),
+                    # The opening comes before the first message of the same instant.
+                    "order": (-1 if e.action == "ticket.opened" else 1, e.id),
                 }
             )
     return sorted(entries, key=lambda entry: (entry["at"], entry["order"]))
