@@ -65,7 +65,7 @@ def test_events_sit_between_the_messages_in_time_order(client, signed_in, make, 
     note = next(i for i, e in enumerate(entries) if "Pedí el voucher." in e)
     priority = next(i for i, e in enumerate(entries) if "cambió la prioridad" in e)
     assert first < status < note < priority
-    assert entries[0].startswith("event: Ticket abierto por")  # before its first message
+    assert entries[0].startswith("event: • Ticket abierto por")  # before its first message
     assert entries[status].startswith("event: ") and entries[note].startswith("message: ")
     # Said once: no event repeating a message, no history card beside the timeline.
     assert "Mensaje recibido del deudor" not in html and "agregó una nota interna" not in html
