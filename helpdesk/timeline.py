@@ -38,6 +38,21 @@ def _system_actors() -> dict[str, str]:
     }
 
 
+# Events that only repeat a message the conversation shows already (with its author,
+# time and delivery badge): left out of the one timeline so nothing is said twice.
+MESSAGE_ACTIONS = frozenset(
+    {
+        "message.received",
+        "message.replied",
+        "message.noted",
+        "message.auto_reply_received",
+        "message.sent",
+        "message.delivery_status",
+        "message.delivery_failed",
+    }
+)
+
+
 def people_in(events: Iterable[AuditEvent]) -> set[str]:
     """The staff emails events name (assignees, and staff without a name when they
     acted), so the caller can look up the names people know them by."""
@@ -122,10 +137,26 @@ def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
         if after:
             return _("%(who)s moved the ticket to the %(queue)s queue", who=who, queue=after)
         return _("%(who)s took the ticket out of its queue", who=who)
+    tagged = _tag_or_merge(event, who)
+    if tagged:
+        return tagged
     changed = _field_change(event, who)
     if changed:
         return changed
     return _account_label(event, who) or f"{action} ({who})"
+
+
+def _tag_or_merge(event: AuditEvent, who: str) -> str | None:
+    after, before = event.after or {}, event.before or {}
+    if event.action == "ticket.untagged":
+        return _(
+            "%(who)s removed the tag %(tags)s", who=who, tags=", ".join(before.get("tags", []))
+        )
+    if event.action == "ticket.merged":
+        return _("%(who)s merged this ticket into %(folio)s", who=who, folio=after.get("into", ""))
+    if event.action == "ticket.merged_in":
+        return _("%(who)s merged %(folio)s into this ticket", who=who, folio=after.get("from", ""))
+    return None
 
 
 def _assigned(event: AuditEvent, who: str, people: Mapping[str, str]) -> str:

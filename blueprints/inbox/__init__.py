@@ -9,6 +9,7 @@ from blueprints.inbox import (
     mention_views,
     presence_views,
     sla_views,
+    ticket_views,
     whatsapp_views,
 )
 from blueprints.inbox.views import bp
@@ -21,6 +22,7 @@ AREAS = (
     list_views,  # the ticket list: views, filters, saved views, bulk actions
     presence_views,  # who else has a ticket open, who is typing, new messages meanwhile
     sla_views,  # SLA, routing, notifications, team
+    ticket_views,  # the ticket page's tags, merge and PDF previews
     whatsapp_views,  # the WhatsApp composer
 )
 for area in AREAS:

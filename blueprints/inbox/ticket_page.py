@@ -8,27 +8,31 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask import session as cookie_session
 from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.inbox.account_forms import LinkAccountForm, OutcomeForm
 from blueprints.inbox.sla_forms import TicketRoutingForm
+from blueprints.inbox.ticket_forms import MergeForm, TagForm
 from helpdesk import clock
 from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.canned import queries as canned_queries
 from helpdesk.channels.email.replies import signature_for
+from helpdesk.channels.email.sanitise import split_quoted_html
 from helpdesk.channels.whatsapp import queries as whatsapp_queries
 from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
+from helpdesk.inbox.queries import debtor_tickets, tag_names
 from helpdesk.queues.queries import active_queues
 from helpdesk.reminders.queries import next_reminder
 from helpdesk.routing import assignment
 from helpdesk.routing.services import tags_of
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries as ticket_queries
-from helpdesk.tickets.models import Ticket
-from helpdesk.timeline import event_label, people_in
+from helpdesk.tickets.models import Message, Ticket
+from helpdesk.timeline import MESSAGE_ACTIONS, event_label, people_in
 from helpdesk.users.mentions import known_handles
 from helpdesk.users.queries import names_by_email
 
@@ -54,7 +58,16 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         if shows_whatsapp
         else None,
         "signature": signature_for(current_user, ticket) if can_email else "",
-        "timeline": timeline(ticket),
+        "thread": thread(ticket, show_events=shows_events()),
+        "show_events": shows_events(),
+        "html_parts": {m.id: html_parts(m) for m in ticket.messages if m.html},
+        "debtor_tickets": debtor_tickets(db.session, ticket, current_user),
+        "merged_into": ticket_queries.folio_of(db.session, ticket.merged_into_id)
+        if ticket.merged_into_id
+        else None,
+        "tag_form": TagForm(formdata=None),
+        "known_tags": tag_names(db.session),
+        "merge_form": MergeForm(formdata=None),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
         "canned": canned_queries.usable_on(db.session, ticket, current_user),
         "mention_handles": known_handles(db.session),
@@ -64,11 +77,81 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def timeline(ticket: Ticket) -> list[dict[str, Any]]:
-    """The history card: each event as a sentence naming people, not their emails."""
-    events = ticket_queries.ticket_timeline(db.session, ticket)
-    people = names_by_email(db.session, people_in(events))
-    return [{"at": e.created_at, "text": event_label(e, people)} for e in events]
+EVENTS_REMEMBERED = "ticket_events"  # the session key of the "Show events" switch
+
+
+def remember_events_switch(value: str | None) -> None:
+    """``?events=on|off`` on the ticket page: kept for the next tickets too."""
+    if value in ("on", "off"):
+        cookie_session[EVENTS_REMEMBERED] = value == "on"
+
+
+def shows_events() -> bool:
+    return bool(cookie_session.get(EVENTS_REMEMBERED, True))
+
+
+# The icon and colour of an event row, by the start of its action.
+_EVENT_KINDS = (
+    ("ticket.status", "status", "◆"),
+    ("ticket.assigned", "assign", "➜"),
+    ("ticket.queue", "assign", "➜"),
+    ("ticket.priority", "routing", "▲"),
+    ("ticket.type", "routing", "▲"),
+    ("ticket.tagged", "tag", "#"),
+    ("ticket.untagged", "tag", "#"),
+    ("ticket.merged", "merge", "⇲"),
+    ("sla.", "sla", "◷"),
+    ("hold.", "hold", "‖"),
+    ("reminder.", "reminder", "✉"),
+)
+
+
+def _event_kind(action: str) -> tuple[str, str]:
+    for prefix, kind, icon in _EVENT_KINDS:
+        if action.startswith(prefix):
+            return kind, icon
+    return "other", "•"
+
+
+def thread(ticket: Ticket, *, show_events: bool = True) -> list[dict[str, Any]]:
+    """One timeline in time order: the messages (and notes) with the audit events between
+    them as sentences naming people, not their emails. Events that only repeat a message
+    are left out; at the same instant a message comes before what followed from it
+    (the opening excepted)."""
+    entries: list[dict[str, Any]] = [
+        {"kind": "message", "at": m.created_at, "message": m, "order": (0, m.id)}
+        for m in ticket.messages
+    ]
+    if show_events:
+        events = [
+            e
+            for e in ticket_queries.ticket_timeline(db.session, ticket)
+            if e.action not in MESSAGE_ACTIONS
+        ]
+        people = names_by_email(db.session, people_in(events)) if events else {}
+        for e in events:
+            kind, icon = _event_kind(e.action)
+            entries.append(
+                {
+                    "kind": "event",
+                    "at": e.created_at,
+                    "text": event_label(e, people),
+                    "event_kind": kind,
+                    "icon": icon,
+                    # The opening comes before the first message of the same instant.
+                    "order": (-1 if e.action == "ticket.opened" else 1, e.id),
+                }
+            )
+    return sorted(entries, key=lambda entry: (entry["at"], entry["order"]))
+
+
+def html_parts(message: Message) -> tuple[str, str]:
+    """A message's sanitised HTML as (shown, folded quoted history); the history is
+    folded only when intake told it apart in the text too (``new_text``), so a quotation
+    the debtor wrote on purpose stays in view."""
+    if message.new_text is None:
+        return message.html or "", ""
+    return split_quoted_html(message.html or "")
 
 
 def routing_card(ticket: Ticket) -> dict[str, Any]:

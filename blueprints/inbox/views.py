@@ -13,7 +13,7 @@ from markupsafe import Markup
 from blueprints.downloads import acuse_download
 from blueprints.forms import show_error
 from blueprints.inbox.forms import EmailReplyForm, NoteForm, StatusForm
-from blueprints.inbox.ticket_page import ticket_context
+from blueprints.inbox.ticket_page import remember_events_switch, ticket_context
 from blueprints.inbox.whatsapp_forms import WhatsAppReplyForm
 from blueprints.security import require_staff
 from helpdesk import clock
@@ -40,19 +40,25 @@ def home() -> Any:
 @bp.route("/tickets/<folio>")
 def ticket_show(folio: str) -> Any:
     ticket = _ticket_or_404(folio)
-    inbox.mark_seen(db.session, current_user, ticket, now=clock.now())
-    db.session.commit()
+    remember_events_switch(request.args.get("events"))
     canned_id = request.args.get("canned", type=int)
     if canned_id is None:
-        return render_ticket(ticket)
-    # Without JavaScript a saved answer arrives here: filled in, in the reply box (or the
-    # note box when the ticket cannot be answered by email).
-    response = canned_queries.usable(db.session, canned_id, ticket, current_user) or abort(404)
-    text = fill(db.session, response, ticket, current_user)
-    if ticket.channel == "email" and ticket.contact.email:
-        cc = ", ".join(p.email for p in ticket.participants if p.email)
-        return render_ticket(ticket, reply_form=EmailReplyForm(formdata=None, cc=cc, text=text))
-    return render_ticket(ticket, note_form=NoteForm(formdata=None, text=text), mode="note")
+        page = render_ticket(ticket)
+    else:
+        # Without JavaScript a saved answer arrives here: filled in, in the reply box (or
+        # the note box when the ticket cannot be answered by email).
+        response = canned_queries.usable(db.session, canned_id, ticket, current_user)
+        text = fill(db.session, response or abort(404), ticket, current_user)
+        if ticket.channel == "email" and ticket.contact.email:
+            cc = ", ".join(p.email for p in ticket.participants if p.email)
+            page = render_ticket(ticket, reply_form=EmailReplyForm(formdata=None, cc=cc, text=text))
+        else:
+            page = render_ticket(ticket, note_form=NoteForm(formdata=None, text=text), mode="note")
+    # Marked seen once the page is made: the commit expires the loaded conversation, and
+    # rendering after it would load each message's attachments again, one query each.
+    inbox.mark_seen(db.session, current_user, ticket, now=clock.now())
+    db.session.commit()
+    return page
 
 
 @bp.route("/tickets/<folio>/notes", methods=["POST"])

@@ -458,3 +458,33 @@ def tag_names(session: Session) -> list[str]:
     """The tags an admin has named, for the filter and the bulk action (cheap: it never
     counts the tickets that carry them)."""
     return list(session.scalars(select(Tag.name).order_by(Tag.name)))
+
+
+@dataclass(frozen=True)
+class DebtorTicket:
+    folio: str
+    subject: str
+    status: str
+    last_activity_at: datetime
+
+
+DEBTOR_TICKETS = 5  # the debtor panel lists the newest few; the list has the rest
+
+
+def debtor_tickets(
+    session: Session, ticket: Ticket, viewer: User, *, limit: int = DEBTOR_TICKETS
+) -> list[DebtorTicket]:
+    """The debtor's other tickets the viewer may see, newest activity first (one query;
+    merged ones left out: they live on in another ticket)."""
+    rows = session.execute(
+        select(Ticket.folio, Ticket.subject, Ticket.status, Ticket.last_activity_at)
+        .where(
+            Ticket.contact_id == ticket.contact_id,
+            Ticket.id != ticket.id,
+            Ticket.status != Status.MERGED.value,
+            *visible_to(viewer),
+        )
+        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return [DebtorTicket(*row) for row in rows]

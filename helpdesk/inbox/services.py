@@ -193,7 +193,7 @@ def apply_bulk(
             for ticket in chosen:
                 routing.add_tags(session, ticket, [tag], actor=actor, now=now)
         case BulkAction.MERGE:
-            into = _merge_target(session, chosen, bulk.value, viewer)
+            into = merge_target(session, chosen, bulk.value, viewer)
             for ticket in chosen:
                 if ticket.id != into.id:
                     merge_tickets(session, ticket, into, actor=actor, now=now)
@@ -228,7 +228,9 @@ def _check_status(session: Session, chosen: list[Ticket], status: str) -> None:
         )
 
 
-def _merge_target(session: Session, chosen: list[Ticket], folio: str, viewer: User) -> Ticket:
+def merge_target(session: Session, chosen: list[Ticket], folio: str, viewer: User) -> Ticket:
+    """The ticket ``chosen`` would merge into: one the viewer sees, not itself merged,
+    of the same debtor as every chosen ticket; ``InboxError`` otherwise."""
     folio = folio.strip().upper()
     into = next((t for t in chosen if t.folio == folio), None)
     if into is None:
@@ -249,6 +251,27 @@ def _merge_target(session: Session, chosen: list[Ticket], folio: str, viewer: Us
                 n=len(contacts),
             )
         )
+    return into
+
+
+def merge_check(session: Session, source: Ticket, folio: str, viewer: User) -> Ticket:
+    """The ticket ``source`` would merge into (what the confirmation step names), or
+    ``InboxError`` saying why it cannot."""
+    if source.status == Status.MERGED.value:
+        raise InboxError(_l("This ticket was already merged."))
+    if not folio.strip():
+        raise InboxError(_l("Give the folio of the ticket to merge into."))
+    return merge_target(session, [source], folio, viewer)
+
+
+def merge_one(
+    session: Session, source: Ticket, folio: str, *, viewer: User, now: datetime
+) -> Ticket:
+    """The ticket page's merge: ``source`` into the ticket ``folio`` under the bulk merge's
+    rules (same debtor, neither merged already); returns the survivor."""
+    into = merge_check(session, source, folio, viewer)
+    merge_tickets(session, source, into, actor=Actor.for_user(viewer), now=now)
+    session.flush()
     return into
 
 

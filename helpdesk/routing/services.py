@@ -165,10 +165,21 @@ def add_tags(
     if not new:
         return []
     session.execute(insert(ticket_tags), [{"ticket_id": ticket.id, "tag": t} for t in new])
-    record(
-        session, actor, "ticket.tagged", ticket, now=now, ticket=ticket, after={"tags": new}
-    )
+    record(session, actor, "ticket.tagged", ticket, now=now, ticket=ticket, after={"tags": new})
     return new
+
+
+def remove_tag(session: Session, ticket: Ticket, tag: str, *, actor: Actor, now: datetime) -> bool:
+    """Take ``tag`` off ``ticket``; False (and no audit event) when it did not carry it."""
+    removed = session.execute(
+        delete(ticket_tags).where(ticket_tags.c.ticket_id == ticket.id, ticket_tags.c.tag == tag)
+    )
+    if not removed.rowcount:
+        return False
+    record(
+        session, actor, "ticket.untagged", ticket, now=now, ticket=ticket, before={"tags": [tag]}
+    )
+    return True
 
 
 def save_rule(

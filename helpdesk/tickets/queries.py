@@ -29,6 +29,10 @@ def ticket_by_folio(session: Session, folio: str) -> Ticket | None:
     )
 
 
+def folio_of(session: Session, ticket_id: int) -> str | None:
+    return session.scalar(select(Ticket.folio).where(Ticket.id == ticket_id))
+
+
 def ticket_timeline(session: Session, ticket: Ticket) -> list[AuditEvent]:
     return list(
         session.scalars(
@@ -116,7 +120,9 @@ def tickets_of_account(session: Session, account: Any) -> list[Ticket]:
     """The tickets linked to a collection account, newest first."""
     return list(
         session.scalars(
-            select(Ticket).where(Ticket.accounts.contains(account)).order_by(Ticket.created_at.desc())
+            select(Ticket)
+            .where(Ticket.accounts.contains(account))
+            .order_by(Ticket.created_at.desc())
         )
     )
 

@@ -212,7 +212,7 @@ def test_the_status_card_asks_for_the_outcome_when_resolving(busy: Busy, page: P
     card.get_by_label("Resultado de la disputa").select_option("partial")
     card.get_by_role("button", name="Cambiar estado").click()
     expect(page.locator(".ticket-head .badge")).to_have_text("Resuelto")
-    expect(page.locator("ol.timeline")).to_contain_text("Parcialmente favorable")
+    expect(page.locator("ol.thread")).to_contain_text("Parcialmente favorable")
 
 
 @pytest.mark.parametrize("who", ["agent", "admin"])

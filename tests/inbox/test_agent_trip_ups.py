@@ -119,7 +119,7 @@ def test_the_timeline_speaks_in_sentences_with_names(client, signed_in, make, se
     session.commit()
 
     page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
-    history = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    history = " ".join(re.findall(r'<li class="event[^"]*">(.*?)</li>', page, re.DOTALL))
     for sentence in (
         "Demo asignó el ticket a Agente Uno",
         "El enrutamiento movió el ticket a la cola Disputas",

@@ -103,6 +103,24 @@ def sanitise_html(html: str) -> str:
     return _cleaner().clean(html).strip()
 
 
+_BLOCKQUOTE = re.compile(r"<blockquote\b", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def split_quoted_html(html: str) -> tuple[str, str]:
+    """Sanitised ``html`` as (new part, quoted history) at its first ``blockquote``, or
+    (``html``, "") when there is none or nothing stands above it. Classes and ids are gone
+    after sanitising, so the blockquote is the marker mail clients leave; both halves are
+    cleaned again, which closes the elements the cut left open."""
+    found = _BLOCKQUOTE.search(html)
+    if found is None:
+        return html, ""
+    head = sanitise_html(html[: found.start()])
+    if not html_lib.unescape(_TAG.sub("", head)).strip():
+        return html, ""
+    return head, sanitise_html(html[found.start() :])
+
+
 LARGE_HTML = 256 * 1024  # beyond this, a fast conversion without lists, quotes or markers
 _LINE_BREAKING_TAG = re.compile(
     r"<(?:br|/?p|/?div|/?li|/?tr|/?h[1-6]|/?table|/?ul|/?ol|/?blockquote|/?pre|hr)\b[^>]*>",
