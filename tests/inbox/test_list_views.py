@@ -455,3 +455,18 @@ def test_nearest_deadline_first_then_the_rest_across_pages(
     monkeypatch.setitem(app.config, "TICKETS_PER_PAGE", 30)
     at_risk = folios_in(page_of(client, "?view=at_risk"))
     assert at_risk == [overdue.folio, soon.folio, later.folio]
+
+
+def test_a_views_statuses_hold_in_nearest_deadline_order_too(client, signed_in, make, session):
+    """ "Mine" by nearest deadline is still only my open tickets; "Resolved" by nearest
+    deadline only the ended ones."""
+    agent = signed_in()
+    mine_open, mine_done = make.ticket(subject="Abierto mío"), make.ticket(subject="Cerrado mío")
+    clock_on(session, mine_open, "resolution", 3)
+    for ticket in (mine_open, mine_done):
+        services.assign(session, ticket, agent, actor=Actor.system(), now=clock.now())
+    services.set_status(session, mine_done, "closed", actor=Actor.system(), now=clock.now())
+    session.commit()
+    assert folios_in(page_of(client, "?view=mine&sort=deadline")) == [mine_open.folio]
+    assert folios_in(page_of(client, "?view=resolved&sort=deadline")) == [mine_done.folio]
+    assert folios_in(page_of(client, "?view=all&status=closed&sort=deadline")) == [mine_done.folio]
