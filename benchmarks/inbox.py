@@ -66,8 +66,8 @@ def load_messages(session, tickets: int, seed: int) -> int:
     for first in range(1, tickets + 1, MESSAGE_BATCH // 3):
         last = min(first + MESSAGE_BATCH // 3, tickets + 1)
         rows = []
-        for ticket_id, channel, created in session.execute(
-            select(Ticket.id, Ticket.channel, Ticket.created_at).where(
+        for ticket_id, channel, created, contact_id in session.execute(
+            select(Ticket.id, Ticket.channel, Ticket.created_at, Ticket.contact_id).where(
                 Ticket.id >= first, Ticket.id < last
             )
         ):
@@ -81,6 +81,7 @@ def load_messages(session, tickets: int, seed: int) -> int:
                         "direction": direction,
                         "channel": channel,
                         "author_user_id": (ticket_id % AGENTS) + 1 if direction != "in" else None,
+                        "author_contact_id": contact_id if direction == "in" else None,
                         "text": rng.choice(TEXTS),
                         "is_automatic": False,
                         "delivery_attempts": 0,

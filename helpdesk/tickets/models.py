@@ -91,6 +91,13 @@ class Message(db.Model):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_messages_ticket_id_created_at", "ticket_id", "created_at"),
+        # The WhatsApp 24-hour window: a debtor's latest message on a channel (0022).
+        Index(
+            "ix_messages_author_contact_id_channel_created_at",
+            "author_contact_id",
+            "channel",
+            "created_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,8 @@ Create Date: 2026-12-04 17:30:00
 ``ticket_reads`` the newest message each staff member has seen of a ticket, for the
 list's unread marker. Three indexes let every view page by latest activity without
 sorting the whole table; two partial ones serve "SLA at risk" (clocks still due, soonest
-first) and "collection paused" (open holds by ticket).
+first) and "collection paused" (open holds by ticket); one finds a debtor's latest
+WhatsApp message (the 24-hour window the ticket page shows) without reading them all.
 
 """
 from alembic import op
@@ -54,6 +55,11 @@ def upgrade():
         batch_op.create_index('ix_tickets_last_activity_at_id', ['last_activity_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_assignee_id_last_activity_at', ['assignee_id', 'last_activity_at'], unique=False)
         batch_op.create_index('ix_tickets_queue_id_last_activity_at', ['queue_id', 'last_activity_at'], unique=False)
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_messages_author_contact_id_channel_created_at',
+            ['author_contact_id', 'channel', 'created_at'], unique=False,
+        )
     with op.batch_alter_table('ticket_deadlines', schema=None) as batch_op:
         batch_op.create_index(
             'ix_ticket_deadlines_open_due_at', ['due_at', 'ticket_id'], unique=False,
@@ -69,6 +75,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_author_contact_id_channel_created_at')
     with op.batch_alter_table('holds', schema=None) as batch_op:
         batch_op.drop_index('ix_holds_open_ticket_id')
     with op.batch_alter_table('ticket_deadlines', schema=None) as batch_op:
