@@ -50,6 +50,8 @@ class Ticket(db.Model):
         Index("ix_tickets_last_activity_at_id", "last_activity_at", "id"),
         Index("ix_tickets_assignee_id_last_activity_at", "assignee_id", "last_activity_at"),
         Index("ix_tickets_queue_id_last_activity_at", "queue_id", "last_activity_at"),
+        # "Open disputes": the type is the filter collections staff use most (0022).
+        Index("ix_tickets_type_status", "type", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

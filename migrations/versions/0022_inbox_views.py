@@ -55,6 +55,7 @@ def upgrade():
         batch_op.create_index('ix_tickets_last_activity_at_id', ['last_activity_at', 'id'], unique=False)
         batch_op.create_index('ix_tickets_assignee_id_last_activity_at', ['assignee_id', 'last_activity_at'], unique=False)
         batch_op.create_index('ix_tickets_queue_id_last_activity_at', ['queue_id', 'last_activity_at'], unique=False)
+        batch_op.create_index('ix_tickets_type_status', ['type', 'status'], unique=False)
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(
             'ix_messages_author_contact_id_channel_created_at',
@@ -82,6 +83,7 @@ def downgrade():
     with op.batch_alter_table('ticket_deadlines', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_deadlines_open_due_at')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_type_status')
         batch_op.drop_index('ix_tickets_queue_id_last_activity_at')
         batch_op.drop_index('ix_tickets_assignee_id_last_activity_at')
         batch_op.drop_index('ix_tickets_last_activity_at_id')
