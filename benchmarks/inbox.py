@@ -13,7 +13,9 @@ number of SQL statements the page ran):
   who works one queue (the visibility rule applies);
 * a deep keyset page: the page after the ticket 90 % down the "All" list;
 * a filtered view: urgent disputes that came by WhatsApp, nearest deadline first;
-* the ticket page of random tickets (conversation, clocks, accounts, history).
+* the ticket page of random tickets (conversation, clocks, accounts, history);
+* the counts request the list page makes once it is shown (every view's capped count
+  and the list's own), for the supervisor, the agent and the filtered view.
 
 Statements slower than 20 ms are listed with their count and worst time, so the plans
 worth reading (``EXPLAIN ANALYZE``) are named by the run itself.
@@ -215,6 +217,13 @@ def measure(app, session, runs: int, seed: int) -> dict:
             ["/tickets?view=all&type=dispute&priority=urgent&channel=whatsapp&sort=deadline"],
         ),
         "ticket_page": (supervisor, [f"/tickets/{folio}" for folio in folios]),
+        # The counts come in a second request (htmx) after the page: timed on their own.
+        "counts_supervisor": (supervisor, ["/tickets/counts?view=all"]),
+        "counts_agent": (agent, ["/tickets/counts?view=mine"]),
+        "counts_filtered": (
+            supervisor,
+            ["/tickets/counts?view=all&type=dispute&priority=urgent&channel=whatsapp"],
+        ),
     }
     figures = {}
     for name, (client, urls) in pages.items():

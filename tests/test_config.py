@@ -81,3 +81,14 @@ def test_proxy_hops_default_to_none_and_refuse_a_negative_count(tmp_path, monkey
     monkeypatch.setenv("HELPDESK_PROXY_HOPS", "-1")
     with pytest.raises(ConfigError, match="HELPDESK_PROXY_HOPS must be zero or more"):
         load_config(tmp_path)
+
+
+def test_postgresql_queries_are_planned_for_their_own_values(tmp_path):
+    """No server-side prepared statements (their generic plans cost 25x on the inbox)."""
+    from helpdesk.config import load_config
+
+    config = load_config(tmp_path, {"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/db"})
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["prepare_threshold"] is None
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    sqlite = load_config(tmp_path, {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    assert "connect_args" not in sqlite["SQLALCHEMY_ENGINE_OPTIONS"]
