@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from helpdesk import events
@@ -202,7 +203,12 @@ def reply(
     attachments: Path | None = None,
     now: datetime,
 ) -> Message:
-    """Store an agent's reply as ``queued``; the channel's send job delivers it."""
+    """Store an agent's reply as ``queued``; the channel's send job delivers it. A merged
+    or closed ticket takes none: the agent answers on the surviving ticket, or reopens."""
+    if ticket.status == Status.MERGED:
+        raise TicketError(_l("This ticket was merged into another one: answer there."))
+    if ticket.status == Status.CLOSED:
+        raise TicketError(_l("This ticket is closed: reopen it (Status) to answer."))
     _require_text(text)
     message = _add_message(
         session,

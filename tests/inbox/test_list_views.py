@@ -17,6 +17,7 @@ from helpdesk.clock import freeze
 from helpdesk.holds.models import Hold
 from helpdesk.inbox import queries as inbox_queries
 from helpdesk.inbox.models import SavedView
+from helpdesk.inbox.services import merge_tickets
 from helpdesk.routing.services import add_tags
 from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets import services
@@ -470,3 +471,29 @@ def test_a_views_statuses_hold_in_nearest_deadline_order_too(client, signed_in, 
     assert folios_in(page_of(client, "?view=mine&sort=deadline")) == [mine_open.folio]
     assert folios_in(page_of(client, "?view=resolved&sort=deadline")) == [mine_done.folio]
     assert folios_in(page_of(client, "?view=all&status=closed&sort=deadline")) == [mine_done.folio]
+
+
+@pytest.mark.parametrize(
+    ("status", "said"), [("merged", "fue fusionado"), ("closed", "está cerrado")]
+)
+def test_a_reply_to_a_ticket_merged_or_closed_meanwhile_is_refused_and_kept(
+    client, signed_in, make, session, status, said
+):
+    signed_in("supervisor")
+    contact = make.contact(email="deudora@correo.mx")
+    ticket, survivor = make.ticket(contact=contact), make.ticket(contact=contact)
+    page = page_of(client, "")  # the agent had the list open; the ticket changes meanwhile
+    assert ticket.folio in page
+    if status == "merged":
+        merge_tickets(session, ticket, survivor, actor=Actor.system(), now=clock.now())
+    else:
+        services.set_status(session, ticket, "closed", actor=Actor.system(), now=clock.now())
+    session.commit()
+    before = session.scalar(select(func.count()).select_from(Message))
+    response = client.post(
+        f"/tickets/{ticket.folio}/email", data={"text": "Le confirmo que recibimos su pago."}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and said in body
+    assert "Le confirmo que recibimos su pago." in body  # what the agent wrote is kept
+    assert session.scalar(select(func.count()).select_from(Message)) == before
