@@ -18,7 +18,19 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, Select, and_, cast, func, literal_column, select, text
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Select,
+    and_,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,19 +51,22 @@ REPORT_PLANNER = {"random_page_cost": "1.1", "work_mem": "64MB"}
 
 
 @contextmanager
-def report_planner(session: Session) -> Iterator[None]:
+def report_planner(session: Session, *, zone: str | None = None) -> Iterator[None]:
     """Run the block with :data:`REPORT_PLANNER` on PostgreSQL (``set_config(…, true)``:
-    local to the transaction), then put back what was there. Nothing on SQLite."""
+    local to the transaction), and with the session's ``TimeZone`` set to ``zone`` if
+    given (for :func:`iso_time`), then put back what was there. Nothing on SQLite."""
     if not is_postgres(session):
         yield
         return
-    names = list(REPORT_PLANNER)
-    before = [session.scalar(select(func.current_setting(name))) for name in names]
-    _set(session, REPORT_PLANNER)
+    wanted = dict(REPORT_PLANNER)
+    if zone is not None:
+        wanted["TimeZone"] = ZoneInfo(zone).key
+    before = {name: session.scalar(select(func.current_setting(name))) for name in wanted}
+    _set(session, wanted)
     yield
     # Not in a ``finally``: after an error the transaction is rolled back, and a local
     # setting goes with it.
-    _set(session, dict(zip(names, before, strict=True)))
+    _set(session, before)
 
 
 def _set(session: Session, values: dict[str, Any]) -> None:
@@ -59,6 +74,18 @@ def _set(session: Session, values: dict[str, Any]) -> None:
         session.execute(
             text("SELECT set_config(:name, :value, true)"), {"name": name, "value": str(value)}
         )
+
+
+def iso_time(session: Session, column: Any) -> Any:
+    """PostgreSQL: ``column`` as Python's ``isoformat()`` writes it in the session's time
+    zone (``2026-11-13T17:00:00-06:00``, ``.ffffff`` only when there are microseconds).
+    SQLite: the column itself (naive UTC), for Python to format."""
+    if not is_postgres(session):
+        return type_coerce(column, DateTime())
+    # One to_char with the microseconds, then drop them when they are zero: ".000000"
+    # cannot occur anywhere else in the text.
+    spelled = func.to_char(column, literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM'"""))
+    return func.replace(spelled, literal_column("'.000000'"), literal_column("''"))
 
 
 def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:

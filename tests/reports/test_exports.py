@@ -17,7 +17,7 @@ from helpdesk.reports.cli import report_commands
 from helpdesk.reports.document import render_report_pdf
 from helpdesk.reports.export import BOM, csv_table, report_json, ticket_csv
 from helpdesk.reports.queries import build_report
-from helpdesk.reports.rows import METRICS, count_behind, tickets_behind
+from helpdesk.reports.rows import METRICS, count_behind, ticket_table, tickets_behind
 from helpdesk.reports.scope import EVERYTHING, Filters, Period
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "America/Mexico_City")
@@ -148,8 +148,9 @@ def test_the_tickets_behind_a_figure_are_as_many_as_the_figure(session, month, m
         count_behind(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=clock.now())
         == expected
     )
+    table = ticket_table(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=clock.now())
     with force_locale("es"):
-        body = "".join(ticket_csv(iter(rows), NOVEMBER.tz))
+        body = "".join(ticket_csv(table, NOVEMBER.tz))
     assert len(list(csv.reader(io.StringIO(body[1:])))) == expected + 1
 
 
