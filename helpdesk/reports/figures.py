@@ -1,4 +1,8 @@
-"""The figures of the SLA report, each one SQL aggregate: never a ticket loaded into Python.
+"""The figures of the SLA report, from SQL aggregates: never a ticket loaded into Python.
+
+The counts are cells of three grouped passes over the tickets (opened with their clocks,
+resolved, open at the end), folded here into totals, days, queues and agents; the rest
+(breaches, outcomes, holds, reminders, causes) is one aggregate each.
 
 ``Figures`` holds the queries of one report (its period, conditions and moment); the
 values they return are the small types above it. Definitions (what "met" or

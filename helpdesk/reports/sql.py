@@ -61,19 +61,22 @@ def report_planner(session: Session, *, zone: str | None = None) -> Iterator[Non
     wanted = dict(REPORT_PLANNER)
     if zone is not None:
         wanted["TimeZone"] = ZoneInfo(zone).key
-    before = {name: session.scalar(select(func.current_setting(name))) for name in wanted}
+    names = list(wanted)
+    current = session.execute(select(*(func.current_setting(name) for name in names))).one()
     _set(session, wanted)
     yield
     # Not in a ``finally``: after an error the transaction is rolled back, and a local
     # setting goes with it.
-    _set(session, before)
+    _set(session, dict(zip(names, current, strict=True)))
 
 
 def _set(session: Session, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        session.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": str(value)}
-        )
+    """One round trip for all of them."""
+    calls = ", ".join(f"set_config(:name{n}, :value{n}, true)" for n in range(len(values)))
+    parameters: dict[str, str] = {}
+    for n, (name, value) in enumerate(values.items()):
+        parameters[f"name{n}"], parameters[f"value{n}"] = name, str(value)
+    session.execute(text(f"SELECT {calls}"), parameters)
 
 
 def iso_time(session: Session, column: Any) -> Any:
