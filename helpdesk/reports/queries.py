@@ -27,7 +27,7 @@ from helpdesk.reports.figures import (
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
 from helpdesk.reports.sql import report_planner
-from helpdesk.users.models import User
+from helpdesk.users.models import User, user_queues
 
 
 @dataclass
@@ -127,6 +127,7 @@ class Choices:
     queues: list[tuple[int, str]]
     agents: list[tuple[int, str]]
     creditors: list[str]
+    teams: list[tuple[int, str]] = field(default_factory=list)  # queues with members
 
 
 def filter_choices(session: Session, scope: Scope) -> Choices:
@@ -137,10 +138,14 @@ def filter_choices(session: Session, scope: Scope) -> Choices:
     if scope.assignee_id is not None:
         agents = agents.where(User.id == scope.assignee_id)
     creditors = select(CollectionAccount.creditor).distinct().order_by(CollectionAccount.creditor)
+    staffed = queues.where(
+        select(user_queues.c.user_id).where(user_queues.c.queue_id == Queue.id).exists()
+    )
     return Choices(
         queues=[(i, n) for i, n in session.execute(queues)],
         agents=[(i, n) for i, n in session.execute(agents)],
         creditors=list(session.scalars(creditors)),
+        teams=[(i, n) for i, n in session.execute(staffed)],
     )
 
 
