@@ -10,7 +10,7 @@ with a request context (the labels are translated), at a fixed ``now``:
 
 * ``build_report`` for the last full month and for twelve months, for everything and
   for one queue;
-* the ticket CSV of the month's opened tickets (``tickets_behind`` through
+* the ticket CSV of the month's opened tickets (``ticket_table`` through
   ``export.ticket_csv`` into a sink that only counts bytes), rows/s and the growth of
   the process's resident memory while streaming, sampled every 10,000 rows;
 * the PDF of the month (``build_report`` + ``render_report_pdf``).
@@ -356,7 +356,7 @@ def measure(app, session, runs: int) -> dict:
     from helpdesk.reports.document import render_report_pdf
     from helpdesk.reports.export import ticket_csv
     from helpdesk.reports.queries import build_report
-    from helpdesk.reports.rows import tickets_behind
+    from helpdesk.reports.rows import ticket_table
     from helpdesk.reports.scope import EVERYTHING, Filters, Period
 
     month, year = Period(*MONTH, ZONE), Period(*YEAR, ZONE)
@@ -378,7 +378,7 @@ def measure(app, session, runs: int) -> dict:
         print(json.dumps({name: timing}), file=sys.stderr)
 
     def csv_once() -> tuple[int, int, float]:
-        rows = tickets_behind(session, month, Filters(), EVERYTHING, metric="opened", now=NOW)
+        rows = ticket_table(session, month, Filters(), EVERYTHING, metric="opened", now=NOW)
         size = count = 0
         start = peak = rss_mib()
         for chunk in ticket_csv(rows, month.tz):

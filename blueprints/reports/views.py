@@ -49,7 +49,7 @@ from helpdesk.reports.queries import (
     subscription_of,
     subscriptions_of,
 )
-from helpdesk.reports.rows import METRICS, count_behind, tickets_behind
+from helpdesk.reports.rows import METRICS, count_behind, ticket_table, tickets_behind
 from helpdesk.reports.scope import Filters, Period, ReportError, as_query, from_query, scope_for
 from helpdesk.reports.services import cancel, subscribe
 from helpdesk.tickets.vocabulary import Channel, TicketType, label
@@ -140,8 +140,9 @@ def export_csv() -> Any:
     table = request.args.get("table", "summary")
     if table == "tickets":
         period, filters, metric = _drill_down(default="opened")
-        rows = tickets_behind(
-            db.session, period, filters, scope_for(current_user), metric=metric, now=clock.now()
+        now = clock.now()
+        rows = ticket_table(
+            db.session, period, filters, scope_for(current_user), metric=metric, now=now
         )
         body: Iterator[str] = ticket_csv(rows, period.tz)
         name = f"tickets-{metric}-{period.start}-{period.end}.csv"

@@ -101,6 +101,9 @@ def describe_filters(session: Session, filters: Filters) -> list[str]:
     if filters.agent_ids:
         names = session.scalars(select(User.name).where(User.id.in_(filters.agent_ids)))
         parts.append(_("Agent: %(names)s", names=", ".join(sorted(names))))
+    if filters.team_ids:
+        teams = select(Queue.name).where(Queue.id.in_(filters.team_ids))
+        parts.append(_("Team: %(names)s", names=", ".join(sorted(session.scalars(teams)))))
     if filters.types:
         parts.append(_("Type: %(names)s", names=", ".join(label(t) for t in filters.types)))
     if filters.channels:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from helpdesk.reports import labels
 from helpdesk.reports.figures import OUTCOMES, TARGETS, Compliance, GroupRow
 from helpdesk.reports.queries import Report
-from helpdesk.reports.rows import TicketRow
 from helpdesk.tickets.vocabulary import label
 
 BOM = "\ufeff"
@@ -133,75 +133,105 @@ def stream_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow(header)
-    for n, row in enumerate(rows, 1):
-        writer.writerow(["" if v is None else v for v in row])
-        if n % _BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    # The csv module writes None as an empty field itself.
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, _BATCH)):
+        writer.writerows(batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
-def ticket_csv(rows: Iterable[TicketRow], zone: Any) -> Iterator[str]:
-    """The ticket-level rows behind a figure."""
+def ticket_csv(rows: Iterable[Sequence[Any]], zone: Any) -> Iterator[str]:
+    """The ticket-level rows behind a figure, from ``rows.ticket_table`` (plain tuples in
+    the file's column order; the times already text on PostgreSQL, naive UTC on SQLite).
 
-    def when(moment: datetime | None) -> str | None:
-        return None if moment is None else moment.astimezone(zone).isoformat()
-
+    Written for a year of tickets: a row is unpacked once, each label translated once per
+    file, and the rows go to the writer a batch at a time."""
     # Translated once per value and file, not per cell: a gettext lookup costs more than
     # the rest of a row (the locale cannot change while one file is written).
     slug, state = functools.cache(label), functools.cache(_state)
-    outcome = functools.cache(_outcome)
+    outcome_label = functools.cache(_outcome)
 
-    header = [
-        str(h)
-        for h in (
-            labels.COLUMNS["folio"],
-            labels.COLUMNS["subject"],
-            labels.COLUMNS["type"],
-            labels.COLUMNS["channel"],
-            labels.COLUMNS["status"],
-            labels.COLUMNS["priority"],
-            labels.COLUMNS["queue"],
-            labels.COLUMNS["assignee"],
-            labels.COLUMNS["created_at"],
-            labels.COLUMNS["resolved_at"],
-            labels.COLUMNS["first_response_due"],
-            labels.COLUMNS["first_response_at"],
-            labels.COLUMNS["first_response_state"],
-            labels.COLUMNS["first_response_minutes"],
-            labels.COLUMNS["resolution_due"],
-            labels.COLUMNS["resolution_at"],
-            labels.COLUMNS["resolution_state"],
-            labels.COLUMNS["resolution_minutes"],
-            labels.COLUMNS["outcome"],
+    def when(moment: datetime | str | None) -> str | None:
+        if moment is None or isinstance(moment, str):
+            return moment
+        return moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
+
+    def body() -> Iterator[tuple[Any, ...]]:
+        for (
+            folio,
+            subject,
+            kind,
+            channel,
+            status,
+            priority,
+            queue,
+            assignee,
+            created_at,
+            resolved_at,
+            first_due,
+            first_met,
+            first_state,
+            first_minutes,
+            resolution_due,
+            resolution_met,
+            resolution_state,
+            resolution_minutes,
+            outcome,
+        ) in rows:
+            yield (
+                folio,
+                subject,
+                slug(kind),
+                slug(channel),
+                slug(status),
+                slug(priority),
+                queue,
+                assignee,
+                when(created_at),
+                when(resolved_at),
+                when(first_due),
+                when(first_met),
+                state(first_state),
+                _minutes(first_minutes),
+                when(resolution_due),
+                when(resolution_met),
+                state(resolution_state),
+                _minutes(resolution_minutes),
+                outcome_label(outcome),
+            )
+
+    return stream_csv(_ticket_header(), body())
+
+
+def _ticket_header() -> list[str]:
+    return [
+        str(labels.COLUMNS[name])
+        for name in (
+            "folio",
+            "subject",
+            "type",
+            "channel",
+            "status",
+            "priority",
+            "queue",
+            "assignee",
+            "created_at",
+            "resolved_at",
+            "first_response_due",
+            "first_response_at",
+            "first_response_state",
+            "first_response_minutes",
+            "resolution_due",
+            "resolution_at",
+            "resolution_state",
+            "resolution_minutes",
+            "outcome",
         )
     ]
-    body = (
-        (
-            r.folio,
-            r.subject,
-            slug(r.type),
-            slug(r.channel),
-            slug(r.status),
-            slug(r.priority),
-            r.queue,
-            r.assignee,
-            when(r.created_at),
-            when(r.resolved_at),
-            when(r.first_response_due),
-            when(r.first_response_met),
-            state(r.state("first_response")),
-            _minutes(r.first_response_minutes),
-            when(r.resolution_due),
-            when(r.resolution_met),
-            state(r.state("resolution")),
-            _minutes(r.resolution_minutes),
-            outcome(r.outcome),
-        )
-        for r in rows
-    )
-    return stream_csv(header, body)
 
 
 def _outcome(outcome: str | None) -> str | None:

@@ -1,4 +1,8 @@
-"""The figures of the SLA report, each one SQL aggregate: never a ticket loaded into Python.
+"""The figures of the SLA report, from SQL aggregates: never a ticket loaded into Python.
+
+The counts are cells of three grouped passes over the tickets (opened with their clocks,
+resolved, open at the end), folded here into totals, days, queues and agents; the rest
+(breaches, outcomes, holds, reminders, causes) is one aggregate each.
 
 ``Figures`` holds the queries of one report (its period, conditions and moment); the
 values they return are the small types above it. Definitions (what "met" or
@@ -14,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.accounts.models import CollectionAccount
@@ -24,7 +29,13 @@ from helpdesk.holds.models import Hold, TicketOutcome
 from helpdesk.queues.models import Queue
 from helpdesk.reminders.models import ReminderDispatch
 from helpdesk.reports.scope import Period
-from helpdesk.reports.sql import day_bucket, local_days, percentiles, seconds_between
+from helpdesk.reports.sql import (
+    day_bucket,
+    is_postgres,
+    local_days,
+    percentiles,
+    seconds_between,
+)
 from helpdesk.routing.models import ticket_tags
 from helpdesk.sla.models import Target, TicketDeadline
 from helpdesk.tickets.models import Ticket, ticket_accounts
@@ -38,6 +49,11 @@ OUTCOMES = ("favourable", "unfavourable", "partial")
 AGE_BUCKETS = (("0-1", 0), ("1-3", 1), ("3-7", 3), ("7-14", 7), ("14-30", 14), ("30+", 30))
 BREACHES_SHOWN = 50
 LONGEST_HOLDS_SHOWN = 10
+# The passes key their cells by (queue, assignee, day or age); groups() picks one of the two.
+GROUP_KEYS = ("queue", "agent")
+# GROUPING(queue_id, assignee_id, day) of each grouping set of the opened pass on
+# PostgreSQL: a bit set for each key left out of the set.
+GROUPING_CELL, GROUPING_QUEUE, GROUPING_AGENT, GROUPING_ALL = 0, 0b011, 0b101, 0b111
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,13 @@ class Figures:
         # The backlog and open holds are counted when the period ends, or now if sooner.
         self.as_of_moment = min(period.end_at, now)
         self.as_of = _at(self.as_of_moment)
+        # Each pass is read once, whichever figures ask for it.
+        self._opened_cells: dict[tuple[Any, ...], list[int]] | None = None
+        self._resolved_cells: dict[tuple[Any, ...], int] | None = None
+        self._backlog_cells: dict[tuple[Any, ...], int] | None = None
+        self._median_cells: dict[tuple[int, Any], list[tuple[float | None, float | None]]] | None
+        self._median_cells = None
+        self._ids: tuple[int | None, int | None] | None = None
 
     # --- counts -----------------------------------------------------------------------
     def opened_in(self) -> ColumnElement[bool]:
@@ -128,40 +151,146 @@ class Figures:
         return backlog_condition(self.as_of)
 
     def totals(self) -> tuple[int, int, int]:
-        count = self._count
-        return count(self.opened_in()), count(self.resolved_in()), count(self.open_at_end())
+        return (
+            sum(cell[0] for cell in self._opened().values()),
+            sum(self._resolved().values()),
+            sum(self._backlog().values()),
+        )
 
-    def _count(self, condition: ColumnElement[bool]) -> int:
-        statement = select(func.count()).select_from(Ticket).where(condition, *self.conditions)
-        return int(self.session.scalar(statement) or 0)
+    # --- the three passes over the tickets --------------------------------------------
+    # Every count of the report is one of three GROUP BY queue, assignee and day (or age),
+    # each read once and folded here: a few thousand rows, never one per ticket. The
+    # totals, the days and the queue and agent tables are sums of the same cells, so they
+    # cannot disagree, and the 1,000,000-ticket table is read three times, not nineteen.
+
+    def _opened(self) -> dict[tuple[Any, ...], list[int]]:
+        """(queue, assignee, local day) → opened, then met/breached/running per target.
+
+        On PostgreSQL the same pass also takes the percentiles of the clocks' times (see
+        :meth:`_medians`): the clocks are joined to the tickets once for both."""
+        if self._opened_cells is not None:
+            return self._opened_cells
+        first, resolution = self._clocks()
+        bucket = day_bucket(self.session, Ticket.created_at, self.period.zone)
+        counts = [func.count()]
+        for clock in (first, resolution):
+            counts += [func.count().filter(state) for state in deadline_states(self.now, clock)]
+        keys = (Ticket.queue_id, Ticket.assignee_id, bucket)
+        statement = (
+            select(*keys, *counts)
+            .select_from(self._with_clocks(first, resolution))
+            .where(self.opened_in(), *self.conditions)
+        )
+        if not is_postgres(self.session):
+            rows = self._rows(statement.group_by(*keys))
+            self._opened_cells = local_days(rows, self.period.tz, key_index=2)
+            return self._opened_cells
+        # Nearest-rank median and 90th percentile of each target's times, per cell and for
+        # each queue, each agent and everything (``GROUPING SETS``: the cells, queues and
+        # the total are one sort, agents a second; both fractions come from one sort of
+        # the values). The cells' own percentiles are not used: PostgreSQL computes every
+        # aggregate for every set, and small sorts cost less than another join.
+        fractions = array([literal(0.5), literal(0.9)])
+        times = [
+            func.percentile_disc(fractions)
+            .within_group(clock.used_minutes)
+            .filter(clock.met_at.is_not(None), clock.used_minutes.is_not(None))
+            for clock in (first, resolution)
+        ]
+        grouping = func.grouping(*keys)
+        statement = statement.add_columns(grouping, *times).group_by(
+            func.grouping_sets(
+                tuple_(*keys), tuple_(Ticket.queue_id), tuple_(Ticket.assignee_id), tuple_()
+            )
+        )
+        cells: dict[tuple[Any, ...], list[int]] = {}
+        medians: dict[tuple[int, Any], list[tuple[float | None, float | None]]] = {}
+        for queue_id, assignee_id, day, *values in self._rows(statement):
+            *sums, kind, first_times, resolution_times = values
+            if kind == GROUPING_CELL:
+                cells[(queue_id, assignee_id, day)] = [int(v) for v in sums]
+                continue
+            key = {GROUPING_QUEUE: queue_id, GROUPING_AGENT: assignee_id}.get(kind)
+            medians[(kind, key)] = [_fractions(first_times), _fractions(resolution_times)]
+        medians.setdefault((GROUPING_ALL, None), [(None, None), (None, None)])
+        self._opened_cells, self._median_cells = cells, medians
+        return cells
+
+    def _resolved(self) -> dict[tuple[Any, ...], int]:
+        """(queue, assignee, local day of resolution) → resolved."""
+        if self._resolved_cells is None:
+            bucket = day_bucket(self.session, Ticket.resolved_at, self.period.zone)
+            statement = (
+                select(Ticket.queue_id, Ticket.assignee_id, bucket, func.count())
+                .where(self.resolved_in(), *self.conditions)
+                .group_by(Ticket.queue_id, Ticket.assignee_id, bucket)
+            )
+            folded = local_days(self._rows(statement), self.period.tz, key_index=2)
+            self._resolved_cells = {key: sums[0] for key, sums in folded.items()}
+        return self._resolved_cells
+
+    def _backlog(self) -> dict[tuple[Any, ...], int]:
+        """(queue, assignee, age bucket) → open when the period ends."""
+        if self._backlog_cells is None:
+            bounds = [(key, self.as_of_moment - timedelta(days=days)) for key, days in AGE_BUCKETS]
+            # newest first: a ticket younger than 1 day falls in "0-1", and so on
+            ordered = [
+                (Ticket.created_at > _at(bounds[i + 1][1]), literal(bounds[i][0]))
+                for i in range(len(bounds) - 1)
+            ]
+            bucket = case(*ordered, else_=literal(AGE_BUCKETS[-1][0])).label("bucket")
+            aged = select(Ticket.queue_id, Ticket.assignee_id, bucket).where(
+                self.open_at_end(), *self.conditions
+            )
+            inner = aged.subquery()  # grouped outside: PostgreSQL will not group by parameters
+            statement = select(
+                inner.c.queue_id, inner.c.assignee_id, inner.c.bucket, func.count()
+            ).group_by(inner.c.queue_id, inner.c.assignee_id, inner.c.bucket)
+            self._backlog_cells = {(q, a, age): int(n) for q, a, age, n in self._rows(statement)}
+        return self._backlog_cells
+
+    def _clocks(self) -> tuple[Any, Any]:
+        return aliased(TicketDeadline, name="first_clock"), aliased(
+            TicketDeadline, name="resolution_clock"
+        )
+
+    def _with_clocks(self, first: Any, resolution: Any) -> Any:
+        """Tickets with their two clocks side by side: one row a ticket (a ticket has at
+        most one clock per target), so counting rows counts tickets."""
+        joined: Any = Ticket.__table__
+        for clock, target in ((first, TARGETS[0]), (resolution, TARGETS[1])):
+            on = [clock.ticket_id == Ticket.id, clock.target == target, *self._id_range(clock)]
+            joined = joined.outerjoin(clock, and_(*on))
+        return joined
+
+    def _id_range(self, clock: Any) -> list[ColumnElement[bool]]:
+        if self._ids is None:
+            self._ids = self.id_bounds(self.opened_in())
+        return clock_bounds(clock, self._ids)
+
+    def id_bounds(self, condition: ColumnElement[bool]) -> tuple[int | None, int | None]:
+        """The lowest and highest id of the tickets meeting ``condition`` in scope, to bound
+        the clocks joined to them (:func:`clock_bounds`)."""
+        # ``id + 0``: read the period's tickets by ``created_at``; on ``min(id)`` itself
+        # the planner walks the primary key from 1 hoping to meet a month's ticket early,
+        # and filters 900,000 rows first (0.56 s against 0.03 s at 1,000,000 tickets).
+        number = Ticket.id + 0
+        statement = select(func.min(number), func.max(number)).where(condition, *self.conditions)
+        low, high = self.session.execute(statement).one()
+        return low, high
 
     # --- SLA --------------------------------------------------------------------------
-    def _state_sums(self) -> list[Any]:
-        met, breached, running = deadline_states(self.now)
-        return [
-            func.sum(case((met, 1), else_=0)),
-            func.sum(case((breached, 1), else_=0)),
-            func.sum(case((running, 1), else_=0)),
-        ]
-
-    def _deadlines(self, *columns: Any) -> Any:
-        return (
-            select(*columns)
-            .select_from(TicketDeadline)
-            .join(Ticket, Ticket.id == TicketDeadline.ticket_id)
-            .where(TicketDeadline.target.in_(TARGETS), self.opened_in(), *self.conditions)
-        )
-
     def compliance(self) -> dict[str, Compliance]:
-        statement = self._deadlines(TicketDeadline.target, *self._state_sums()).group_by(
-            TicketDeadline.target
-        )
-        found = {
-            row[0]: Compliance(*(int(v or 0) for v in row[1:])) for row in self._rows(statement)
-        }
-        return {target: found.get(target, Compliance()) for target in TARGETS}
+        sums = [0] * 6
+        for cell in self._opened().values():
+            for i in range(6):
+                sums[i] += cell[i + 1]
+        return {target: _compliance(sums, n) for n, target in enumerate(TARGETS)}
 
     def times(self) -> dict[str, tuple[float | None, float | None]]:
+        if is_postgres(self.session):
+            found = self._medians()[(GROUPING_ALL, None)]
+            return {target: (found[n][0], found[n][1]) for n, target in enumerate(TARGETS)}
         found = percentiles(
             self.session,
             TicketDeadline.used_minutes,
@@ -175,6 +304,25 @@ class Figures:
             join=TicketDeadline.__table__.join(Ticket, Ticket.id == TicketDeadline.ticket_id),
         )
         return {target: _pair(found.get(target)) for target in TARGETS}
+
+    def _medians(self) -> dict[tuple[int, Any], list[tuple[float | None, float | None]]]:
+        """PostgreSQL: (grouping, key) → (median, 90th percentile) per target."""
+        self._opened()
+        assert self._median_cells is not None
+        return self._median_cells
+
+    def _deadlines(self, *columns: Any) -> Any:
+        return (
+            select(*columns)
+            .select_from(TicketDeadline)
+            .join(Ticket, Ticket.id == TicketDeadline.ticket_id)
+            .where(
+                TicketDeadline.target.in_(TARGETS),
+                *self._id_range(TicketDeadline),
+                self.opened_in(),
+                *self.conditions,
+            )
+        )
 
     def breaches(self) -> list[Breach]:
         _, breached, _ = deadline_states(self.now)
@@ -205,17 +353,9 @@ class Figures:
 
     # --- backlog ----------------------------------------------------------------------
     def backlog_ages(self) -> list[tuple[str, int]]:
-        bounds = [(key, self.as_of_moment - timedelta(days=days)) for key, days in AGE_BUCKETS]
-        # newest first: a ticket younger than 1 day falls in "0-1", and so on
-        ordered = [
-            (Ticket.created_at > _at(bounds[i + 1][1]), literal(bounds[i][0]))
-            for i in range(len(bounds) - 1)
-        ]
-        bucket = case(*ordered, else_=literal(AGE_BUCKETS[-1][0])).label("bucket")
-        aged = select(bucket).select_from(Ticket).where(self.open_at_end(), *self.conditions)
-        inner = aged.subquery()  # grouped outside: PostgreSQL will not group by parameters
-        statement = select(inner.c.bucket, func.count()).group_by(inner.c.bucket)
-        found = {row[0]: int(row[1]) for row in self._rows(statement)}
+        found: dict[str, int] = defaultdict(int)
+        for (_, _, age), count in self._backlog().items():
+            found[age] += count
         return [(key, found.get(key, 0)) for key, _ in AGE_BUCKETS]
 
     # --- disputes and holds -------------------------------------------------------------
@@ -318,72 +458,71 @@ class Figures:
 
     # --- over time and per group -------------------------------------------------------
     def days(self) -> list[Day]:
-        zone = self.period.tz
-        opened = self._per_day(Ticket.created_at, self.opened_in())
-        resolved = self._per_day(Ticket.resolved_at, self.resolved_in())
-        bucket = day_bucket(self.session, Ticket.created_at, self.period.zone)
-        statement = self._deadlines(TicketDeadline.target, bucket, *self._state_sums()).group_by(
-            TicketDeadline.target, bucket
-        )
-        sla = local_days(self._rows(statement), zone, key_index=1)
+        opened: dict[date, int] = defaultdict(int)
+        resolved: dict[date, int] = defaultdict(int)
+        sla: dict[date, list[int]] = {}
+        for (_, _, day), cell in self._opened().items():
+            opened[day] += cell[0]
+            sums = sla.setdefault(day, [0] * 6)
+            for i in range(6):
+                sums[i] += cell[i + 1]
+        for (_, _, day), count in self._resolved().items():
+            resolved[day] += count
         return [
             Day(
                 day,
                 opened.get(day, 0),
                 resolved.get(day, 0),
-                {t: Compliance(*sla.get((t, day), (0, 0, 0))) for t in TARGETS},
+                {t: _compliance(sla.get(day, [0] * 6), n) for n, t in enumerate(TARGETS)},
             )
             for day in self.period.days
         ]
 
-    def _per_day(self, column: Any, condition: ColumnElement[bool]) -> dict[date, int]:
-        bucket = day_bucket(self.session, column, self.period.zone)
-        statement = (
-            select(bucket, func.count())
-            .select_from(Ticket)
-            .where(condition, *self.conditions)
-            .group_by(bucket)
-        )
-        return {
-            key[0]: sums[0]
-            for key, sums in local_days(self._rows(statement), self.period.tz).items()
-        }
-
-    def groups(self, column: Any, names: dict[int | None, str]) -> list[GroupRow]:
+    def groups(self, by: str, names: dict[int | None, str]) -> list[GroupRow]:
+        """One line per queue (``by="queue"``) or per agent (``by="agent"``)."""
+        at = GROUP_KEYS.index(by)  # where the key sits in a cell's (queue, assignee, …)
         rows: dict[int | None, GroupRow] = {}
+        index = {day: n for n, day in enumerate(self.period.days)}
 
         def row(key: int | None) -> GroupRow:
             if key not in rows:
                 rows[key] = GroupRow(key, names.get(key, "—"), daily=[0] * len(self.period.days))
             return rows[key]
 
-        for condition, attribute in (
-            (self.opened_in(), "opened"),
-            (self.resolved_in(), "resolved"),
-            (self.open_at_end(), "backlog"),
-        ):
-            statement = (
-                select(column, func.count())
-                .select_from(Ticket)
-                .where(condition, *self.conditions)
-                .group_by(column)
-            )
-            for key, count in self._rows(statement):
-                setattr(row(key), attribute, int(count))
-        statement = self._deadlines(column, TicketDeadline.target, *self._state_sums()).group_by(
-            column, TicketDeadline.target
-        )
-        for key, target, *sums in self._rows(statement):
-            row(key).sla[target] = Compliance(*(int(v or 0) for v in sums))
-        self._group_medians(column, row)
-        self._group_daily(column, row)
+        sla: dict[int | None, list[int]] = {}
+        for cell_key, cell in self._opened().items():
+            key, day = cell_key[at], cell_key[2]
+            group = row(key)
+            group.opened += cell[0]
+            if day in index:
+                group.daily[index[day]] += cell[0]
+            sums = sla.setdefault(key, [0] * 6)
+            for i in range(6):
+                sums[i] += cell[i + 1]
+        for key, sums in sla.items():
+            for n, target in enumerate(TARGETS):
+                if sum(sums[3 * n : 3 * n + 3]):  # as before: only targets with clocks
+                    rows[key].sla[target] = _compliance(sums, n)
+        for cell_key, count in self._resolved().items():
+            row(cell_key[at]).resolved += count
+        for cell_key, count in self._backlog().items():
+            row(cell_key[at]).backlog += count
+        self._group_medians(by, row)
         return sorted(rows.values(), key=lambda r: (-r.opened, -r.backlog, r.name))
 
-    def _group_medians(self, column: Any, row: Any) -> None:
+    def _group_medians(self, by: str, row: Any) -> None:
+        attributes = ("first_response_median", "resolution_median")
+        if is_postgres(self.session):
+            kind = GROUPING_QUEUE if by == "queue" else GROUPING_AGENT
+            for (grouping, key), values in self._medians().items():
+                if grouping == kind:
+                    for attribute, (median, _) in zip(attributes, values, strict=True):
+                        if median is not None:
+                            setattr(row(key), attribute, median)
+            return
+        column = Ticket.queue_id if by == "queue" else Ticket.assignee_id
         join = TicketDeadline.__table__.join(Ticket, Ticket.id == TicketDeadline.ticket_id)
-        for target, attribute in zip(
-            TARGETS, ("first_response_median", "resolution_median"), strict=True
-        ):
+        for target, attribute in zip(TARGETS, attributes, strict=True):
             found = percentiles(
                 self.session,
                 TicketDeadline.used_minutes,
@@ -399,21 +538,6 @@ class Figures:
             )
             for key, (median,) in found.items():
                 setattr(row(key), attribute, median)
-
-    def _group_daily(self, column: Any, row: Any) -> None:
-        bucket = day_bucket(self.session, Ticket.created_at, self.period.zone)
-        statement = (
-            select(column, bucket, func.count())
-            .select_from(Ticket)
-            .where(self.opened_in(), *self.conditions)
-            .group_by(column, bucket)
-        )
-        index = {day: n for n, day in enumerate(self.period.days)}
-        for (key, day), (count,) in local_days(
-            self._rows(statement), self.period.tz, key_index=1
-        ).items():
-            if day in index:
-                row(key).daily[index[day]] += count
 
     # --- plumbing ---------------------------------------------------------------------
     def _rows(self, statement: Any) -> list[Any]:
@@ -431,6 +555,21 @@ def deadline_states(
     )
     running = and_(deadline.met_at.is_(None), deadline.due_at > now)
     return met, breached, running
+
+
+def clock_bounds(clock: Any, bounds: tuple[int | None, int | None]) -> list[ColumnElement[bool]]:
+    """The ids of the tickets a report reads, lowest and highest, as a bound on their clocks.
+
+    It changes no figure (a ticket's clock carries its ticket's id), but it lets the
+    database read the period's clocks by ``(ticket_id, target)`` instead of all 2,000,000
+    of them: ids grow with ``created_at``, so a month's clocks are one stretch of that
+    index, and the planner, given the bounds as literals, estimates the stretch right. A
+    month at 1,000,000 tickets: two bitmap scans of 81,000 rows instead of two sequential
+    scans of the table (docs/benchmarks.md). No tickets: no bound (nothing is joined)."""
+    low, high = bounds
+    if low is None or high is None:
+        return []
+    return [clock.ticket_id >= low, clock.ticket_id <= high]
 
 
 def backlog_condition(end: Any) -> ColumnElement[bool]:
@@ -451,6 +590,22 @@ def total(parts: Sequence[Compliance]) -> Compliance:
     return Compliance(
         sum(p.met for p in parts), sum(p.breached for p in parts), sum(p.running for p in parts)
     )
+
+
+def _compliance(sums: Sequence[int], target: int) -> Compliance:
+    """The ``target``-th (met, breached, running) of a row of sums."""
+    return Compliance(*(int(v) for v in sums[3 * target : 3 * target + 3]))
+
+
+def _fractions(values: Sequence[float] | None) -> tuple[float | None, float | None]:
+    """``percentile_disc(ARRAY[…])`` gives NULL when no value was aggregated."""
+    if values is None:
+        return (None, None)
+    return (_float(values[0]), _float(values[1]))
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _pair(values: tuple[float | None, ...] | None) -> tuple[float | None, float | None]:

@@ -21,7 +21,7 @@ from helpdesk.reports.document import describe_filters, render_report_pdf, repor
 from helpdesk.reports.export import ticket_csv
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.reports.queries import build_report, subscriptions_due
-from helpdesk.reports.rows import tickets_behind
+from helpdesk.reports.rows import ticket_table
 from helpdesk.reports.scope import Filters, Period, scope_for
 from helpdesk.reports.services import claim, due_period, mark_failed, mark_sent, month_so_far
 
@@ -63,7 +63,7 @@ def _send(subscription: ReportSubscription, delivery: ReportDelivery, period: Pe
                 filter_names=describe_filters(db.session, filters),
                 organisation=config["AGENCY_NAME"],
             )
-            rows = tickets_behind(
+            rows = ticket_table(
                 db.session, period, filters, scope_for(user), metric="opened", now=now
             )
             table = "".join(ticket_csv(rows, period.tz)).encode()

@@ -96,6 +96,7 @@ ERRORS = {
     "unknown_queue": _l("There is no queue with that name."),
     "unknown_metric": _l("Unknown figure."),
     "unknown_agent": _l("There is no agent with that name."),
+    "unknown_team": _l("There is no team with that name."),
 }
 
 # (figure, definition): in the PDF's definitions page and under the dashboard.

@@ -26,8 +26,8 @@ from helpdesk.reports.figures import (
 )
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
-from helpdesk.tickets.models import Ticket
-from helpdesk.users.models import User
+from helpdesk.reports.sql import report_planner
+from helpdesk.users.models import User, user_queues
 
 
 @dataclass
@@ -85,6 +85,13 @@ def build_report(
     session: Session, period: Period, filters: Filters, scope: Scope, *, now: datetime
 ) -> Report:
     """Every figure of the report for ``period``, as seen by ``scope``, at ``now``."""
+    with report_planner(session):
+        return _build_report(session, period, filters, scope, now=now)
+
+
+def _build_report(
+    session: Session, period: Period, filters: Filters, scope: Scope, *, now: datetime
+) -> Report:
     figures = Figures(session, period, ticket_conditions(filters, scope), now)
     report = Report(period=period, filters=filters, scope=scope, generated_at=now)
     report.opened, report.resolved, report.backlog = figures.totals()
@@ -98,8 +105,8 @@ def build_report(
     report.reminders_skipped = figures.reminders_skipped()
     report.complaints_by_cause = figures.complaints_by_cause()
     report.days = figures.days()
-    report.queues = figures.groups(Ticket.queue_id, _queue_names(session))
-    report.agents = figures.groups(Ticket.assignee_id, _agent_names(session))
+    report.queues = figures.groups("queue", _queue_names(session))
+    report.agents = figures.groups("agent", _agent_names(session))
     return report
 
 
@@ -120,6 +127,7 @@ class Choices:
     queues: list[tuple[int, str]]
     agents: list[tuple[int, str]]
     creditors: list[str]
+    teams: list[tuple[int, str]] = field(default_factory=list)  # queues with members
 
 
 def filter_choices(session: Session, scope: Scope) -> Choices:
@@ -130,10 +138,14 @@ def filter_choices(session: Session, scope: Scope) -> Choices:
     if scope.assignee_id is not None:
         agents = agents.where(User.id == scope.assignee_id)
     creditors = select(CollectionAccount.creditor).distinct().order_by(CollectionAccount.creditor)
+    staffed = queues.where(
+        select(user_queues.c.user_id).where(user_queues.c.queue_id == Queue.id).exists()
+    )
     return Choices(
         queues=[(i, n) for i, n in session.execute(queues)],
         agents=[(i, n) for i, n in session.execute(agents)],
         creditors=list(session.scalars(creditors)),
+        teams=[(i, n) for i, n in session.execute(staffed)],
     )
 
 

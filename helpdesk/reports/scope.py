@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.tickets.models import Ticket, ticket_accounts
-from helpdesk.users.models import Role, User
+from helpdesk.users.models import Role, User, user_queues
 
 MAX_DAYS = 400  # a year and a bit: enough for "the last twelve months" in any zone
 WEEKLY_AFTER_DAYS = 31  # longer periods are charted by week
@@ -74,6 +74,8 @@ class Filters:
 
     queue_ids: tuple[int, ...] = ()
     agent_ids: tuple[int, ...] = ()
+    # A team is a queue's members: their tickets, whichever queue each ticket is in.
+    team_ids: tuple[int, ...] = ()
     types: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     creditors: tuple[str, ...] = ()
@@ -121,6 +123,9 @@ def ticket_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool
         conditions.append(Ticket.queue_id.in_(filters.queue_ids))
     if filters.agent_ids:
         conditions.append(Ticket.assignee_id.in_(filters.agent_ids))
+    if filters.team_ids:
+        members = select(user_queues.c.user_id).where(user_queues.c.queue_id.in_(filters.team_ids))
+        conditions.append(Ticket.assignee_id.in_(members))
     if filters.types:
         conditions.append(Ticket.type.in_(filters.types))
     if filters.channels:
@@ -146,7 +151,7 @@ def from_query(
     values: Mapping[str, Sequence[str]], *, zone: str, today: date
 ) -> tuple[Period, Filters]:
     """The period and filters of a query string (``from``, ``to``, ``queue``, ``agent``,
-    ``type``, ``channel``, ``creditor``, ``portfolio``); the month so far by default."""
+    ``team``, ``type``, ``channel``, ``creditor``, ``portfolio``); the month so far by default."""
 
     def first(name: str) -> str:
         return (values.get(name) or [""])[0].strip()
@@ -157,6 +162,7 @@ def from_query(
     filters = Filters(
         queue_ids=_ids(values.get("queue") or (), "unknown_queue"),
         agent_ids=_ids(values.get("agent") or (), "unknown_agent"),
+        team_ids=_ids(values.get("team") or (), "unknown_team"),
         types=_words(values.get("type")),
         channels=_words(values.get("channel")),
         creditors=_words(values.get("creditor")),
@@ -172,6 +178,7 @@ def as_query(period: Period, filters: Filters) -> dict[str, Any]:
         "to": period.end.isoformat(),
         "queue": list(filters.queue_ids),
         "agent": list(filters.agent_ids),
+        "team": list(filters.team_ids),
         "type": list(filters.types),
         "channel": list(filters.channels),
         "creditor": list(filters.creditors),

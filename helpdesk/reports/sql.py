@@ -11,19 +11,84 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, Select, and_, cast, func, literal_column, select
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Select,
+    and_,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# What the report's reads ask of PostgreSQL's planner, for their transaction only.
+# random_page_cost 1.1 instead of 4: tables and indexes sit on SSDs or in the page cache,
+# where reading a page out of order costs about what reading the next one does. With 4 the
+# planner hashes a whole 1,000,000-row table (a parallel sequential scan) to join the
+# month's 17,000 outcomes or holds to their tickets instead of looking each one up by its
+# key (0.5 s against 0.06 s each, measured at 1,000,000 tickets; docs/benchmarks.md).
+# work_mem 64 MB instead of 4: a month's 81,000 rows sorted for the percentiles spill to
+# disk at 4 MB. Read-only statements, a few a report: the memory is held for seconds.
+REPORT_PLANNER = {"random_page_cost": "1.1", "work_mem": "64MB"}
+
+
+@contextmanager
+def report_planner(session: Session, *, zone: str | None = None) -> Iterator[None]:
+    """Run the block with :data:`REPORT_PLANNER` on PostgreSQL (``set_config(…, true)``:
+    local to the transaction), and with the session's ``TimeZone`` set to ``zone`` if
+    given (for :func:`iso_time`), then put back what was there. Nothing on SQLite."""
+    if not is_postgres(session):
+        yield
+        return
+    wanted = dict(REPORT_PLANNER)
+    if zone is not None:
+        wanted["TimeZone"] = ZoneInfo(zone).key
+    names = list(wanted)
+    current = session.execute(select(*(func.current_setting(name) for name in names))).one()
+    _set(session, wanted)
+    yield
+    # Not in a ``finally``: after an error the transaction is rolled back, and a local
+    # setting goes with it.
+    _set(session, dict(zip(names, current, strict=True)))
+
+
+def _set(session: Session, values: dict[str, Any]) -> None:
+    """One round trip for all of them."""
+    calls = ", ".join(f"set_config(:name{n}, :value{n}, true)" for n in range(len(values)))
+    parameters: dict[str, str] = {}
+    for n, (name, value) in enumerate(values.items()):
+        parameters[f"name{n}"], parameters[f"value{n}"] = name, str(value)
+    session.execute(text(f"SELECT {calls}"), parameters)
+
+
+def iso_time(session: Session, column: Any) -> Any:
+    """PostgreSQL: ``column`` as Python's ``isoformat()`` writes it in the session's time
+    zone (``2026-11-13T17:00:00-06:00``, ``.ffffff`` only when there are microseconds).
+    SQLite: the column itself (naive UTC), for Python to format."""
+    if not is_postgres(session):
+        return type_coerce(column, DateTime())
+    # One to_char with the microseconds, then drop them when they are zero: ".000000"
+    # cannot occur anywhere else in the text.
+    spelled = func.to_char(column, literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM'"""))
+    return func.replace(spelled, literal_column("'.000000'"), literal_column("''"))
 
 
 def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:

@@ -59,6 +59,12 @@ def test_a_manager_reads_the_month_and_opens_the_breaches(demo_site: str, page: 
     snap(page, "reports-dashboard")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1440
+    team = page.get_by_label("Equipo")
+    team.select_option(index=1)  # the first queue with members: their tickets, any queue
+    page.get_by_role("button", name="Mostrar").click()
+    expect(page.get_by_label("Equipo")).not_to_have_value("")
+    expect(page.locator("svg.chart")).to_have_count(3)
+    snap(page, "reports-dashboard-team")
     compliance = page.get_by_role("table", name="Cumplimiento de SLA")
     first_response = compliance.get_by_role("row").filter(has_text="Primera respuesta")
     breached = first_response.get_by_role("link").nth(1)

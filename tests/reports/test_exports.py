@@ -17,7 +17,7 @@ from helpdesk.reports.cli import report_commands
 from helpdesk.reports.document import render_report_pdf
 from helpdesk.reports.export import BOM, csv_table, report_json, ticket_csv
 from helpdesk.reports.queries import build_report
-from helpdesk.reports.rows import METRICS, count_behind, tickets_behind
+from helpdesk.reports.rows import METRICS, count_behind, ticket_table, tickets_behind
 from helpdesk.reports.scope import EVERYTHING, Filters, Period
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "America/Mexico_City")
@@ -148,8 +148,9 @@ def test_the_tickets_behind_a_figure_are_as_many_as_the_figure(session, month, m
         count_behind(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=clock.now())
         == expected
     )
+    table = ticket_table(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=clock.now())
     with force_locale("es"):
-        body = "".join(ticket_csv(iter(rows), NOVEMBER.tz))
+        body = "".join(ticket_csv(table, NOVEMBER.tz))
     assert len(list(csv.reader(io.StringIO(body[1:])))) == expected + 1
 
 
@@ -188,3 +189,30 @@ def test_a_filter_on_a_queue_that_is_gone_says_so(app, session, month):
     with force_locale("es"):
         words = describe_filters(session, Filters(queue_ids=(987654,)))
     assert words == ["Cola: una cola que ya no existe"]
+
+
+def test_the_ticket_csv_writes_times_in_the_report_zone_to_the_microsecond(session, month):
+    # PostgreSQL writes the times itself (to_char in the report's zone), SQLite leaves it to
+    # Python: both must read like isoformat(), with ".ffffff" only when there is one.
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    t1, t2 = month.tickets["T1"], month.tickets["T2"]
+    t1.created_at = t1.created_at + timedelta(microseconds=120)
+    session.flush()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    zone_before = session.scalar(text("SHOW TimeZone")) if postgres else None
+    with force_locale("es"):
+        table = ticket_table(
+            session, NOVEMBER, Filters(), EVERYTHING, metric="opened", now=clock.now()
+        )
+        rows = list(csv.reader(io.StringIO("".join(ticket_csv(table, NOVEMBER.tz))[1:])))
+    by_folio = {row[0]: row for row in rows[1:]}
+    # T1 opened Friday 13th 17:00 in Mexico City (UTC−6), answered Tuesday 17th 09:30
+    assert by_folio[t1.folio][8] == "2026-11-13T17:00:00.000120-06:00"
+    assert by_folio[t1.folio][11] == "2026-11-17T09:30:00-06:00"
+    assert by_folio[t1.folio][12] == "Incumplidos"  # 390 business minutes against 120
+    assert by_folio[t2.folio][8] == "2026-11-09T10:00:00-06:00"
+    if postgres:  # the zone was the file's, for its transaction only
+        assert session.scalar(text("SHOW TimeZone")) == zone_before

@@ -140,3 +140,16 @@ def test_a_period_with_no_tickets_has_no_percentages(session, month):
 def test_a_period_that_makes_no_sense_is_refused(start, end, zone, reason):
     with pytest.raises(ReportError, match=reason):
         Period(start, end, zone)
+
+
+def test_a_team_filter_counts_its_members_tickets_in_any_queue(session, month):
+    # Beto is Colombia's only member: his tickets are T3 (Colombia) and T6 (Quejas) in
+    # November, and T7 (Disputas, October) still open; Ana's are not counted.
+    month.colombia.members.append(month.beto)
+    session.flush()
+    r = report(session, Filters(team_ids=(month.colombia.id,)))
+    assert (r.opened, r.resolved, r.backlog) == (2, 0, 3)
+    assert [a.name for a in r.agents] == ["Beto Ruiz"]
+    assert {q.name for q in r.queues} == {"Colombia", "Quejas", "Disputas"}
+    # a team nobody belongs to has no tickets
+    assert report(session, Filters(team_ids=(month.quejas.id,))).is_empty

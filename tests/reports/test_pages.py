@@ -98,6 +98,7 @@ def test_the_pdf_downloads(client, signed_in, month):
         ("from=2024-01-01&to=2026-11-30", "Un informe abarca como máximo 400 días."),
         ("from=ayer&to=2026-11-30", "Las fechas se escriben AAAA-MM-DD."),
         ("from=2026-11-01&to=2026-11-30&queue=cola", "No hay ninguna cola con ese nombre."),
+        ("from=2026-11-01&to=2026-11-30&team=cola", "No hay ningún equipo con ese nombre."),
     ],
 )
 def test_a_report_that_makes_no_sense_says_why(client, signed_in, query, message):
@@ -141,3 +142,20 @@ def test_a_year_with_every_filter(client, signed_in, month):
     assert figures(client, query)["totals"] == {"opened": 1, "resolved": 1, "backlog": 0}  # T5
     assert client.get(f"/reports?{query}").status_code == 200
     assert client.get(f"/reports/report.pdf?{query}").data.startswith(b"%PDF")
+
+
+def test_the_dashboard_offers_the_teams_and_filters_by_one(client, signed_in, month, session):
+    month.colombia.members.append(month.beto)
+    session.flush()
+    signed_in("manager")
+    page = client.get(f"/reports?{NOVEMBER}&team={month.colombia.id}").get_data(as_text=True)
+    assert '<select id="team" name="team">' in page
+    assert f'<option value="{month.colombia.id}" selected>Colombia</option>' in page
+    assert (
+        f'<option value="{month.quejas.id}"' not in page.split('id="team"')[1].split("</select>")[0]
+    )
+    report = figures(client, f"{NOVEMBER}&team={month.colombia.id}")
+    assert report["filters"]["team_ids"] == [month.colombia.id]
+    assert report["totals"] == {"opened": 2, "resolved": 0, "backlog": 3}  # Beto's tickets
+    pdf = client.get(f"/reports/report.pdf?{NOVEMBER}&team={month.colombia.id}")
+    assert pdf.data.startswith(b"%PDF")
