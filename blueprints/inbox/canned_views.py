@@ -85,7 +85,7 @@ def _form(**kwargs: Any) -> CannedForm:
 
 def _save(response: Any, form: CannedForm) -> None:
     queue = next((q for q in active_queues(db.session) if q.id == form.queue_id.data), None)
-    shared = bool(form.shared.data) and current_user.has_role(Role.ADMIN)
+    shared = bool(form.shared.data)
     values = CannedValues(form.title.data, form.body.data, form.language.data, queue, shared)
     save(
         db.session,

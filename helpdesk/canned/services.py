@@ -25,7 +25,7 @@ from helpdesk.queues.models import Queue
 from helpdesk.sla.deadlines import deadlines_of
 from helpdesk.text import clean_line, clean_text
 from helpdesk.tickets.models import Ticket
-from helpdesk.users.models import User
+from helpdesk.users.models import Role, User
 
 VARIABLES = (
     "debtor_name",
@@ -63,7 +63,10 @@ def save(
     actor: Actor,
     now: datetime,
 ) -> CannedResponse:
-    """Create or change an answer; ``shared`` ones belong to nobody (admins keep them)."""
+    """Create or change an answer; ``shared`` ones belong to nobody: only an administrator
+    shares one (and keeps the shared ones)."""
+    if values.shared and not owner.has_role(Role.ADMIN):
+        raise CannedError("shared", _("Only administrators can share an answer."))
     title, body = clean_line(values.title, 120), clean_text(values.body)[:MAX_BODY].strip()
     if not title:
         raise CannedError("title", _("Give the answer a title."))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, literal_column, or_, select, tuple_
@@ -30,6 +30,7 @@ from helpdesk.queues.models import Queue
 from helpdesk.reminders.models import ReminderDispatch
 from helpdesk.reports.scope import Period
 from helpdesk.reports.sql import (
+    as_utc,
     day_bucket,
     is_postgres,
     local_days,
@@ -347,7 +348,7 @@ class Figures:
             .limit(BREACHES_SHOWN)
         )
         return [
-            Breach(row[0], row[1], row[2], row[3], _aware(row[4]), _aware(row[5]), row[6])
+            Breach(row[0], row[1], row[2], row[3], as_utc(row[4]), as_utc(row[5]), row[6])
             for row in self._rows(statement)
         ]
 
@@ -417,7 +418,7 @@ class Figures:
         )
         until = self.as_of_moment
         return [
-            OpenHold(f, n, c, _aware(at), round((until - _aware(at)).total_seconds() / 86400, 1))
+            OpenHold(f, n, c, as_utc(at), round((until - as_utc(at)).total_seconds() / 86400, 1))
             for f, n, c, at in self._rows(statement)
         ]
 
@@ -610,12 +611,6 @@ def _float(value: Any) -> float | None:
 
 def _pair(values: tuple[float | None, ...] | None) -> tuple[float | None, float | None]:
     return (values[0], values[1]) if values else (None, None)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _round(value: float | None) -> float | None:

@@ -71,7 +71,7 @@ def _send(subscription: ReportSubscription, delivery: ReportDelivery, period: Pe
         deliver(mail, config)
     except (PdfError, DeliveryError, OSError) as error:
         db.session.rollback()
-        mark_failed(delivery, f"{type(error).__name__}: {error}")
+        mark_failed(db.session, delivery, f"{type(error).__name__}: {error}", now=now)
         log.warning(
             "report %s for %s–%s not sent (attempt %s): %s",
             subscription.id,
@@ -82,6 +82,6 @@ def _send(subscription: ReportSubscription, delivery: ReportDelivery, period: Pe
         )
         db.session.commit()
         return False
-    mark_sent(delivery, now=now)
+    mark_sent(db.session, delivery, now=now)
     db.session.commit()
     return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
@@ -21,7 +21,7 @@ from helpdesk.holds.models import TicketOutcome
 from helpdesk.queues.models import Queue
 from helpdesk.reports.figures import STATES, TARGETS, Figures, clock_bounds, deadline_states
 from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
-from helpdesk.reports.sql import iso_time, report_planner
+from helpdesk.reports.sql import as_utc, iso_time, report_planner
 from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets.models import Ticket
 from helpdesk.users.models import User
@@ -78,7 +78,7 @@ def tickets_behind(
         statement = statement.limit(limit)
     result = session.execute(statement.execution_options(yield_per=STREAM_BATCH))
     for row in result:
-        yield TicketRow(*(_aware(value) for value in row), now=now)
+        yield TicketRow(*(as_utc(value) for value in row), now=now)
 
 
 def ticket_table(
@@ -217,9 +217,3 @@ def _condition(figures: Figures, metric: str, first: Any, resolution: Any) -> Co
     deadline = first if target == TARGETS[0] else resolution
     states = dict(zip(STATES, deadline_states(figures.now, deadline), strict=True))
     return and_(figures.opened_in(), states[state])
-
-
-def _aware(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value

@@ -145,9 +145,33 @@ def _claim_again(
     return found
 
 
-def mark_sent(delivery: ReportDelivery, *, now: datetime) -> None:
+DELIVERIES = Actor.system("reports")
+
+
+def mark_sent(session: Session, delivery: ReportDelivery, *, now: datetime) -> None:
     delivery.status, delivery.sent_at, delivery.error = "sent", now, None
+    _record_delivery(session, "report.sent", delivery, now=now)
 
 
-def mark_failed(delivery: ReportDelivery, reason: str) -> None:
+def mark_failed(session: Session, delivery: ReportDelivery, reason: str, *, now: datetime) -> None:
     delivery.status, delivery.error = "failed", reason[:500]
+    _record_delivery(session, "report.failed", delivery, now=now)
+
+
+def _record_delivery(
+    session: Session, action: str, delivery: ReportDelivery, *, now: datetime
+) -> None:
+    """Who received which report, when (or why not), in the audit log like every send."""
+    record(
+        session,
+        DELIVERIES,
+        action,
+        delivery,
+        now=now,
+        after={
+            "subscription": delivery.subscription_id,
+            "period": f"{delivery.period_start.isoformat()}/{delivery.period_end.isoformat()}",
+            "attempt": delivery.attempts,
+            **({"error": delivery.error} if delivery.error else {}),
+        },
+    )

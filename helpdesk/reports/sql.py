@@ -184,3 +184,11 @@ def local_days(
         for i, value in enumerate(row[key_index + 1 :]):
             sums[i] += value or 0
     return folded
+
+
+def as_utc(value: Any) -> Any:
+    """A datetime from a raw column as an aware UTC one (SQLite returns them naive, and
+    expressions lose the column type that would say so); anything else as it is."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -67,15 +67,16 @@ def test_an_agent_keeps_their_own_answers_and_nobody_else_sees_them(client, make
 
 
 def test_an_agent_cannot_make_an_answer_shared(client, signed_in, session):
-    agent = signed_in("agent")
-    client.post(
+    """The form offers agents no "shared" box; a crafted one is refused, not ignored."""
+    signed_in("agent")
+    response = client.post(
         "/canned",
         data={"title": "Mía", "body": "x", "language": "es", "queue_id": "0", "shared": "y"},
     )
-    assert (
-        session.scalar(select(CannedResponse.owner_id).where(CannedResponse.title == "Mía"))
-        == agent.id
+    assert "Solo los administradores pueden compartir una respuesta." in response.get_data(
+        as_text=True
     )
+    assert session.scalar(select(CannedResponse).where(CannedResponse.title == "Mía")) is None
 
 
 def test_shared_answers_are_offered_on_their_queue_only(client, signed_in, make, session):

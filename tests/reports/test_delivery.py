@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpdesk import clock
+from helpdesk.audit.models import AuditEvent
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.pdf import PdfError
@@ -139,6 +140,15 @@ def test_a_render_failure_is_retried_and_logged(app, session, make, monkeypatch,
     session.refresh(row)
     assert (row.status, row.attempts, row.error) == ("sent", 2, None)
     assert len(outbox(app, "reintento@cobranza.mx")) == 1
+    # Both attempts are in the audit log, the failure with its reason.
+    audited = session.execute(
+        select(AuditEvent.action, AuditEvent.after)
+        .order_by(AuditEvent.id)
+        .where(AuditEvent.action.in_(["report.failed", "report.sent"]))
+    ).all()
+    assert [action for action, _ in audited] == ["report.failed", "report.sent"]
+    assert audited[0][1]["error"] == "PdfError: OSError: no fonts"
+    assert audited[1][1]["period"] == "2026-11-16/2026-11-22"
 
 
 def test_three_failures_and_it_stops_trying(app, session, make, monkeypatch):
