@@ -207,7 +207,10 @@ def _poll_once(mailboxes: list[tuple[int, str]]) -> None:
 def _poll_forever(names: list[str], interval: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Both stop the loop, SIGINT too: a process started in the background by a script
+    # inherits SIGINT ignored, and Python then raises no KeyboardInterrupt for Ctrl+C.
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stopping, lambda *_: stop.set())
     threads = [
         threading.Thread(
             target=idle_loop,
