@@ -163,9 +163,7 @@ def test_the_dashboard_offers_the_teams_and_filters_by_one(client, signed_in, mo
     assert pdf.data.startswith(b"%PDF")
 
 
-def test_the_dashboard_offers_the_portfolios_countries_and_filters_by_one(
-    client, signed_in, month
-):
+def test_the_dashboard_offers_the_portfolios_countries_and_filters_by_one(client, signed_in, month):
     signed_in("manager")
     page = client.get(f"/reports?{NOVEMBER}&country=MX").get_data(as_text=True)
     assert '<option value="MX" selected>México</option>' in page
