@@ -154,6 +154,8 @@ def configure_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        if error.code == 413 and request.path.startswith(DEBTOR_PATHS):
+            return too_large_for_debtor()
         return render_error(error.code)
 
     @app.errorhandler(Exception)
@@ -161,6 +163,20 @@ def configure_errors(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+
+# Pages debtors use: their errors speak to a debtor, not to staff.
+DEBTOR_PATHS = ("/portal", "/contacto")
+
+
+def too_large_for_debtor() -> tuple[str, int]:
+    """A debtor's upload over the request limit: what happened and how to go on, in the
+    portal's look (the form cannot be shown again: its body was never read)."""
+    limit = request.max_content_length or 0
+    back = request.path.removesuffix("/reply")
+    return render_template(
+        "portal/too_large.html", limit_mb=limit // (1024 * 1024), back=back
+    ), 413
 
 
 def configure_signals(app: Flask) -> None:
