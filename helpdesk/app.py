@@ -110,6 +110,7 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
     from blueprints.api import bp as api_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.brand import bp as brand_bp
     from blueprints.health import bp as health_bp
     from blueprints.inbox import bp as inbox_bp
     from blueprints.portal import bp as portal_bp
@@ -125,6 +126,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(brand_bp)
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
 

@@ -173,10 +173,11 @@ def reencode(filename: str, data: bytes, kind: str) -> tuple[bytes, str]:
             )
         ) from None
     kind = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}.get(fmt or "", kind)
-    return _save(upright, kind), kind
+    return encode(upright, kind), kind
 
 
-def _save(image: Image.Image, kind: str) -> bytes:
+def encode(image: Image.Image, kind: str) -> bytes:
+    """``image`` saved as ``kind`` (a key of ``IMAGES``) with no metadata."""
     # Keep only the colour profile: everything else in ``info`` (exif, xmp, comments,
     # PNG text) is what we are removing.
     icc = image.info.get("icc_profile")
