@@ -28,6 +28,11 @@ _THEME = Template(
     ".portal-bar a, .portal-bar button.link { color: #fff; }\n"
     ".portal-body a:not(.button), .branding-preview a { color: $a; }\n"
     ".portal-bar a:not(.button) { color: #fff; }\n"
+    ".portal-bar { border-radius: 8px; margin-bottom: .5rem; }\n"
+    "@media (max-width: 480px) { .portal-bar { flex-wrap: wrap; } "
+    ".portal-bar .brand { flex-basis: 100%; } }\n"
+    "@media (min-width: 481px) { .portal-bar nav a, .portal-bar button.link "
+    "{ white-space: nowrap; } }\n"
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from helpdesk.branding.models import ROW_ID, Branding
@@ -52,6 +53,22 @@ def brand(session: Session, *, default_name: str) -> Brand:
         version=str(int(row.updated_at.timestamp())),
         custom=True,
     )
+
+
+def signature(look: Brand) -> str:
+    """The lines that close a debtor's email: names, legal notice, privacy link. Nothing
+    without a branding row, so mail reads as it did before branding existed. Call it
+    inside the mail's ``force_locale``."""
+    if not look.custom:
+        return ""
+    lines = [look.display_name]
+    if look.legal_name and look.legal_name != look.display_name:
+        lines.append(look.legal_name)
+    if look.legal_notice:
+        lines.append(look.legal_notice)
+    if look.privacy_url:
+        lines.append(_("Privacy notice: %(url)s", url=look.privacy_url))
+    return "\n\n-- \n" + "\n".join(lines)
 
 
 def branding_row(session: Session) -> Branding | None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
+from sqlalchemy import select
+
 from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.branding.services import save_branding
+from helpdesk.channels.email.ingest import ingest_raw
+from helpdesk.tickets.models import Ticket
 from tests.attachments.images import photo_with_gps
+from tests.channels.email.mail import raw_email
+from tests.factories import email_settings
+from tests.portal.conftest import code_mails_to
 
 
 def brand(session, **changes):
@@ -64,3 +73,39 @@ def test_no_logo_means_no_image_and_a_404_for_its_address(client, session, make)
 def test_the_file_name_of_an_upload_does_not_matter_to_the_logo(session):
     row = brand(session, logo=("logo.jpeg", photo_with_gps("PNG")))
     assert row.logo_type == "image/png" and row.logo[:4] == b"\x89PNG"
+
+
+def test_the_code_mail_and_the_acknowledgement_carry_the_name_and_privacy_link(
+    app, client, session, make
+):
+    brand(session, logo=None)
+    contact = make.contact()
+    client.post("/portal/login", data={"email": contact.email})
+
+    [mail] = code_mails_to(app, contact.email)
+    assert parseaddr(str(mail["From"]))[0] == "Cobranza Justa del Norte"
+    assert str(mail["Subject"]).startswith("Su código para entrar a Cobranza Justa del Norte:")
+    body = mail.get_body(("plain",)).get_content()
+    assert "Aviso de privacidad: https://cobranzajusta.mx/privacidad" in body
+    assert "Despacho registrado ante la CONDUSEF." in body
+
+    result = ingest_raw(
+        session, raw_email(message_id="marca@correo.mx"), source="test",
+        settings=email_settings(), now=clock.now(),
+    )  # fmt: skip
+    ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
+    ack = ticket.messages[-1]
+    assert ack.is_automatic and "Recibimos su mensaje" in ack.text
+    assert ack.text.endswith(
+        "-- \nCobranza Justa del Norte\nCobranza Justa del Norte, S.A. de C.V.\n"
+        "Despacho registrado ante la CONDUSEF.\n"
+        "Aviso de privacidad: https://cobranzajusta.mx/privacidad"
+    )
+
+
+def test_without_branding_the_code_mail_is_as_before(app, client, make):
+    contact = make.contact()
+    client.post("/portal/login", data={"email": contact.email})
+    [mail] = code_mails_to(app, contact.email)
+    assert str(mail["Subject"]).startswith("Su código para entrar a Aclara:")
+    assert "Aviso de privacidad" not in mail.get_body(("plain",)).get_content()
