@@ -38,7 +38,8 @@ class Brand:
 
 def brand(session: Session, *, default_name: str) -> Brand:
     """The branding in force; ``default_name`` (``AGENCY_NAME``) when admins set none."""
-    row = session.get(Branding, ROW_ID)
+    with session.no_autoflush:  # a ticket being received need not be flushed to read it
+        row = session.get(Branding, ROW_ID)
     if row is None:
         return Brand(display_name=default_name)
     return Brand(
