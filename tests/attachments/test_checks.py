@@ -120,3 +120,10 @@ def test_an_empty_file_is_refused():
 def test_only_the_allowed_kinds_pass():
     message = refusal("contrato.pdf", b"%PDF-1.4 x", allowed=checks.ALL_IMAGES)
     assert "Adjunte el documento como JPG, PNG, WebP o GIF." in message
+
+
+def test_an_heic_photo_gets_a_way_out():
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+    message = refusal("IMG_0042.HEIC", heic)
+    assert message.startswith("IMG_0042.HEIC es una foto HEIC")
+    assert "Más compatible" in message

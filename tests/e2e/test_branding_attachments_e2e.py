@@ -165,7 +165,13 @@ def test_a_branded_portal_and_a_photo_without_its_location(
     phone.get_by_label("Cuenta", exact=True).select_option(label=f"Banco Demo · {ACCOUNT_NUMBER}")
     phone.get_by_label("Asunto").fill("No reconozco el cargo de octubre")
     phone.get_by_label("Cuéntenos qué pasó").fill("El cargo del 3 de octubre no es mío.")
-    phone.get_by_label("Archivos adjuntos (opcional)").set_input_files(str(photo))
+    files = phone.get_by_label("Archivos adjuntos (opcional)")
+    huge = tmp_path / "foto-enorme.jpg"
+    huge.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * (11 * 1024 * 1024))
+    files.set_input_files(str(huge))  # said at once, before a slow phone uploads it
+    expect(phone.get_by_role("alert")).to_contain_text("foto-enorme.jpg pesa más de 10 MB.")
+    files.set_input_files(str(photo))
+    expect(phone.get_by_role("alert")).to_have_count(0)
     phone.get_by_role("button", name="Enviar mi caso").click()
 
     folio = phone.locator("[data-folio]")
