@@ -178,12 +178,14 @@ def reencode(filename: str, data: bytes, kind: str) -> tuple[bytes, str]:
 
 def encode(image: Image.Image, kind: str) -> bytes:
     """``image`` saved as ``kind`` (a key of ``IMAGES``) with no metadata."""
-    # Keep only the colour profile: everything else in ``info`` (exif, xmp, comments,
-    # PNG text) is what we are removing.
-    icc = image.info.get("icc_profile")
+    # Keep only the colour profile and transparency: everything else in ``info`` (exif,
+    # xmp, comments, PNG text) is what we are removing.
+    kept = {k: image.info[k] for k in ("icc_profile", "transparency") if k in image.info}
     image.info = {}
     out = io.BytesIO()
-    extra = {"icc_profile": icc} if icc else {}
+    extra = {"icc_profile": kept["icc_profile"]} if "icc_profile" in kept else {}
+    if "transparency" in kept and kind in ("png", "gif"):
+        extra = {**extra, "transparency": kept["transparency"]}
     if kind == "jpg":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
@@ -193,7 +195,7 @@ def encode(image: Image.Image, kind: str) -> bytes:
     elif kind == "webp":
         image.save(out, "WEBP", quality=JPEG_QUALITY, **extra)
     else:
-        image.save(out, "GIF")
+        image.save(out, "GIF", **extra)
     return out.getvalue()
 
 

@@ -127,3 +127,15 @@ def test_an_heic_photo_gets_a_way_out():
     message = refusal("IMG_0042.HEIC", heic)
     assert message.startswith("IMG_0042.HEIC es una foto HEIC")
     assert "Más compatible" in message
+
+
+def test_a_transparent_logo_stays_transparent():
+    image = Image.new("RGBA", (40, 20), (0, 0, 0, 0))
+    image.paste((27, 77, 62, 255), (0, 0, 20, 20))
+    for mode in ("RGBA", "P"):
+        out = io.BytesIO()
+        (image if mode == "RGBA" else image.convert("P")).save(
+            out, "PNG", **({"transparency": 0} if mode == "P" else {})
+        )
+        stored = Image.open(io.BytesIO(check("logo.png", out.getvalue()).data))
+        assert stored.convert("RGBA").getpixel((35, 10))[3] == 0, mode
