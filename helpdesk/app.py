@@ -110,6 +110,7 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
     from blueprints.api import bp as api_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.brand import bp as brand_bp
     from blueprints.health import bp as health_bp
     from blueprints.inbox import bp as inbox_bp
     from blueprints.portal import bp as portal_bp
@@ -125,6 +126,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(brand_bp)
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
 
@@ -154,6 +156,8 @@ def configure_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
+        if error.code == 413 and request.path.startswith(DEBTOR_PATHS):
+            return too_large_for_debtor()
         return render_error(error.code)
 
     @app.errorhandler(Exception)
@@ -161,6 +165,20 @@ def configure_errors(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+
+# Pages debtors use: their errors speak to a debtor, not to staff.
+DEBTOR_PATHS = ("/portal", "/contacto")
+
+
+def too_large_for_debtor() -> tuple[str, int]:
+    """A debtor's upload over the request limit: what happened and how to go on, in the
+    portal's look (the form cannot be shown again: its body was never read)."""
+    limit = request.max_content_length or 0
+    back = request.path.removesuffix("/reply")
+    return render_template(
+        "portal/too_large.html", limit_mb=limit // (1024 * 1024), back=back
+    ), 413
 
 
 def configure_signals(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from helpdesk.accounts.models import ChannelConsent, ChannelOptOut, CollectionAccount
 from helpdesk.audit.models import AuditEvent
+from helpdesk.branding.models import Branding
 from helpdesk.canned.models import CannedResponse
 from helpdesk.channels.email.models import InboundEmail, Mailbox
 from helpdesk.channels.whatsapp.models import (
@@ -34,6 +35,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "Branding",
     "CannedResponse",
     "ChannelConsent",
     "ChannelOptOut",

@@ -20,6 +20,10 @@ PUBLIC_ENDPOINTS = {
     # The debtor portal's sign-in (a one-time code by email); tests/portal/ checks the rest.
     "portal.login",
     "portal.code_verify",
+    # The branding's logo and colours, shown on the portal's sign-in page; nothing
+    # personal (tests/portal/test_branding.py).
+    "brand.logo",
+    "brand.theme",
 }
 
 

@@ -3,6 +3,7 @@ module declares its routes and is registered here, in one list."""
 
 from blueprints.admin import (
     audit_views,
+    branding_views,
     effect_views,
     mail_views,
     queue_views,
@@ -18,6 +19,7 @@ from blueprints.admin.views import bp
 
 AREAS = (
     audit_views,
+    branding_views,
     effect_views,
     mail_views,
     queue_views,

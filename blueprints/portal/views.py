@@ -15,7 +15,7 @@ from blueprints.forms import show_error
 from blueprints.portal import signin  # noqa: F401  (registers the sign-in routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
 from blueprints.portal.guard import bp, current_contact
-from blueprints.portal.uploads import UploadError, inbound_files
+from blueprints.portal.uploads import UploadError, body_limit, inbound_files
 from helpdesk import clock
 from helpdesk.attachments import storage
 from helpdesk.extensions import db
@@ -29,7 +29,17 @@ from helpdesk.portal.labels import debtor_status
 
 @bp.context_processor
 def portal_globals() -> dict[str, Any]:
-    return {"signout_form": SignOutForm(), "debtor_status": debtor_status}
+    # formdata=None: the sign-out form is only drawn; reading the request here would fail
+    # the page that explains a request too large to read.
+    return {"signout_form": SignOutForm(formdata=None), "debtor_status": debtor_status}
+
+
+@bp.url_value_preprocessor
+def allow_attachments(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Before anything reads the form (the CSRF check does): a case or reply may carry
+    every file at its cap, so an oversized photo gets its own message, text kept."""
+    if request.method == "POST" and endpoint in ("portal.ticket_new", "portal.ticket_reply"):
+        request.max_content_length = body_limit(current_app.config)
 
 
 @bp.get("/")

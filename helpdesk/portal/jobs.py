@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from helpdesk.branding.queries import brand
 from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
 from helpdesk.logs import mask_address
@@ -27,4 +28,7 @@ def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: st
     except SecretError:  # the key changed since: the code cannot be read, nor used
         log.warning("portal: code for %s could not be unsealed", mask_address(address))
         return False
-    return send_code(contact, address, code, config=config, now=datetime.fromisoformat(issued_at))
+    look = brand(db.session, default_name=config["AGENCY_NAME"])
+    return send_code(
+        contact, address, code, config=config, now=datetime.fromisoformat(issued_at), brand=look
+    )

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from helpdesk.branding.queries import Brand, signature
 from helpdesk.contacts.models import Contact
 from helpdesk.jobs import enqueue
 from helpdesk.logs import mask_address
@@ -42,11 +43,17 @@ def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: st
 
 
 def send_code(
-    contact: Contact, address: str, code: str, *, config: Mapping[str, Any], now: datetime
+    contact: Contact,
+    address: str,
+    code: str,
+    *,
+    config: Mapping[str, Any],
+    now: datetime,
+    brand: Brand | None = None,
 ) -> bool:
-    """Send the code as the app's settings (``config``) say; False (logged) when the mail
-    could not be handed over."""
-    mail = compose_code(contact, address, code, config=config, now=now)
+    """Send the code as the app's settings (``config``) say, under the ``brand`` debtors
+    know; False (logged) when the mail could not be handed over."""
+    mail = compose_code(contact, address, code, config=config, now=now, brand=brand)
     try:
         deliver(mail, config)
     except DeliveryError as error:
@@ -57,12 +64,19 @@ def send_code(
 
 
 def compose_code(
-    contact: Contact, address: str, code: str, *, config: Mapping[str, Any], now: datetime
+    contact: Contact,
+    address: str,
+    code: str,
+    *,
+    config: Mapping[str, Any],
+    now: datetime,
+    brand: Brand | None = None,
 ) -> EmailMessage:
     sender = config["MAIL_FROM"] or f"portal@{config['MAIL_DOMAIN']}"
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    brand = brand or Brand(display_name=config["AGENCY_NAME"])
     with force_locale(contact.language or config["DEFAULT_LOCALE"]):
-        subject = _("Your Aclara sign-in code: %(code)s", code=code)
+        subject = _("Your %(name)s sign-in code: %(code)s", name=brand.display_name, code=code)
         body = _(
             "Hello %(name)s,\n\nYour code to enter the portal is %(code)s. It is valid for "
             "%(minutes)s minutes and can be used once.\n\nIf you did not ask for it, ignore "
@@ -71,8 +85,9 @@ def compose_code(
             code=code,
             minutes=minutes,
         )
+        body += signature(brand)
     mail = EmailMessage()
-    mail["From"] = formataddr(("Aclara", sender))
+    mail["From"] = formataddr((brand.display_name, sender))
     mail["To"] = address_header(contact.name, address)  # a stored name may hold anything
     mail["Subject"] = subject
     mail["Date"] = format_datetime(now)

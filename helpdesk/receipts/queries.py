@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from helpdesk.branding.queries import brand
 from helpdesk.holds.models import Hold
 from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline
@@ -73,6 +74,12 @@ class Acuse:
     paused_since: datetime | None  # collection on the accounts paused since (None: not paused)
     generated_at: datetime
     public_url: str | None = None  # where debtors reach the app (HELPDESK_PUBLIC_URL)
+    # The branding admins set (helpdesk.branding); none of it without a branding row.
+    legal_name: str | None = None
+    legal_notice: str | None = None
+    privacy_url: str | None = None
+    logo_uri: str | None = None  # a data: URI: the PDF renderer fetches nothing else
+    colour: str = "#1d4e89"
 
     @property
     def filename(self) -> str:
@@ -89,6 +96,7 @@ def acuse_of(
     session: Session, ticket: Ticket, *, now: datetime, settings: ReceiptSettings
 ) -> Acuse:
     contact = ticket.contact
+    look = brand(session, default_name=settings.agency)
     inbound = _inbound_messages(session, ticket.id)
     first = inbound[0] if inbound else None  # the claim: the debtor's first message
     deadline_row = _promise(session, ticket.id)
@@ -110,7 +118,7 @@ def acuse_of(
             _calendar_zone(deadline_row.policy) if deadline_row else None,
             settings.default_timezone,
         ),
-        agency=settings.agency,
+        agency=look.display_name,
         creditors=tuple(dict.fromkeys(a.creditor for a in ticket.accounts if a.creditor)),
         accounts=accounts,
         files=tuple(ReceivedFile(a.filename, a.size) for m in inbound for a in m.attachments),
@@ -124,6 +132,11 @@ def acuse_of(
         paused_since=_paused_since(session, [a.id for a in ticket.accounts]),
         generated_at=now,
         public_url=settings.public_url,
+        legal_name=look.legal_name,
+        legal_notice=look.legal_notice,
+        privacy_url=look.privacy_url,
+        logo_uri=look.logo_data_uri,
+        colour=look.primary_color if look.custom else "#1d4e89",
     )
 
 

@@ -19,7 +19,7 @@ def two_debtors(client, session, make, portal_sign_in):
     portal_sign_in(bruno)
     client.post(
         f"/portal/cases/{bruno_ticket.folio}/reply",
-        data={"text": "Mi recibo", "files": [(io.BytesIO(b"privado"), "recibo.pdf")]},
+        data={"text": "Mi recibo", "files": [(io.BytesIO(b"%PDF-1.4 privado"), "recibo.pdf")]},
         content_type="multipart/form-data",
     )
     client.post("/portal/logout")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.services import Actor
+from helpdesk.branding.queries import brand, signature
 from helpdesk.channels.email.outbound import queue_send
 from helpdesk.channels.email.settings import EmailSettings
 from helpdesk.contacts.models import Contact, IdentityKind
@@ -56,6 +57,7 @@ def acknowledge(
             name=ticket.contact.name or address,
             folio=ticket.folio,
         )
+        text += signature(brand(session, default_name=settings.agency))
     message = add_acknowledgement(
         session, ticket, channel=Channel.EMAIL.value, text=text, actor=Actor.system("mail"),
         now=now,

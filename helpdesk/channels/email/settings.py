@@ -28,6 +28,7 @@ class EmailSettings:
     ack_window: timedelta
     data_dir: Path  # the poll's file locks without Redis
     poll_lock_seconds: float  # time to live of a mailbox's poll lock in Redis
+    agency: str = "Aclara"  # AGENCY_NAME: the name under acknowledgements without branding
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> EmailSettings:
@@ -41,4 +42,5 @@ class EmailSettings:
             ack_window=timedelta(seconds=window),
             data_dir=Path(config["DATA_DIR"]),
             poll_lock_seconds=float(config.get("MAIL_POLL_LOCK_SECONDS") or DEFAULT_LOCK_SECONDS),
+            agency=config["AGENCY_NAME"],
         )

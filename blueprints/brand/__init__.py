@@ -1,0 +1,3 @@
+from blueprints.brand.views import bp
+
+__all__ = ["bp"]
