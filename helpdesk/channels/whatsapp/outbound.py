@@ -103,6 +103,8 @@ def _send_first(
             extra.template_language or "es_MX",
             extra.template_parameters or [],
         )
+    if extra.kind == "interactive" and (extra.details or {}).get("interactive"):
+        return client.send_interactive(to, extra.details["interactive"])  # a rating list
     return client.send_text(to, message.text[:4096])
 
 
