@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-SCORE_CHOICES = [(s, str(s)) for s in (5, 4, 3, 2, 1)]
+SCORE_CHOICES = [(s, str(s)) for s in (1, 2, 3, 4, 5)]
 
 
 class RatingForm(FlaskForm):
