@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Numeric, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from helpdesk.queues.models import Queue
@@ -69,7 +69,7 @@ def csat(
         distribution[int(score)] = int(count)
     count = sum(distribution.values())
     average = session.scalar(
-        select(func.round(func.avg(Rating.score * 1.0), 2))
+        select(func.round(func.avg(cast(Rating.score, Numeric(10, 4))), 2))
         .join(Ticket, Ticket.id == Rating.ticket_id)
         .where(*where)
     )

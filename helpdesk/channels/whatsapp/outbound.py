@@ -65,7 +65,9 @@ def send_message(
     client = numbers.client_for(number, settings)
     extra = _extra(session, message, number)
     sent = {p.part: p.wamid for p in _parts(session, message)}
-    if not sent:  # an acknowledgement carries the acuse as a document (once, before any part)
+    # An acknowledgement carries the acuse as a document (once, before any part); the
+    # other automatic messages (a rating request, its thanks) do not.
+    if not sent and not (extra.details or {}).get("rating"):
         attach_acuse(
             session, message, actor=Actor.system("whatsapp"), now=now, settings=settings.receipts
         )

@@ -115,7 +115,7 @@ def request_rating(
             message_id=message.id,
             number_id=number.id,
             kind="interactive",
-            details={"interactive": interactive, "rating_key": key},
+            details={"rating": "request", "interactive": interactive, "rating_key": key},
         )
     )
     queue_send(session, message)
@@ -218,7 +218,11 @@ def _thank(
         session, ticket, channel=Channel.WHATSAPP.value, text=text,
         actor=Actor.system("whatsapp"), now=now, action="message.rating_thanked",
     )  # fmt: skip
-    session.add(WhatsAppMessage(message_id=message.id, number_id=number.id, kind="text"))
+    session.add(
+        WhatsAppMessage(
+            message_id=message.id, number_id=number.id, kind="text", details={"rating": "thanks"}
+        )
+    )
     queue_send(session, message)
 
 
