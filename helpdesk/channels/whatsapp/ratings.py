@@ -92,7 +92,6 @@ def request_rating(
         interactive = {
             "type": "list",
             "body": {"text": text},
-            "footer": {"text": _("You can also write us a comment.")},
             "action": {
                 "button": _("Rate")[:20],
                 "sections": [
@@ -213,7 +212,8 @@ def _thank(
     now: datetime,
 ) -> None:
     with force_locale(ticket.contact.language or settings.default_locale):
-        text = _("Thank you for your rating. If you want to add a comment, write it here.")
+        # No invitation to write more: a new message reopens a resolved case.
+        text = _("Thank you for your rating.")
     message = add_acknowledgement(
         session, ticket, channel=Channel.WHATSAPP.value, text=text,
         actor=Actor.system("whatsapp"), now=now, action="message.rating_thanked",
