@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 
@@ -13,6 +14,7 @@ from helpdesk.ratings.services import RESOLVED, make_token, resolution_key
 from helpdesk.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
+ASK_WITHIN = timedelta(days=3)
 
 
 def send_request_email_job(ticket_id: int, key: str, base_url: str | None) -> bool:
@@ -22,6 +24,11 @@ def send_request_email_job(ticket_id: int, key: str, base_url: str | None) -> bo
     if ticket is None or ticket.status not in RESOLVED or ticket.resolved_at is None:
         return False
     if resolution_key(ticket.resolved_at) != key:
+        return False
+    if clock.now() - ticket.resolved_at > ASK_WITHIN:
+        # A job run late (a worker down for days) or history loaded in bulk (the demo):
+        # nobody is asked about a case closed long ago.
+        log.info("ratings: %s resolved too long ago to ask", ticket.folio)
         return False
     config = current_app.config
     root = config.get("PUBLIC_URL") or base_url

@@ -131,3 +131,11 @@ def test_the_staff_ticket_page_shows_the_rating(app, client, session, make, sign
     signed_in("admin")
     page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
     assert "data-ratings" in page and "2 de 5" in page and "Lento." in page
+
+
+def test_a_resolution_from_long_ago_asks_nobody(app, session, make):
+    """History loaded in bulk (the demo) or a job run days late sends no rating mail."""
+    contact = make.contact()
+    ticket = make.ticket(contact=contact)
+    set_status(session, ticket, "resolved", minutes=-4 * 24 * 60)
+    assert [m for m in mails_to(app, contact.email) if "?" in str(m["Subject"])] == []
