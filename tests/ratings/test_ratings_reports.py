@@ -91,6 +91,9 @@ def test_the_ratings_csv_reads_back_and_an_agent_sees_only_their_own(
     assert [r[4] for r in rows[1:] if r[4].startswith("Bien")] == ['Bien, "rápido"']
     assert rows[3][5].endswith("-06:00")  # Mexico City time, the report's zone
     assert client.get(f"/reports/report.json?{query}").get_json()["csat"]["average"] == 4.33
+    dashboard = client.get(f"/reports?{query}").get_data(as_text=True)
+    assert "<strong class=\"value\" data-csat-average>4.33</strong>" in dashboard
+    assert "3 ratings" in dashboard and "table=ratings" in dashboard
 
     client.post("/logout")
     client.post("/login", data={"email": ana.email, "password": PASSWORD})
