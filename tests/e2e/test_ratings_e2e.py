@@ -88,3 +88,5 @@ def test_a_debtor_rates_a_resolved_case_from_the_email_on_a_phone(
     card = page.locator("[data-ratings]")
     expect(card).to_contain_text("4 de 5")
     expect(card).to_contain_text("Me explicaron el convenio con paciencia.")
+    card.scroll_into_view_if_needed()
+    snap(page, "rating-staff-ticket")
