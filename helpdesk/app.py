@@ -114,6 +114,7 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.health import bp as health_bp
     from blueprints.inbox import bp as inbox_bp
     from blueprints.portal import bp as portal_bp
+    from blueprints.ratings import bp as ratings_bp
     from blueprints.reports import bp as reports_bp
     from blueprints.search import bp as search_bp
     from blueprints.webhooks import bp as webhooks_bp
@@ -127,6 +128,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(brand_bp)
+    app.register_blueprint(ratings_bp)
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
 
@@ -185,8 +187,10 @@ def configure_signals(app: Flask) -> None:
     """Cross-domain reactions, wired in one place (the receivers live with their domain)."""
     from helpdesk.channels.email import outbound
     from helpdesk.channels.whatsapp import outbound as whatsapp_outbound
+    from helpdesk.channels.whatsapp import ratings as whatsapp_ratings
     from helpdesk.holds import reactions as hold_reactions
     from helpdesk.outbound_webhooks import emit as outbound_webhooks
+    from helpdesk.ratings import reactions as rating_reactions
     from helpdesk.search import tracking as search_tracking
     from helpdesk.sla import deadlines
 
@@ -196,6 +200,8 @@ def configure_signals(app: Flask) -> None:
     deadlines.connect()
     outbound_webhooks.connect()
     search_tracking.connect()
+    rating_reactions.connect()
+    whatsapp_ratings.connect()
 
 
 def configure_presence(app: Flask) -> None:

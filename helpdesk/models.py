@@ -21,6 +21,7 @@ from helpdesk.inbox.models import SavedView, TicketRead
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from helpdesk.portal.models import PortalCode
 from helpdesk.queues.models import Queue
+from helpdesk.ratings.models import Rating
 from helpdesk.reminders.models import ContactRule, ReminderDispatch, ReminderSchedule, ReminderStep
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.routing.models import RoutingRule, Tag
@@ -53,6 +54,7 @@ __all__ = [
     "PasswordReset",
     "PortalCode",
     "Queue",
+    "Rating",
     "RecoveryCode",
     "ReminderDispatch",
     "ReminderSchedule",

@@ -105,6 +105,15 @@ def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
         return _("Automatic reply received (not counted as the debtor's answer)")
     if action == "message.acknowledged":
         return _("Acknowledgement with the folio queued")
+    if action == "message.rating_requested":
+        return _("Satisfaction survey sent to the debtor")
+    if action == "message.rating_thanked":
+        return _("Thanks for the rating sent to the debtor")
+    if action == "ticket.rated":
+        return _(
+            "The debtor rated the attention: %(score)s of 5",
+            score=(event.after or {}).get("score", ""),
+        )
     if action == "message.acuse_attached":
         return _(
             "Acknowledgement of receipt (PDF) attached: %(name)s",

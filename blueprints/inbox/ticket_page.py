@@ -26,6 +26,7 @@ from helpdesk.extensions import db
 from helpdesk.holds import queries as hold_queries
 from helpdesk.inbox.queries import debtor_tickets, tag_names
 from helpdesk.queues.queries import active_queues
+from helpdesk.ratings.queries import ratings_of
 from helpdesk.reminders.queries import next_reminder
 from helpdesk.routing import assignment
 from helpdesk.routing.services import tags_of
@@ -69,6 +70,7 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "known_tags": tag_names(db.session),
         "merge_form": MergeForm(formdata=None),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
+        "ratings": ratings_of(db.session, ticket.id),
         "canned": canned_queries.usable_on(db.session, ticket, current_user),
         "mention_handles": known_handles(db.session),
         # What the composers' seen_message_id and the presence heartbeat compare with.
@@ -191,6 +193,7 @@ def accounts_panel(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
         "action_form": EmptyForm(),
         "outcome_form": OutcomeForm(),
         "needs_outcome": hold_queries.needs_outcome(db.session, ticket),
+        "ratings": ratings_of(db.session, ticket.id),
         "canned": canned_queries.usable_on(db.session, ticket, current_user),
         "mention_handles": known_handles(db.session),
     }

@@ -15,6 +15,7 @@ from blueprints.forms import show_error
 from blueprints.portal import signin  # noqa: F401  (registers the sign-in routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
 from blueprints.portal.guard import bp, current_contact
+from blueprints.portal.rating import rating_prompt  # (also registers the rating route)
 from blueprints.portal.uploads import UploadError, body_limit, inbound_files
 from helpdesk import clock
 from helpdesk.attachments import storage
@@ -155,6 +156,7 @@ def _render_ticket(ticket: Any, form: ReplyForm) -> str:
         form=form,
         opened=request.args.get("opened") == "1",
         sent=request.args.get("sent") == "1",
+        rating=rating_prompt(ticket),
     )
 
 

@@ -32,6 +32,7 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.extensions import db
 from helpdesk.jobs import enqueue
+from helpdesk.ratings.queries import rating_rows
 from helpdesk.reports import labels
 from helpdesk.reports.document import (
     describe_filters,
@@ -39,7 +40,14 @@ from helpdesk.reports.document import (
     report_charts,
     sparklines,
 )
-from helpdesk.reports.export import TABLES, csv_table, report_json, ticket_csv
+from helpdesk.reports.export import (
+    RATINGS_TABLE,
+    TABLES,
+    csv_table,
+    ratings_csv,
+    report_json,
+    ticket_csv,
+)
 from helpdesk.reports.figures import TARGETS
 from helpdesk.reports.jobs import send_now_job
 from helpdesk.reports.queries import (
@@ -50,7 +58,15 @@ from helpdesk.reports.queries import (
     subscriptions_of,
 )
 from helpdesk.reports.rows import METRICS, count_behind, ticket_table, tickets_behind
-from helpdesk.reports.scope import Filters, Period, ReportError, as_query, from_query, scope_for
+from helpdesk.reports.scope import (
+    Filters,
+    Period,
+    ReportError,
+    as_query,
+    from_query,
+    scope_for,
+    ticket_conditions,
+)
 from helpdesk.reports.services import cancel, subscribe
 from helpdesk.tickets.vocabulary import Channel, TicketType, label
 from helpdesk.users.models import Role
@@ -146,6 +162,11 @@ def export_csv() -> Any:
         )
         body: Iterator[str] = ticket_csv(rows, period.tz)
         name = f"tickets-{metric}-{period.start}-{period.end}.csv"
+    elif table == RATINGS_TABLE:
+        period, filters = _asked_or_400()
+        conditions = ticket_conditions(filters, scope_for(current_user))
+        rows = rating_rows(db.session, conditions, start_at=period.start_at, end_at=period.end_at)
+        body, name = ratings_csv(rows, period.tz), f"ratings-{period.start}-{period.end}.csv"
     elif table in TABLES:
         report, period = _report()
         body, name = csv_table(report, table), f"report-{table}-{period.start}-{period.end}.csv"
@@ -227,6 +248,13 @@ def _own_subscription(subscription_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     return subscription_of(db.session, subscription_id, current_user.id) or abort(404)
+
+
+def _asked_or_400() -> tuple[Period, Filters]:
+    try:
+        return _asked()
+    except ReportError:
+        abort(400)
 
 
 def _report() -> tuple[Any, Period]:

@@ -23,6 +23,8 @@ from helpdesk.tickets.vocabulary import label
 
 BOM = "\ufeff"
 TABLES = ("summary", "timeline", "queues", "agents", "breaches", "outcomes", "holds")
+# Streamed from the database like the ticket rows, not from the built report.
+RATINGS_TABLE = "ratings"
 _BATCH = 500
 
 
@@ -74,7 +76,11 @@ def report_json(report: Report) -> dict[str, Any]:
             ],
         },
         "complaints_by_cause": [{"cause": c, "count": n} for c, n in report.complaints_by_cause],
-        "csat": None,
+        "csat": {
+            "count": report.csat.count,
+            "average": report.csat.average,
+            "distribution": {str(k): v for k, v in report.csat.distribution.items()},
+        },
         "timeline": [
             {
                 "start": d.day.isoformat(),
@@ -207,6 +213,19 @@ def ticket_csv(rows: Iterable[Sequence[Any]], zone: Any) -> Iterator[str]:
     return stream_csv(_ticket_header(), body())
 
 
+def ratings_csv(rows: Iterable[Sequence[Any]], zone: Any) -> Iterator[str]:
+    """The ratings table from ``ratings.queries.rating_rows``: folio, agent, queue, score,
+    comment, time (in the report's zone)."""
+
+    def body() -> Iterator[tuple[Any, ...]]:
+        for folio, agent, queue, score, comment, created_at in rows:
+            yield folio, agent, queue, score, comment, created_at.astimezone(zone).isoformat()
+
+    c = labels.COLUMNS
+    header = [str(c[k]) for k in ("folio", "assignee", "queue", "score", "comment", "rated_at")]
+    return stream_csv(header, body())
+
+
 def _ticket_header() -> list[str]:
     return [
         str(labels.COLUMNS[name])
@@ -270,6 +289,11 @@ def _summary(report: Report) -> tuple[list[str], list[list[Any]]]:
         [str(c["reminders_skipped"]), report.reminders_skipped],
     ]
     rows += [[f"{c['backlog_age']} · {labels.AGES[k]}", n] for k, n in report.backlog_ages]
+    rows += [
+        [str(c["ratings"]), report.csat.count],
+        [str(c["rating_average"]), report.csat.average],
+    ]
+    rows += [[f"{c['ratings']} · {score}", n] for score, n in report.csat.distribution.items()]
     return [str(c["figure"]), str(c["value"])], rows
 
 

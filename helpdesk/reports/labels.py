@@ -86,6 +86,11 @@ COLUMNS = {
     "days": _l("Days"),
     "cause": _l("Cause"),
     "count": _l("Tickets"),
+    "ratings": _l("Satisfaction ratings"),
+    "rating_average": _l("Satisfaction · average (1 to 5)"),
+    "score": _l("Score"),
+    "comment": _l("Comment"),
+    "rated_at": _l("Rated at"),
 }
 
 ERRORS = {

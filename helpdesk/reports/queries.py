@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.queues.models import Queue
+from helpdesk.ratings.queries import Csat, csat
 from helpdesk.reminders.models import ReminderSchedule
 from helpdesk.reports import labels
 from helpdesk.reports.figures import (
@@ -55,7 +56,8 @@ class Report:
     days: list[Day] = field(default_factory=list)
     queues: list[GroupRow] = field(default_factory=list)
     agents: list[GroupRow] = field(default_factory=list)
-    csat: None = None  # ratings do not exist yet: the report says "no ratings yet"
+    # Ratings given in the period on the tickets the report covers (helpdesk/ratings).
+    csat: Csat = field(default_factory=Csat)
 
     @property
     def is_empty(self) -> bool:
@@ -109,6 +111,12 @@ def _build_report(
     report.days = figures.days()
     report.queues = figures.groups("queue", _queue_names(session))
     report.agents = figures.groups("agent", _agent_names(session))
+    report.csat = csat(
+        session,
+        ticket_conditions(filters, scope),
+        start_at=period.start_at,
+        end_at=period.end_at,
+    )
     return report
 
 

@@ -156,9 +156,11 @@ def append_inbound(
     external_id: str | None = None,
     files: Sequence[IncomingFile] = (),
     attachments: Path | None = None,
+    reopen: bool = True,
     now: datetime,
 ) -> Message:
-    """Add the debtor's new message; a ticket waiting on them or resolved opens again.
+    """Add the debtor's new message; a ticket waiting on them or resolved opens again
+    (``reopen=False``: not for an answer the ticket asked for, such as a rating).
 
     ``new_text``: the part that is not quoted history, when the channel could tell.
     """
@@ -186,7 +188,7 @@ def append_inbound(
         ticket=ticket,
         after={"channel": channel},
     )
-    if ticket.status in (Status.PENDING, Status.RESOLVED, Status.CLOSED):
+    if reopen and ticket.status in (Status.PENDING, Status.RESOLVED, Status.CLOSED):
         set_status(session, ticket, Status.OPEN, actor=actor, now=now)
     events.message_received.send(ticket, session=session, message=message, now=now)
     return message
@@ -233,10 +235,18 @@ def reply(
 
 
 def add_acknowledgement(
-    session: Session, ticket: Ticket, *, channel: str, text: str, actor: Actor, now: datetime
+    session: Session,
+    ticket: Ticket,
+    *,
+    channel: str,
+    text: str,
+    actor: Actor,
+    now: datetime,
+    action: str = "message.acknowledged",
 ) -> Message:
-    """The automatic message that tells a debtor their case was received, queued for
-    the channel's send job (which the caller queues)."""
+    """The automatic message that tells a debtor their case was received (or, by its
+    audit ``action``, another automatic one: a rating request), queued for the channel's
+    send job (which the caller queues)."""
     message = Message(
         ticket=ticket,
         direction=Direction.OUT.value,
@@ -249,7 +259,7 @@ def add_acknowledgement(
     session.add(message)
     if message.id is None:  # the send job needs it (a mail group has reserved one already)
         session.flush()
-    record(session, actor, "message.acknowledged", message, now=now, ticket=ticket)
+    record(session, actor, action, message, now=now, ticket=ticket)
     return message
 
 

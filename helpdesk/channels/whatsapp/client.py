@@ -120,6 +120,10 @@ class WhatsAppClient:
             template["components"] = components
         return self._send(to, {"type": "template", "template": template})
 
+    def send_interactive(self, to: Recipient, interactive: dict[str, Any]) -> str:
+        """A list or reply-buttons message (only inside the 24-hour window)."""
+        return self._send(to, {"type": "interactive", "interactive": interactive})
+
     def send_media(
         self,
         to: Recipient,

@@ -17,11 +17,12 @@ from helpdesk.channels.whatsapp.client import GraphError
 from helpdesk.channels.whatsapp.media import MAX_ATTEMPTS, attempt, fail
 from helpdesk.channels.whatsapp.models import WhatsAppMedia, WhatsAppWebhook
 from helpdesk.channels.whatsapp.outbound import as_graph_error, failed, send_message
+from helpdesk.channels.whatsapp.ratings import request_rating
 from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.channels.whatsapp.webhook import process
 from helpdesk.extensions import db
 from helpdesk.tickets import delivery
-from helpdesk.tickets.models import Message
+from helpdesk.tickets.models import Message, Ticket
 
 # The messages keep the logger they were written under.
 log = logging.getLogger("helpdesk.channels.whatsapp.outbound")
@@ -85,3 +86,14 @@ def download_media_job(media_row_id: int) -> None:
         if get_current_job() is not None:
             raise failure  # RQ tries again with its backoff
         # inline (no worker, no scheduler): try again now
+
+
+def request_rating_job(ticket_id: int, key: str) -> bool:
+    """Send the rating list of one resolution of a WhatsApp ticket (when still due)."""
+    session = db.session
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return False
+    message = request_rating(session, ticket, key, settings=_settings(), now=clock.now())
+    session.commit()
+    return message is not None

@@ -65,7 +65,9 @@ def send_message(
     client = numbers.client_for(number, settings)
     extra = _extra(session, message, number)
     sent = {p.part: p.wamid for p in _parts(session, message)}
-    if not sent:  # an acknowledgement carries the acuse as a document (once, before any part)
+    # An acknowledgement carries the acuse as a document (once, before any part); the
+    # other automatic messages (a rating request, its thanks) do not.
+    if not sent and not (extra.details or {}).get("rating"):
         attach_acuse(
             session, message, actor=Actor.system("whatsapp"), now=now, settings=settings.receipts
         )
@@ -103,6 +105,8 @@ def _send_first(
             extra.template_language or "es_MX",
             extra.template_parameters or [],
         )
+    if extra.kind == "interactive" and (extra.details or {}).get("interactive"):
+        return client.send_interactive(to, extra.details["interactive"])  # a rating list
     return client.send_text(to, message.text[:4096])
 
 

@@ -17,6 +17,7 @@ from helpdesk.channels.whatsapp import identity, media
 from helpdesk.channels.whatsapp.acknowledge import acknowledge
 from helpdesk.channels.whatsapp.models import WhatsAppMessage, WhatsAppNumber, WhatsAppSentPart
 from helpdesk.channels.whatsapp.parse import Change, Parsed, profile_name
+from helpdesk.channels.whatsapp.ratings import receive_rating
 from helpdesk.channels.whatsapp.settings import WhatsAppSettings
 from helpdesk.intake.inbound import Inbound, ThreadHints
 from helpdesk.intake.services import receive
@@ -36,6 +37,9 @@ def receive_message(
     """Returns intake's action: created, appended or duplicate."""
     if not (parsed.wa_id or parsed.user_id):
         raise ValueError("the message names no sender (neither wa_id nor user id)")
+    rated = receive_rating(session, parsed, number, settings=settings, now=now)
+    if rated is not None:  # a choice from a rating list: stored in its ticket, not reopened
+        return rated
     name = profile_name(change.contacts, parsed.wa_id, parsed.user_id)
     inbound = Inbound(
         channel=Channel.WHATSAPP.value,

@@ -1,0 +1,3 @@
+from blueprints.ratings.views import bp
+
+__all__ = ["bp"]
