@@ -20,6 +20,11 @@ PUBLIC_ENDPOINTS = {
     # The debtor portal's sign-in (a one-time code by email); tests/portal/ checks the rest.
     "portal.login",
     "portal.code_verify",
+    # The public web form; its confirmation and acuse need a signed token for one ticket
+    # (a guessed or altered one is a 404: tests/webform/).
+    "webform.contact",
+    "webform.sent",
+    "webform.acuse",
 }
 
 

@@ -11,6 +11,7 @@ Only these pages may be framed, by the origins in ``WEBFORM_ALLOWED_ORIGINS``.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -25,13 +26,14 @@ from blueprints.portal.uploads import UploadError, inbound_files
 from blueprints.webform.forms import ContactForm
 from helpdesk import clock
 from helpdesk.channels.email.settings import EmailSettings
+from helpdesk.channels.webform import acuse as webform_acuse
+from helpdesk.channels.webform import receive as webform
+from helpdesk.channels.webform import tokens
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import csrf, db, limiter
 from helpdesk.intake.text import clean_text
 from helpdesk.logs import mask_address
 from helpdesk.pdf import PdfError
-from helpdesk.portal import webform
-from helpdesk.portal.services import CASE_KINDS
 from helpdesk.receipts.queries import acuse_filename
 from helpdesk.receipts.render import Words
 from helpdesk.receipts.settings import ReceiptSettings
@@ -104,12 +106,16 @@ def contact() -> Any:
             request.remote_addr, mask_address(form.email.data or form.phone.data or ""),
         )  # fmt: skip
         return render_template("webform/sent.html", folio=None)
-    problem, status = _timing(form.started.data)
-    if problem:
-        return _render(form, problem=problem), status
+    shown_at = tokens.form_shown_at(current_app.config["SECRET_KEY"], form.started.data or "")
+    if shown_at is None:  # missing or altered: not a form we showed
+        problem = _("This form could not be checked. Review your message and send it again.")
+        return _render(form, problem=problem), 400
     valid = form.validate()  # first: it clears the fields' errors
     if not (_addresses_valid(form) and valid):  # every field's error at once
         return _render(form), 400
+    problem = _timing(shown_at)
+    if problem:
+        return _render(form, problem=problem), 400
     try:
         submitted = _submit(form)
     except UploadError as error:
@@ -118,7 +124,7 @@ def contact() -> Any:
         show_error(form, error)
     else:
         db.session.commit()  # the acknowledgement mail is queued for after this commit
-        token = webform.acuse_token(
+        token = tokens.acuse_token(
             current_app.config["SECRET_KEY"], submitted.ticket, mailed=submitted.mailed,
             now=clock.now(),
         )  # fmt: skip
@@ -129,7 +135,7 @@ def contact() -> Any:
 @bp.get("/recibido/<token>")
 def sent(token: str) -> Any:
     ticket, mailed = _ticket_or_404(token)
-    acuse = webform.public_acuse(
+    acuse = webform_acuse.public_acuse(
         db.session, ticket, now=clock.now(),
         settings=ReceiptSettings.from_config(current_app.config),
     )  # fmt: skip
@@ -146,7 +152,7 @@ def sent(token: str) -> Any:
 def acuse(token: str) -> Any:
     ticket, _mailed = _ticket_or_404(token)
     try:
-        data = webform.public_acuse_pdf(
+        data = webform_acuse.public_acuse_pdf(
             db.session, ticket, now=clock.now(),
             settings=ReceiptSettings.from_config(current_app.config),
         )  # fmt: skip
@@ -157,7 +163,7 @@ def acuse(token: str) -> Any:
 
 
 def _ticket_or_404(token: str) -> Any:
-    found = webform.ticket_for_token(
+    found = tokens.ticket_for_token(
         db.session, current_app.config["SECRET_KEY"], token, now=clock.now()
     )
     return found or abort(404)
@@ -166,14 +172,14 @@ def _ticket_or_404(token: str) -> Any:
 def _form() -> ContactForm:
     form = ContactForm()
     form.kind.choices = [("", _("Choose…"))] + [
-        (kind.value, str(label)) for kind, label in CASE_KINDS.items()
+        (kind.value, str(label)) for kind, label in webform.KINDS.items()
     ]
     return form
 
 
 def _render(form: ContactForm, *, problem: str | None = None) -> str:
     # A fresh start every time the form is shown: the clock starts again.
-    form.started.data = webform.form_token(current_app.config["SECRET_KEY"], now=clock.now())
+    form.started.data = tokens.form_token(current_app.config["SECRET_KEY"], now=clock.now())
     form.website.data = ""
     return render_template("webform/form.html", form=form, problem=problem)
 
@@ -186,17 +192,15 @@ def _from_this_site() -> bool:
     return origin is None or urlsplit(origin).netloc == request.host
 
 
-def _timing(started: str | None) -> tuple[str | None, int]:
-    """Why the form cannot be taken as sent (altered or missing token, too old, too quick)."""
-    shown_at = webform.form_shown_at(current_app.config["SECRET_KEY"], started or "")
-    if shown_at is None:
-        return _("This form could not be checked. Review your message and send it again."), 400
+def _timing(shown_at: datetime) -> str | None:
+    """Why a valid form cannot be taken as sent yet: open too long, or sent too quickly
+    for a person (a bot fills a form in no time)."""
     elapsed = (clock.now() - shown_at).total_seconds()
-    if elapsed > webform.FORM_LIFETIME.total_seconds() or elapsed < 0:
-        return _("This form was open for a long time. Review your message and send it again."), 400
+    if elapsed > tokens.FORM_LIFETIME.total_seconds() or elapsed < 0:
+        return _("This form was open for a long time. Review your message and send it again.")
     if elapsed < current_app.config["WEBFORM_MIN_SECONDS"]:
-        return _("That was very quick. Please check your message and send it again."), 400
-    return None, 200
+        return _("That was very quick. Please check your message and send it again.")
+    return None
 
 
 def _addresses_valid(form: ContactForm) -> bool:

@@ -1,4 +1,5 @@
-"""The public web form (``/contacto``): someone without a portal session writes to us.
+"""A web form submission in: who wrote, the ticket through intake, the note for the agents,
+the emailed acknowledgement (``/contacto``: someone without a portal session writes to us).
 
 It goes through ``intake.receive`` as channel "webform", like every other door, so
 routing, SLA clocks and holds apply. Who wrote is the contact of the email address given,
@@ -7,11 +8,6 @@ address from this anonymous form (anyone can type anyone's email; a stranger's p
 added to a debtor would later receive that debtor's codes). The account number is linked
 only when it is one of that contact's accounts; whether it matched is said to the agents
 in an internal note, never to the person who wrote (nor in the acuse they download).
-
-Two signed tokens (itsdangerous, the app's secret key, a salt each, times from
-``helpdesk.clock``): the moment the form was shown, which is also the form's
-anti-forgery token (the form needs no session cookie: see docs/webform.md), and the
-download of one ticket's acuse from the confirmation page, for a day.
 """
 
 from __future__ import annotations
@@ -19,14 +15,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import phonenumbers
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,20 +36,15 @@ from helpdesk.contacts.services import create_contact, normalise_identity
 from helpdesk.errors import FieldError
 from helpdesk.intake.inbound import Inbound, InboundFile, Sender
 from helpdesk.intake.services import receive
-from helpdesk.portal.services import CASE_KINDS
-from helpdesk.receipts.queries import Acuse, acuse_of
-from helpdesk.receipts.render import render_acuse
-from helpdesk.receipts.settings import ReceiptSettings
+from helpdesk.receipts.labels import TYPE_FOR_DEBTOR
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import add_system_note
 from helpdesk.tickets.vocabulary import Channel
 
 log = logging.getLogger(__name__)
 
-FORM_SALT = "aclara.webform.form"
-ACUSE_SALT = "aclara.webform.acuse"
-ACUSE_LIFETIME = timedelta(hours=24)
-FORM_LIFETIME = timedelta(hours=12)  # a form left open longer is shown again, text kept
+# What a debtor may write about, in the words they use (the acuse's), in the form's order.
+KINDS = TYPE_FOR_DEBTOR
 
 
 class WebformError(FieldError):
@@ -117,7 +107,7 @@ def check_address(email: str, phone: str, *, region: str) -> str | None:
 
 def check(submission: Submission, *, region: str) -> str | None:
     """``check_address``, and the kind must be one the form offers."""
-    if submission.kind not in {k.value for k in CASE_KINDS}:
+    if submission.kind not in {k.value for k in KINDS}:
         raise WebformError("kind", _l("Choose what your message is about."))
     return check_address(submission.email, submission.phone, region=region)
 
@@ -177,7 +167,7 @@ def submit(
     account = account_of(session, contact, submission.account_number) \
         if submission.account_number else None  # fmt: skip
     with force_locale(submission.language):
-        subject = str(CASE_KINDS[submission.kind])
+        subject = str(KINDS[submission.kind])
         text = submission.text
         if submission.account_number:  # the debtor's own words, in their acuse too
             text += "\n\n" + _("Account number: %(number)s", number=submission.account_number)
@@ -237,67 +227,3 @@ def _agent_note(
             )
         )
     return "\n".join(lines)
-
-
-# --- Tokens ------------------------------------------------------------------------------
-
-
-def form_token(secret: str, *, now: datetime) -> str:
-    """The hidden field that says when the form was shown (signed: not forgeable)."""
-    return URLSafeSerializer(secret, salt=FORM_SALT).dumps({"at": now.timestamp()})
-
-
-def form_shown_at(secret: str, token: str) -> datetime | None:
-    """When the form with this token was shown; None for a missing or altered token."""
-    try:
-        payload = URLSafeSerializer(secret, salt=FORM_SALT).loads(token or "")
-        return datetime.fromtimestamp(float(payload["at"]), tz=UTC)
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
-def acuse_token(secret: str, ticket: Ticket, *, mailed: bool, now: datetime) -> str:
-    """The confirmation page's key to one ticket's folio and acuse, for a day."""
-    payload = {"t": ticket.id, "m": int(mailed), "at": int(now.timestamp())}
-    return URLSafeSerializer(secret, salt=ACUSE_SALT).dumps(payload)
-
-
-def ticket_for_token(
-    session: Session, secret: str, token: str, *, now: datetime
-) -> tuple[Ticket, bool] | None:
-    """The ticket a token opens and whether its acuse was mailed; None when the token is
-    altered, expired or names no ticket (the caller answers 404)."""
-    try:
-        payload = URLSafeSerializer(secret, salt=ACUSE_SALT).loads(token)
-        ticket_id, mailed, issued = int(payload["t"]), bool(payload["m"]), int(payload["at"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
-    age = now.timestamp() - issued
-    if not 0 <= age <= ACUSE_LIFETIME.total_seconds():
-        return None
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None or ticket.channel != Channel.WEBFORM.value:
-        return None
-    return ticket, mailed
-
-
-# --- The acuse of the confirmation page ----------------------------------------------------
-
-
-def public_acuse(
-    session: Session, ticket: Ticket, *, now: datetime, settings: ReceiptSettings
-) -> Acuse:
-    """The acuse as the person who filled the form may see it: without what only the
-    contact's mailbox or portal should show (the name on file, linked accounts, their
-    balances and whether their collection is paused), which would tell a stranger who
-    typed someone's email and account number whether they match. The account number
-    they typed is in their text; the emailed acuse (to the address on file) is whole."""
-    acuse = acuse_of(session, ticket, now=now, settings=settings)
-    return replace(acuse, contact_name="", creditors=(), accounts=(), paused_since=None)
-
-
-def public_acuse_pdf(
-    session: Session, ticket: Ticket, *, now: datetime, settings: ReceiptSettings
-) -> bytes:
-    """``helpdesk.pdf.PdfError`` when the PDF cannot be made."""
-    return render_acuse(public_acuse(session, ticket, now=now, settings=settings))
