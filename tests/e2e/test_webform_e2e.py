@@ -52,7 +52,7 @@ def site(tmp_path: Path) -> Iterator[str]:
                 number=ACCOUNT_NUMBER, creditor="Banco Demo", portfolio="Tarjetas",
                 contact=contact, balance=Decimal("8300.00"), currency="MXN", days_past_due=30,
                 created_at=now, updated_at=now,
-            )  # fmt: skip
+            )
         )
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -123,7 +123,8 @@ def test_someone_writes_from_the_web_form_and_gets_the_folio_and_the_acuse(
         folio = phone.locator("[data-folio]")
         expect(folio).to_have_text(re.compile(r"^ACL-\d{4}-\d{6}$"))
         shown = folio.inner_text()
-        expect(phone.get_by_text("También le enviamos el acuse de recibo a su correo.")).to_be_visible()
+        mailed = phone.get_by_text("También le enviamos el acuse de recibo a su correo.")
+        expect(mailed).to_be_visible()
         snap(phone, "webform-sent")
 
         with phone.expect_download() as download:
