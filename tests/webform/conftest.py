@@ -12,6 +12,7 @@ from helpdesk import clock
 from helpdesk.channels.webform import tokens as webform
 from helpdesk.extensions import limiter
 from tests.portal.conftest import outbox_dir
+from tests.receipts.conftest import sla_queue  # noqa: F401  (a fixture: a queue with an SLA policy)
 
 ES = {"Accept-Language": "es-MX,es;q=0.9"}
 

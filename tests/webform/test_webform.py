@@ -388,3 +388,36 @@ def test_only_the_form_may_be_framed_and_only_by_the_configured_origins(
 def test_without_origins_configured_only_our_own_pages_may_frame_the_form(client):
     response = client.get("/contacto", headers=ES)
     assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+
+
+# --- The deadline, and the settings ---------------------------------------------------------
+
+
+def test_the_confirmation_gives_the_deadline_the_rules_set(
+    client, session, send_form, sla_queue
+):
+    from helpdesk.audit.services import Actor
+    from helpdesk.tickets import services as tickets
+
+    token = token_of(send_form(email="plazo@correo.mx"))
+    ticket = ticket_of(session, token)
+    tickets.set_queue(session, ticket, sla_queue, actor=Actor.system("test"), now=clock.now())
+    session.commit()
+
+    page = client.get(f"/contacto/recibido/{token}", headers=ES).get_data(as_text=True)
+    assert "Le responderemos a más tardar el 7 de enero de 2027." in page
+
+
+@pytest.mark.parametrize(
+    "value", ["http://www.banco.example", "https://www.banco.example/ayuda", "*", "https://*.x.mx"]
+)
+def test_only_https_origins_are_accepted_for_framing(tmp_path, value):
+    from helpdesk.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="HELPDESK_WEBFORM_ALLOWED_ORIGINS"):
+        load_config(tmp_path, {"SECRET_KEY": "k" * 40, "WEBFORM_ALLOWED_ORIGINS": value})
+    config = load_config(
+        tmp_path,
+        {"SECRET_KEY": "k" * 40, "WEBFORM_ALLOWED_ORIGINS": "https://A.example, https://b.mx:8443/"},
+    )
+    assert config["WEBFORM_ALLOWED_ORIGINS"] == ("https://a.example", "https://b.mx:8443")
