@@ -38,7 +38,10 @@ def site(tmp_path: Path) -> Iterator[str]:
         pytest.fail("the catalogs are not compiled: run `make translations`")
     url = f"sqlite:///{tmp_path / 'webform-e2e.sqlite3'}"
     app = create_app(
-        app_config(url, tmp_path, WEBFORM_ALLOWED_ORIGINS="https://www.bancodemo.example")
+        app_config(
+            url, tmp_path, WTF_CSRF_ENABLED=True,
+            WEBFORM_ALLOWED_ORIGINS="https://www.bancodemo.example",
+        )
     )
     migrate_to_head(app)
     with app.app_context():

@@ -163,13 +163,27 @@ def test_an_account_of_someone_else_is_not_linked_and_only_the_agent_is_told(
     assert "coincide" not in acuse and "Cobranza" not in acuse
 
 
-def test_an_unknown_account_number_is_noted_not_linked(client, session, make, send_form):
+def test_an_unknown_account_number_is_noted_for_the_agent_not_linked(
+    client, session, make, send_form, signed_in
+):
     make.contact(email="cliente@correo.mx")
     ticket = ticket_of(
         session, token_of(send_form(email="cliente@correo.mx", account="NO-EXISTE-1"))
     )
     assert ticket.accounts == []
-    assert "NO-EXISTE-1" in notes_of(session, ticket)
+
+    signed_in("agent")
+    page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
+    assert "Formulario web" in page
+    assert "Número de cuenta indicado: NO-EXISTE-1, no coincide" in page
+
+
+def test_the_form_works_with_csrf_on_for_the_rest_of_the_app(
+    client, session, send_form, csrf_enabled
+):
+    # The session's CSRF token cannot reach a third-party iframe; the form's own token does.
+    assert send_form(email="csrf@correo.mx").status_code == 303
+    assert client.post("/login", data={"email": "a@b.mx", "password": "x"}).status_code == 400
 
 
 def test_files_are_kept_and_a_too_large_one_is_refused_with_the_text_kept(
