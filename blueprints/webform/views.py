@@ -143,9 +143,11 @@ def sent(token: str) -> Any:
     if acuse.deadline is not None:
         words = Words(str(get_locale() or "es")[:2], ZoneInfo(acuse.timezone))
         deadline = words.date(acuse.deadline, acuse.deadline_timezone)
-    return render_template(
+    page = render_template(
         "webform/sent.html", folio=ticket.folio, deadline=deadline, mailed=mailed, token=token
     )
+    # The page's links hold the token: kept out of shared caches and the back-forward cache.
+    return page, 200, {"Cache-Control": "private, no-store"}
 
 
 @bp.get("/acuse/<token>.pdf")

@@ -81,6 +81,7 @@ def test_a_known_debtor_disputes_from_the_form_and_collection_pauses(
         sent = client.get(f"/contacto/recibido/{token}", headers=ES)
         page = sent.get_data(as_text=True)
     assert sent.status_code == 200
+    assert "no-store" in sent.headers["Cache-Control"]
     assert ticket.folio in page
     assert f'href="/contacto/acuse/{token}.pdf"' in page
     assert "También le enviamos el acuse de recibo a su correo." in page
