@@ -65,6 +65,12 @@ def too_many(error: Any) -> Any:
     return render_template("webform/limited.html"), 429
 
 
+@bp.errorhandler(413)
+def too_large(error: Any) -> Any:
+    # Above MAX_CONTENT_LENGTH the form cannot even be read: say why, in the form's frame.
+    return render_template("webform/too_large.html"), 413
+
+
 def _ip_limit() -> str:
     return current_app.config["WEBFORM_IP_RATE_LIMIT"]
 

@@ -204,6 +204,19 @@ def test_files_are_kept_and_a_too_large_one_is_refused_with_the_text_kept(
     assert [a.filename for a in ticket.messages[0].attachments] == ["recibo.pdf"]
 
 
+def test_more_than_the_app_accepts_at_once_gets_a_clear_page(
+    app, client, session, send_form, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 5000)
+    before = tickets_count(session)
+    huge = {"files": [(io.BytesIO(b"x" * 20000), "foto.jpg")]}
+    response = send_form(email="grande@correo.mx", **huge)
+    assert response.status_code == 413
+    assert "Sus archivos son demasiado grandes" in response.get_data(as_text=True)
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert tickets_count(session) == before
+
+
 # --- Refusals --------------------------------------------------------------------------------
 
 
