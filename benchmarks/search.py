@@ -2,11 +2,16 @@
 from tests.mailgen's vocabulary), rebuild the index, then time typical queries.
 
     .venv/bin/python benchmarks/search.py [--messages 1000000] [--tickets 300000]
-        [--engine whoosh|postgresql|both] [--seed 42]
+        [--engine whoosh|postgresql|both] [--seed 42] [--runs 5]
+        [--keep | --load-only] [--skip-load --database NAME] [--skip-rebuild] [--data-dir DIR]
+
+``--keep`` keeps the PostgreSQL database (and ``--data-dir``, where the Whoosh index is),
+``--skip-load --database NAME`` reuses one, ``--skip-rebuild`` times the queries on the
+index already there.
 
 Rows go in with COPY (PostgreSQL; both engines read the same PostgreSQL database, as a
 production install would), the change log is skipped (a rebuild reads every ticket) and
-the rebuild is the one ``helpdesk search reindex`` runs. Each query runs 5 times after
+the rebuild is the one ``helpdesk search reindex`` runs. Each query runs ``--runs`` times after
 one warm-up; p50/p95 are over all runs of all queries. Prints JSON.
 """
 
@@ -26,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import database, drop  # noqa: E402
+from benchmarks.common import POSTGRES, database, drop  # noqa: E402
 from tests.mailgen import content  # noqa: E402
 
 QUERIES = [
@@ -40,6 +45,16 @@ QUERIES = [
     ("filtered", "transferencia type:dispute channel:email"),
     ("three words", "pago convenio mensualidades"),
     ("folio", "ACL-2026-000777"),
+    ("unaccented common word", "aclaracion"),
+    ("plural, stemmed", "pagos"),
+    ("second phrase", '"queja formal"'),
+    ("two words", "llamadas domingos"),
+    ("excluded word", "cargo -duplicado"),
+    ("name and word", "Castañeda queja"),
+    ("phone as typed", 'phone:"55 1234 0777"'),
+    ("account alone", "41-000555"),
+    ("status and word", "transferencia status:open"),
+    ("dates and word", "embargar after:2026-06-01 before:2026-07-01 channel:whatsapp"),
 ]
 
 
@@ -160,28 +175,32 @@ def load(session, tickets: int, messages: int, seed: int) -> None:
         print(f"  loaded {min(first + batch, tickets):,} tickets", file=sys.stderr)
 
 
-def measure(session, settings, admin) -> dict:
+def measure(session, settings, admin, *, rebuild: bool, repeat: int) -> dict:
     from helpdesk.search import services
 
-    started = time.perf_counter()
-    count = services.rebuild(session, settings=settings)
-    session.commit()
-    rebuild_seconds = time.perf_counter() - started
+    figures: dict = {}
+    if rebuild:
+        started = time.perf_counter()
+        count = services.rebuild(session, settings=settings)
+        session.commit()
+        seconds = time.perf_counter() - started
+        figures = {
+            "documents": count,
+            "rebuild_seconds": round(seconds, 1),
+            "documents_per_second": round(count / seconds),
+        }
     timings: dict[str, list[float]] = {}
     for name, text in QUERIES:
         services.search(session, text, viewer=admin, settings=settings)  # warm-up
         runs = []
-        for _ in range(5):
+        for _ in range(repeat):
             begin = time.perf_counter()
             found = services.search(session, text, viewer=admin, settings=settings)
             runs.append((time.perf_counter() - begin) * 1000)
         timings[name] = runs
         assert found.results or found.jump_to, f"no hit for {name}: {text}"
     every = sorted(t for runs in timings.values() for t in runs)
-    return {
-        "documents": count,
-        "rebuild_seconds": round(rebuild_seconds, 1),
-        "documents_per_second": round(count / rebuild_seconds),
+    return figures | {
         "query_ms": {name: round(statistics.median(runs), 1) for name, runs in timings.items()},
         "p50_ms": round(statistics.median(every), 1),
         "p95_ms": round(every[int(len(every) * 0.95) - 1], 1),
@@ -202,7 +221,18 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300_000)
     parser.add_argument("--engine", choices=["whoosh", "postgresql", "both"], default="both")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each query")
+    parser.add_argument("--keep", action="store_true", help="keep the database and index")
+    parser.add_argument("--skip-load", action="store_true", help="reuse --database")
+    parser.add_argument("--skip-rebuild", action="store_true", help="query the index as it is")
+    parser.add_argument("--load-only", action="store_true", help="load, keep, measure nothing")
+    parser.add_argument("--database", help="the PostgreSQL database of an earlier --keep")
+    parser.add_argument("--data-dir", type=Path, help="where the Whoosh index lives")
     args = parser.parse_args()
+    if args.skip_load and not args.database:
+        parser.error("--skip-load needs --database NAME")
+    if args.load_only:
+        args.keep, engines = True, []
     from flask_migrate import upgrade
 
     from helpdesk.app import create_app
@@ -211,10 +241,15 @@ def main() -> None:
     from helpdesk.search.services import SearchSettings
     from helpdesk.users.models import Role, User
 
-    engines = ["whoosh", "postgresql"] if args.engine == "both" else [args.engine]
+    if not args.load_only:
+        engines = ["whoosh", "postgresql"] if args.engine == "both" else [args.engine]
     report = {"messages": args.messages, "tickets": args.tickets, "seed": args.seed, "engines": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        url, name = database("postgresql", Path(tmp), prefix="aclara_search")
+        data_dir = args.data_dir or Path(tmp)
+        if args.skip_load:
+            url, name = POSTGRES.rsplit("/", 1)[0] + f"/{args.database}", None
+        else:
+            url, name = database("postgresql", Path(tmp), prefix="aclara_search")
         try:
             app = create_app(
                 {
@@ -222,27 +257,37 @@ def main() -> None:
                     "SECRET_KEY": "s" * 40,
                     "ENV": "testing",
                     "INSTANCE_PATH": tmp,
-                    "DATA_DIR": tmp,
+                    "DATA_DIR": str(data_dir),
                     "REDIS_URL": None,
                 }
             )
             with app.app_context():
                 upgrade()
                 tracking.mark = lambda *a, **k: None  # a rebuild reads every ticket anyway
-                started = time.perf_counter()
-                load(db.session, args.tickets, args.messages, args.seed)
-                report["load_seconds"] = round(time.perf_counter() - started, 1)
+                if not args.skip_load:
+                    started = time.perf_counter()
+                    load(db.session, args.tickets, args.messages, args.seed)
+                    report["load_seconds"] = round(time.perf_counter() - started, 1)
                 admin = User(id=0, role=Role.ADMIN.value, name="bench", email="b@x")
                 for engine in engines:
-                    settings = SearchSettings(data_dir=Path(tmp), phone_region="MX", backend=engine)
-                    figures = measure(db.session, settings, admin)
+                    settings = SearchSettings(data_dir=data_dir, phone_region="MX", backend=engine)
+                    figures = measure(
+                        db.session,
+                        settings,
+                        admin,
+                        rebuild=not args.skip_rebuild,
+                        repeat=args.runs,
+                    )
                     figures["index_mib"] = round(index_size(settings, db.session) / 2**20, 1)
                     report["engines"][engine] = figures
                     print(json.dumps({engine: figures}), file=sys.stderr)
                 db.session.remove()
                 db.engine.dispose()
         finally:
-            drop(name)
+            if args.keep and name:
+                print(f"kept database {name}", file=sys.stderr)
+            else:
+                drop(name)
     report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 

@@ -18,7 +18,7 @@ from helpdesk.reports import labels
 from helpdesk.reports.document import describe_filters, render_report_pdf
 from helpdesk.reports.export import TABLES, csv_table, report_json
 from helpdesk.reports.queries import build_report, queue_ids_named
-from helpdesk.reports.scope import EVERYTHING, Filters, Period, ReportError
+from helpdesk.reports.scope import EVERYTHING, Filters, Period, ReportError, country_codes
 
 
 @click.group("report", cls=AppGroup)
@@ -30,6 +30,9 @@ def report_commands() -> None:
 @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD (included).")
 @click.option("--queue", "queues", multiple=True, help="Queue name or slug; repeat for several.")
+@click.option(
+    "--country", "countries", multiple=True, help="MX, CO, AR or US (the portfolio's); repeatable."
+)
 @click.option("--zone", help="IANA time zone of the days (default: HELPDESK_TIMEZONE).")
 @click.option(
     "--format", "kind", type=click.Choice(["json", "csv", "pdf"]), default="json", show_default=True
@@ -44,6 +47,7 @@ def sla_report_command(
     start: str,
     end: str,
     queues: tuple[str, ...],
+    countries: tuple[str, ...],
     zone: str | None,
     kind: str,
     table: str,
@@ -52,7 +56,10 @@ def sla_report_command(
     """The SLA report of every queue (or --queue), with the figures of the dashboard."""
     try:
         period = Period(_day(start), _day(end), zone or current_app.config["DEFAULT_TIMEZONE"])
-        filters = Filters(queue_ids=queue_ids_named(db.session, queues)) if queues else Filters()
+        filters = Filters(
+            queue_ids=queue_ids_named(db.session, queues) if queues else (),
+            countries=country_codes(countries),
+        )
     except ReportError as error:
         reason = str(labels.ERRORS.get(str(error.args[0]), error.args[0]))
         names = ", ".join(error.args[1]) if len(error.args) > 1 else ""

@@ -112,6 +112,9 @@ def describe_filters(session: Session, filters: Filters) -> list[str]:
         parts.append(_("Creditor: %(names)s", names=", ".join(filters.creditors)))
     if filters.portfolios:
         parts.append(_("Portfolio: %(names)s", names=", ".join(filters.portfolios)))
+    if filters.countries:
+        names = ", ".join(labels.country(c) for c in filters.countries)
+        parts.append(_("Country: %(names)s", names=names))
     return parts
 
 

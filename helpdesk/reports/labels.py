@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
@@ -97,6 +98,7 @@ ERRORS = {
     "unknown_metric": _l("Unknown figure."),
     "unknown_agent": _l("There is no agent with that name."),
     "unknown_team": _l("There is no team with that name."),
+    "unknown_country": _l("Countries are written as two-letter codes: MX, CO, AR or US."),
 }
 
 # (figure, definition): in the PDF's definitions page and under the dashboard.
@@ -211,6 +213,11 @@ def percent(value: float | None) -> str:
 
 def number(value: float | None) -> str:
     return "—" if value is None else format_decimal(value, locale=get_locale())
+
+
+def country(code: str) -> str:
+    """The country's name in the viewer's language (Babel's CLDR names: "México")."""
+    return Locale.parse(str(get_locale() or "es")).territories.get(code, code)
 
 
 def when(moment: datetime | None, zone: tzinfo) -> str:

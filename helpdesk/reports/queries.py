@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.queues.models import Queue
+from helpdesk.reminders.models import ReminderSchedule
+from helpdesk.reports import labels
 from helpdesk.reports.figures import (
     TARGETS,
     Breach,
@@ -128,6 +130,7 @@ class Choices:
     agents: list[tuple[int, str]]
     creditors: list[str]
     teams: list[tuple[int, str]] = field(default_factory=list)  # queues with members
+    countries: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of portfolios
 
 
 def filter_choices(session: Session, scope: Scope) -> Choices:
@@ -138,6 +141,7 @@ def filter_choices(session: Session, scope: Scope) -> Choices:
     if scope.assignee_id is not None:
         agents = agents.where(User.id == scope.assignee_id)
     creditors = select(CollectionAccount.creditor).distinct().order_by(CollectionAccount.creditor)
+    countries = select(ReminderSchedule.country).distinct().order_by(ReminderSchedule.country)
     staffed = queues.where(
         select(user_queues.c.user_id).where(user_queues.c.queue_id == Queue.id).exists()
     )
@@ -146,6 +150,7 @@ def filter_choices(session: Session, scope: Scope) -> Choices:
         agents=[(i, n) for i, n in session.execute(agents)],
         creditors=list(session.scalars(creditors)),
         teams=[(i, n) for i, n in session.execute(staffed)],
+        countries=[(c, labels.country(c)) for c in session.scalars(countries)],
     )
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.accounts.models import CollectionAccount
+from helpdesk.reminders.models import ReminderSchedule
+from helpdesk.sla.services import COUNTRIES
 from helpdesk.tickets.models import Ticket, ticket_accounts
 from helpdesk.users.models import Role, User, user_queues
 
@@ -80,6 +82,9 @@ class Filters:
     channels: tuple[str, ...] = ()
     creditors: tuple[str, ...] = ()
     portfolios: tuple[str, ...] = ()
+    # A portfolio's country is the one its reminder schedule sets (one jurisdiction's
+    # book, chosen once by an admin): the debtors' law, whatever queue handles them.
+    countries: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, list[Any]]:
         return {name: list(getattr(self, name)) for name in self.__dataclass_fields__}
@@ -130,7 +135,7 @@ def ticket_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool
         conditions.append(Ticket.type.in_(filters.types))
     if filters.channels:
         conditions.append(Ticket.channel.in_(filters.channels))
-    if filters.creditors or filters.portfolios:
+    if filters.creditors or filters.portfolios or filters.countries:
         conditions.append(_has_account(filters))
     return conditions
 
@@ -144,6 +149,13 @@ def _has_account(filters: Filters) -> ColumnElement[bool]:
     linked = ticket_accounts.join(
         CollectionAccount, CollectionAccount.id == ticket_accounts.c.account_id
     )
+    if filters.countries:
+        linked = linked.join(
+            ReminderSchedule,
+            (ReminderSchedule.creditor == CollectionAccount.creditor)
+            & (ReminderSchedule.portfolio == CollectionAccount.portfolio),
+        )
+        wanted.append(ReminderSchedule.country.in_(filters.countries))
     return exists(select(1).select_from(linked).where(*wanted))
 
 
@@ -151,7 +163,8 @@ def from_query(
     values: Mapping[str, Sequence[str]], *, zone: str, today: date
 ) -> tuple[Period, Filters]:
     """The period and filters of a query string (``from``, ``to``, ``queue``, ``agent``,
-    ``team``, ``type``, ``channel``, ``creditor``, ``portfolio``); the month so far by default."""
+    ``team``, ``type``, ``channel``, ``creditor``, ``portfolio``, ``country``); the month so
+    far by default."""
 
     def first(name: str) -> str:
         return (values.get(name) or [""])[0].strip()
@@ -167,6 +180,7 @@ def from_query(
         channels=_words(values.get("channel")),
         creditors=_words(values.get("creditor")),
         portfolios=_words(values.get("portfolio")),
+        countries=country_codes(values.get("country") or ()),
     )
     return period, filters
 
@@ -183,6 +197,7 @@ def as_query(period: Period, filters: Filters) -> dict[str, Any]:
         "channel": list(filters.channels),
         "creditor": list(filters.creditors),
         "portfolio": list(filters.portfolios),
+        "country": list(filters.countries),
     }
 
 
@@ -193,6 +208,14 @@ def _parse_date(value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ReportError("bad_date") from None
+
+
+def country_codes(values: Sequence[str]) -> tuple[str, ...]:
+    """``mx, CO`` → ``("CO", "MX")``; a code we do not know is an error, not ignored."""
+    wanted = {v.strip().upper() for v in values if v.strip()}
+    if wanted - set(COUNTRIES):
+        raise ReportError("unknown_country")
+    return tuple(sorted(wanted))
 
 
 def _ids(values: Sequence[str], error: str) -> tuple[int, ...]:

@@ -94,10 +94,18 @@ class PostgresIndex:
                 )
             )
         where = and_(*conditions)
-        # Counted up to a bound: "1,000+" is as useful as an exact figure and never
-        # walks a million matches.
-        bounded = select(D.ticket_id).where(where).limit(COUNT_BOUND + 1).subquery()
-        total = self.session.scalar(select(func.count()).select_from(bounded)) or 0
+        # The latest matches first, at most COUNT_BOUND + 1 of them: counted ("1,000+" is
+        # as useful as an exact figure) and ranked. Ranking reads each match's whole
+        # tsvector, so a common word would rank a third of the tickets; past a thousand
+        # matches the page asks for another word anyway, and recent cases come first.
+        latest = (
+            select(D.ticket_id)
+            .where(where)
+            .order_by(D.activity_at.desc())
+            .limit(COUNT_BOUND + 1)
+            .cte("latest")  # one pass: counted and ranked in the same statement
+        )
+        counted = select(func.count()).select_from(latest).scalar_subquery()
         rank = func.ts_rank_cd(D.document, ranked) if ranked is not None else literal(0.0)
         headline = (
             func.ts_headline(CONFIG, D.body, ranked, _HEADLINE)
@@ -105,12 +113,15 @@ class PostgresIndex:
             else func.substr(D.body, 1, 200)
         )
         rows = self.session.execute(
-            select(D.ticket_id, rank.label("rank"), headline.label("snippet"))
-            .where(where)
+            select(D.ticket_id, rank.label("rank"), headline.label("snippet"), counted)
+            .join(latest, latest.c.ticket_id == D.ticket_id)
             .order_by(rank.desc(), D.activity_at.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
         ).all()
+        if not rows and page > 1:  # past the last page: say how many there are
+            return Page([], self.session.scalar(select(counted)) or 0)
+        total = rows[0][3] if rows else 0
         return Page([Hit(r.ticket_id, float(r.rank), _snippet(r.snippet)) for r in rows], total)
 
 

@@ -299,7 +299,7 @@ def assign(
     session: Session, ticket: Ticket, assignee: User | None, *, actor: Actor, now: datetime
 ) -> None:
     if assignee is not None and not assignee.is_active:
-        raise TicketError("cannot assign to an inactive user")
+        raise TicketError(_l("This person is inactive: assign the ticket to someone else."))
     before = ticket.assignee.email if ticket.assignee else None
     after = assignee.email if assignee else None
     if before == after:
@@ -326,7 +326,7 @@ def set_status(
     if new == old:
         return
     if old == Status.MERGED:
-        raise TicketError("a merged ticket cannot change status")
+        raise TicketError(_l("This ticket was merged into another one: change that one instead."))
     ticket.status = new.value
     if new == Status.RESOLVED:
         ticket.resolved_at = now
@@ -396,9 +396,9 @@ def merge(session: Session, source: Ticket, into: Ticket, *, actor: Actor, now: 
     "merged", pointing at it (mail threaded to the old ticket follows the pointer).
     Accounts and their holds are the caller's (``helpdesk.inbox.services``)."""
     if source.id == into.id:
-        raise TicketError("a ticket cannot be merged into itself")
+        raise TicketError(_l("A ticket cannot be merged into itself."))
     if Status.MERGED.value in (source.status, into.status):
-        raise TicketError("a merged ticket cannot be merged again")
+        raise TicketError(_l("This ticket was already merged into another one."))
     for message in list(source.messages):
         message.ticket = into
     for person in [source.contact, *source.participants]:
@@ -557,4 +557,4 @@ def _touch(ticket: Ticket, now: datetime) -> None:
 
 def _require_text(text: str) -> None:
     if not text.strip():
-        raise TicketError("the message is empty")
+        raise TicketError(_l("Write something before sending."))

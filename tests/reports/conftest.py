@@ -182,7 +182,11 @@ def month(session: Session, make: Any) -> Month:
 
 def _skipped_reminder(session: Session, account: Any, moment: datetime) -> None:
     schedule = ReminderSchedule(
-        creditor=account.creditor, name="Recordatorios", created_at=moment, updated_at=moment
+        creditor=account.creditor,
+        portfolio=account.portfolio,  # Banco Demo's book: Mexican (the default country)
+        name="Recordatorios",
+        created_at=moment,
+        updated_at=moment,
     )
     step = ReminderStep(schedule=schedule, offset_days=0, channel="email", subject="Su pago")
     session.add_all([schedule, step])

@@ -59,6 +59,16 @@ def test_the_cli_narrows_to_queues_by_name_and_refuses_unknown_ones(app, session
     assert "anterior a su inicio" in result.output  # the default locale is Spanish
 
 
+def test_the_cli_narrows_to_a_country(app, session, month):
+    # the conftest month links T5 to Banco Demo's account, whose schedule is Mexican
+    result = cli(app, "--from", "2026-11-01", "--to", "2026-11-30", "--country", "mx")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"]["opened"] == 1
+    result = cli(app, "--from", "2026-11-01", "--to", "2026-11-30", "--country", "PE")
+    assert result.exit_code == 1
+    assert "dos letras" in result.output
+
+
 def test_the_cli_writes_the_pdf(app, session, month, tmp_path):
     out = tmp_path / "report.pdf"
     result = cli(

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from helpdesk import clock
+from helpdesk.reminders.models import ReminderSchedule
 from helpdesk.reports.figures import Compliance
 from helpdesk.reports.queries import build_report
 from helpdesk.reports.scope import EVERYTHING, Filters, Period, ReportError, Scope
@@ -110,6 +111,33 @@ def test_filters_narrow_every_figure(session, month):
     assert r.opened == 1
     r = report(session, Filters(types=("complaint",)))
     assert (r.opened, r.sla["first_response"].total) == (1, 0)
+
+
+def test_a_country_is_the_country_of_the_linked_accounts_portfolio(session, month):
+    # Banco Demo's book has a Mexican reminder schedule (conftest); Financiera Sur's is
+    # Colombian here; T4 is linked to Financiera Sur's account, T5 to Banco Demo's.
+    moment, book = month.tickets["T4"].created_at, month.tickets["T4"].accounts[0].portfolio
+    session.add(
+        ReminderSchedule(
+            creditor="Financiera Sur",
+            portfolio=book,
+            name="CO",
+            country="CO",
+            created_at=moment,
+            updated_at=moment,
+        )
+    )
+    session.flush()
+    folios = {n: month.tickets[n].folio for n in ("T4", "T5")}
+    mexico = report(session, Filters(countries=("MX",)))
+    assert (mexico.opened, [h.folio for h in mexico.longest_holds]) == (1, [])
+    colombia = report(session, Filters(countries=("CO",)))
+    assert (colombia.opened, [h.folio for h in colombia.longest_holds]) == (1, [folios["T4"]])
+    both = report(session, Filters(countries=("CO", "MX")))
+    assert both.opened == 2
+    assert report(session, Filters(countries=("AR",))).is_empty
+    # a creditor and a country together: the same account must satisfy both
+    assert report(session, Filters(creditors=("Banco Demo",), countries=("CO",))).is_empty
 
 
 def test_what_each_role_sees(session, month, make):

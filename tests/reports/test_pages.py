@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pypdf
 import pytest
 
 from tests.factories import PASSWORD
@@ -99,6 +100,7 @@ def test_the_pdf_downloads(client, signed_in, month):
         ("from=ayer&to=2026-11-30", "Las fechas se escriben AAAA-MM-DD."),
         ("from=2026-11-01&to=2026-11-30&queue=cola", "No hay ninguna cola con ese nombre."),
         ("from=2026-11-01&to=2026-11-30&team=cola", "No hay ningún equipo con ese nombre."),
+        ("from=2026-11-01&to=2026-11-30&country=Peru", "Los países se escriben con dos letras"),
     ],
 )
 def test_a_report_that_makes_no_sense_says_why(client, signed_in, query, message):
@@ -159,3 +161,15 @@ def test_the_dashboard_offers_the_teams_and_filters_by_one(client, signed_in, mo
     assert report["totals"] == {"opened": 2, "resolved": 0, "backlog": 3}  # Beto's tickets
     pdf = client.get(f"/reports/report.pdf?{NOVEMBER}&team={month.colombia.id}")
     assert pdf.data.startswith(b"%PDF")
+
+
+def test_the_dashboard_offers_the_portfolios_countries_and_filters_by_one(client, signed_in, month):
+    signed_in("manager")
+    page = client.get(f"/reports?{NOVEMBER}&country=MX").get_data(as_text=True)
+    assert '<option value="MX" selected>México</option>' in page
+    report = figures(client, f"{NOVEMBER}&country=MX")
+    assert report["filters"]["countries"] == ["MX"]
+    assert report["totals"]["opened"] == 1  # T5, on Banco Demo's Mexican book
+    pdf = client.get(f"/reports/report.pdf?{NOVEMBER}&country=MX")
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "País: México" in text

@@ -193,3 +193,26 @@ def test_an_indexer_that_dies_mid_batch_leaves_its_tickets_for_the_next(
     assert index_changes_job() == 1
     assert find("quebranto") == [ticket.folio]
     assert session.scalar(select(SearchChange.ticket_id)) is None
+
+
+def test_past_the_count_bound_the_latest_matches_are_ranked(
+    make, index, session, settings, engine, monkeypatch
+):
+    """PostgreSQL counts and ranks at most COUNT_BOUND + 1 matches, the latest first (the
+    page then says "more than 1,000"); Whoosh ranks every match. Here the bound is 2."""
+    if engine != "postgresql":
+        pytest.skip("Whoosh ranks every match")
+    from helpdesk.search import postgres_index
+
+    monkeypatch.setattr(postgres_index, "COUNT_BOUND", 2)
+    start = clock.now()
+    made = []
+    for n in range(5):
+        ticket = make.ticket(subject=f"Caso {n}", text="Pido la aclaración del cargo.")
+        ticket.last_activity_at = start + timedelta(minutes=n)
+        made.append(ticket)
+    index()
+    viewer = make.user(role="supervisor")
+    found = services.search(session, "aclaracion", viewer=viewer, settings=settings)
+    assert found.total == 3  # the bound + 1: "more than 2"
+    assert [r.ticket.folio for r in found.results] == [t.folio for t in made[:1:-1]]
