@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -137,3 +138,67 @@ def test_someone_writes_from_the_web_form_and_gets_the_folio_and_the_acuse(
     assert shown in acuse
     assert f"Número de cuenta: {ACCOUNT_NUMBER}" in acuse
     assert "Formulario web" in acuse
+
+
+def creditor_page(site: str) -> str:
+    return f"""<!doctype html><html lang="es"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Banco Demo</title></head>
+<body style="margin:0;font-family:sans-serif">
+<h1 style="font-size:1.2rem;margin:.5rem">Banco Demo · Contacto</h1>
+<iframe id="aclara-contacto" src="{site}/contacto" title="Escríbanos"
+        style="width:100%;height:400px;border:0"></iframe>
+<script>
+  window.addEventListener("message", function (event) {{
+    if (event.origin !== "{site}") return;
+    if (!event.data || event.data.type !== "aclara-webform-height") return;
+    document.getElementById("aclara-contacto").style.height = event.data.height + "px";
+  }});
+</script></body></html>"""
+
+
+HELP = "https://ayuda.aclara.test"  # where the creditor's page believes the form lives
+
+
+def test_the_form_works_inside_the_creditors_iframe_and_nowhere_else(
+    site: str, phone: Page
+) -> None:
+    """The creditor's page and our https address are both played by the browser's router:
+    the creditor's page is made up, our address is passed on to the test server (with its
+    Host), so the frame is truly cross-site, over https, with no cookie of ours."""
+
+    def to_our_server(route: Any) -> None:
+        request = route.request
+        response = route.fetch(
+            url=request.url.replace(HELP, site),
+            headers={**request.headers, "host": HELP.removeprefix("https://")},
+        )  # redirects followed here: a fulfilled 303 does not navigate a frame
+        route.fulfill(response=response)
+
+    for origin in ("https://www.bancodemo.example", "https://evil.example"):
+        phone.route(
+            f"{origin}/**",
+            lambda route: route.fulfill(content_type="text/html", body=creditor_page(HELP)),
+        )
+    phone.route(f"{HELP}/**", to_our_server)
+
+    phone.goto("https://www.bancodemo.example/contacto")
+    frame = phone.frame_locator("#aclara-contacto")
+    expect(frame.get_by_role("heading", name="Escríbanos")).to_be_visible()
+    # The form said how tall it is: the iframe grew from 400 px to the whole form.
+    phone.wait_for_function(
+        "document.getElementById('aclara-contacto').getBoundingClientRect().height > 1000"
+    )
+    frame.get_by_label("Su nombre").fill("Rosa Quintero")
+    frame.get_by_label("Correo electrónico").fill("rosa.iframe@correo.mx")
+    frame.get_by_label("¿De qué se trata?").select_option("already_paid")
+    frame.get_by_label("Cuéntenos qué pasó").fill("Pagué el 2 de noviembre en ventanilla.")
+    with clock.freeze(clock.now() + timedelta(seconds=30)):
+        frame.get_by_role("button", name="Enviar").click()
+        expect(frame.locator("[data-folio]")).to_have_text(re.compile(r"^ACL-\d{4}-\d{6}$"))
+    assert phone.context.cookies(HELP) == []  # no cookie was needed, none was set
+
+    # Another site's page cannot show it: the browser refuses to render the frame.
+    phone.goto("https://evil.example/contacto")
+    phone.wait_for_timeout(1000)
+    assert [f.url for f in phone.frames][1:] != [f"{HELP}/contacto"]
+    assert phone.frame_locator("#aclara-contacto").get_by_role("heading").count() == 0
