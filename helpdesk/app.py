@@ -117,6 +117,7 @@ def configure_blueprints(app: Flask) -> None:
     from blueprints.ratings import bp as ratings_bp
     from blueprints.reports import bp as reports_bp
     from blueprints.search import bp as search_bp
+    from blueprints.webform import bp as webform_bp
     from blueprints.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
@@ -129,6 +130,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(brand_bp)
     app.register_blueprint(ratings_bp)
+    app.register_blueprint(webform_bp)
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
 
@@ -230,7 +232,8 @@ def configure_security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response: Any) -> Any:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not _may_be_framed(response):
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
@@ -238,3 +241,11 @@ def configure_security_headers(app: Flask) -> None:
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+
+def _may_be_framed(response: Any) -> bool:
+    """A view that sets its own CSP naming who may frame it (the web form, for the origins
+    in ``WEBFORM_ALLOWED_ORIGINS``) gets no ``X-Frame-Options: DENY``, which would forbid
+    what its ``frame-ancestors`` allows; every other page stays unframeable."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy

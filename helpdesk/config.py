@@ -8,6 +8,7 @@ Order: defaults, then the environment, then explicit overrides; ``validate`` fai
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +79,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "SEARCH_BACKEND",
         "whoosh (index files, one machine) or postgresql (full-text search in the database)",
     ),
+    "HELPDESK_WEBFORM_ALLOWED_ORIGINS": (
+        "WEBFORM_ALLOWED_ORIGINS",
+        "https origins (comma-separated) whose pages may show the web form /contacto in an iframe",
+    ),
 }
 
 
@@ -127,6 +132,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PORTAL_VERIFY_RATE_LIMIT": "30 per 15 minutes",
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,
         "PORTAL_MAX_FILES": 5,
+        # The public web form (/contacto): who may frame it, and what stands in for a
+        # CAPTCHA (a honeypot field, a minimum fill time, posts per IP and per address).
+        "WEBFORM_ALLOWED_ORIGINS": (),
+        "WEBFORM_MIN_SECONDS": 3,
+        "WEBFORM_IP_RATE_LIMIT": "10 per hour",
+        "WEBFORM_ADDRESS_RATE_LIMIT": "5 per hour",
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)
         "TICKETS_PER_PAGE": 30,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
@@ -172,6 +183,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config["PROXY_HOPS"] = _number(
         config, "PROXY_HOPS", "HELPDESK_PROXY_HOPS", int, allow_zero=True
     )
+    config["WEBFORM_ALLOWED_ORIGINS"] = origins(config["WEBFORM_ALLOWED_ORIGINS"])
     config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(config, instance_path)
     is_production = config["ENV"] == "production"
     config["SESSION_COOKIE_SECURE"] = is_production
@@ -195,6 +207,27 @@ def custom_plans(options: dict[str, Any]) -> dict[str, Any]:
     query planned for its own values (docs/benchmarks.md, "Inbox")."""
     connect_args = {**options.get("connect_args", {}), "prepare_threshold": None}
     return {**options, "connect_args": connect_args}
+
+
+def origins(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``"https://a.example, https://b.example/"`` → ``("https://a.example",
+    "https://b.example")``: what a CSP ``frame-ancestors`` names, checked strictly (a
+    wrong value would open the form to framing by anyone, or break the embed)."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    found = []
+    for item in (i.strip().rstrip("/") for i in items):
+        if not item:
+            continue
+        if not _ORIGIN.fullmatch(item):
+            raise ConfigError(
+                f"HELPDESK_WEBFORM_ALLOWED_ORIGINS: {item!r} is not an https origin "
+                "(https://host or https://host:port, no path)"
+            )
+        found.append(item.lower())
+    return tuple(dict.fromkeys(found))
+
+
+_ORIGIN = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 def _number(

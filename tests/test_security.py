@@ -24,6 +24,11 @@ PUBLIC_ENDPOINTS = {
     # personal (tests/portal/test_branding.py).
     "brand.logo",
     "brand.theme",
+    # The public web form; its confirmation and acuse need a signed token for one ticket
+    # (a guessed or altered one is a 404: tests/webform/).
+    "webform.contact",
+    "webform.sent",
+    "webform.acuse",
 }
 
 

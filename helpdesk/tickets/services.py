@@ -291,6 +291,20 @@ def add_note(
     return message
 
 
+def add_system_note(
+    session: Session, ticket: Ticket, *, text: str, actor: Actor, now: datetime
+) -> Message:
+    """An internal note no person wrote (the inbox shows it as "System"): what a channel
+    knows that only agents may read, such as a web form's account number that matched no
+    account of the contact. Never sent to the debtor."""
+    _require_text(text)
+    message = _add_message(
+        session, ticket, direction=Direction.NOTE, channel=ticket.channel, text=text, now=now
+    )
+    record(session, actor, "message.noted", message, now=now, ticket=ticket)
+    return message
+
+
 def assign(
     session: Session, ticket: Ticket, assignee: User | None, *, actor: Actor, now: datetime
 ) -> None:

@@ -1,4 +1,5 @@
-"""The automatic acknowledgement a debtor gets when their email opens a ticket.
+"""The automatic acknowledgement a debtor gets when their email (or the public web form,
+with an email address) opens a ticket.
 
 It carries the folio, speaks the contact's language, is marked ``Auto-Submitted:
 auto-replied`` (compose does that for automatic messages) and is capped per sender so
@@ -24,6 +25,10 @@ from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import add_acknowledgement
 from helpdesk.tickets.vocabulary import Channel, Direction
 
+# Tickets whose contact is told by email that their case was opened (with the acuse):
+# those opened by an email, and those opened on the web form by someone who gave one.
+ACKNOWLEDGED_CHANNELS = (Channel.EMAIL.value, Channel.WEBFORM.value)
+
 
 def acknowledge(
     session: Session,
@@ -39,7 +44,7 @@ def acknowledge(
     counted them for a whole group (kept up to date here); otherwise they are counted.
     """
     address = ticket.contact.email
-    if ticket.channel != Channel.EMAIL or not address or _bounced(ticket.contact):
+    if ticket.channel not in ACKNOWLEDGED_CHANNELS or not address or _bounced(ticket.contact):
         return None
     contact_id = ticket.contact.id
     if recent is None or contact_id not in recent:

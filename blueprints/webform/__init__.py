@@ -1,0 +1,3 @@
+from blueprints.webform.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,1 @@
+"""The public web form (/contacto): a channel adapter like email and WhatsApp."""
