@@ -18,7 +18,7 @@ from blueprints.inbox.ticket_forms import MergeForm, TagForm
 from helpdesk import clock
 from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.canned import queries as canned_queries
-from helpdesk.channels.email.replies import signature_for
+from helpdesk.channels.email.replies import answers_by_email, signature_for
 from helpdesk.channels.email.sanitise import split_quoted_html
 from helpdesk.channels.whatsapp import queries as whatsapp_queries
 from helpdesk.channels.whatsapp.settings import WhatsAppSettings
@@ -44,7 +44,7 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
     shows_whatsapp = ticket.channel == "whatsapp" or any(
         m.channel == "whatsapp" for m in ticket.messages
     )
-    can_email = ticket.channel == "email" and ticket.contact is not None and ticket.contact.email
+    can_email = answers_by_email(ticket)
     return {
         "routing_card": routing_card(ticket),
         "deadlines": sla_queries.views_for(db.session, [ticket], now=now)[ticket.id],
@@ -59,6 +59,7 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         if shows_whatsapp
         else None,
         "signature": signature_for(current_user, ticket) if can_email else "",
+        "can_email": can_email,
         "thread": thread(ticket, show_events=shows_events()),
         "show_events": shows_events(),
         "html_parts": {m.id: html_parts(m) for m in ticket.messages if m.html},

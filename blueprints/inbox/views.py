@@ -21,6 +21,7 @@ from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor
 from helpdesk.canned import queries as canned_queries
 from helpdesk.canned.services import fill
+from helpdesk.channels.email.replies import answers_by_email
 from helpdesk.extensions import db
 from helpdesk.holds import services as holds
 from helpdesk.inbox import services as inbox
@@ -49,7 +50,7 @@ def ticket_show(folio: str) -> Any:
         # the note box when the ticket cannot be answered by email).
         response = canned_queries.usable(db.session, canned_id, ticket, current_user)
         text = fill(db.session, response or abort(404), ticket, current_user)
-        if ticket.channel == "email" and ticket.contact.email:
+        if answers_by_email(ticket):
             cc = ", ".join(p.email for p in ticket.participants if p.email)
             page = render_ticket(ticket, reply_form=EmailReplyForm(formdata=None, cc=cc, text=text))
         else:

@@ -27,6 +27,7 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.channels.email.compose import compose
 from helpdesk.channels.email.mailboxes import smtp_password
 from helpdesk.channels.email.models import Mailbox
+from helpdesk.channels.email.replies import EMAIL_ANSWERED
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.mail import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.receipts.services import attach_acuse
@@ -34,7 +35,7 @@ from helpdesk.receipts.settings import ReceiptSettings
 from helpdesk.tickets import delivery
 from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
-from helpdesk.tickets.vocabulary import Channel, Delivery
+from helpdesk.tickets.vocabulary import Delivery
 
 log = logging.getLogger(__name__)
 SEND_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
@@ -169,7 +170,7 @@ def queue_send(session: Session, message: Message) -> None:
 
 
 def _on_reply_queued(ticket: Ticket, *, session: Session, message: Message, **_: object) -> None:
-    if ticket.channel == Channel.EMAIL:
+    if ticket.channel in EMAIL_ANSWERED:
         queue_send(session, message)
 
 

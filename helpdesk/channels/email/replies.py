@@ -67,6 +67,17 @@ def signature_for(author: User, ticket: Ticket) -> str:
     return "\n".join(p for p in parts if p)
 
 
+# Tickets an agent answers by email: mail, and the public web form (whoever wrote there
+# left an address; the answer goes to the one on the contact, never to an address the
+# anonymous form merely typed for a contact who already had one).
+EMAIL_ANSWERED = frozenset({Channel.EMAIL.value, Channel.WEBFORM.value})
+
+
+def answers_by_email(ticket: Ticket) -> bool:
+    """Whether the composer offers "Reply by email" on this ticket."""
+    return ticket.channel in EMAIL_ANSWERED and bool(ticket.contact and ticket.contact.email)
+
+
 def reply_by_email(
     session,
     ticket: Ticket,
@@ -77,7 +88,7 @@ def reply_by_email(
     now: datetime,
 ) -> Message:
     """``attachments``: the file store's directory, needed when the reply has files."""
-    if ticket.channel != Channel.EMAIL:
+    if ticket.channel not in EMAIL_ANSWERED:
         raise ReplyRefused("text", _l("This case did not come by email: answer it on its channel."))
     if not ticket.contact.email:
         raise ReplyRefused("text", _l("This debtor has no email address."))

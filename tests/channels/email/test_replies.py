@@ -82,3 +82,33 @@ def test_a_whatsapp_case_has_no_email_tab(client, session, signed_in, make):
     assert "Responder por correo" not in page and "Nota interna" in page
     response = client.post(f"/tickets/{ticket.folio}/email", data={"text": "Hola"})
     assert response.status_code == 422
+
+
+def test_a_web_form_case_is_answered_by_email_to_the_address_on_file(
+    app, client, session, signed_in, make, tmp_path, monkeypatch
+):
+    """Whoever wrote through /contacto left an address: the agent answers there, as for
+    mail (the first answer of the thread, so it names no earlier message)."""
+    monkeypatch.setitem(app.config, "DATA_DIR", str(tmp_path))
+    signed_in("agent")
+    contact = make.contact(name="Rosa Vargas", email="rosa@correo.mx")
+    ticket = make.ticket(contact, channel="webform", subject="No reconozco un cargo")
+    session.commit()
+    page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
+    assert "Responder por correo" in page
+    response = client.post(
+        f"/tickets/{ticket.folio}/email", data={"text": "Revisamos su caso.", "then": "pending"}
+    )
+    assert response.status_code == 302
+    run_ready_jobs(session)
+    reply = sent_mails(app)[-1]
+    assert reply["To"] == "rosa@correo.mx"
+    assert ticket.folio in reply["Subject"]
+    assert "Revisamos su caso." in reply.get_body(("plain",)).get_content()
+
+
+def test_a_web_form_case_without_an_email_is_answered_with_notes(client, session, signed_in, make):
+    signed_in("agent")
+    ticket = make.ticket(make.contact(name="Sin correo", email=None), channel="webform")
+    page = client.get(f"/tickets/{ticket.folio}").get_data(as_text=True)
+    assert "Responder por correo" not in page and "Nota interna" in page
