@@ -66,7 +66,7 @@ def history_of(session: Session, ticket: Ticket) -> History:
 def refresh(session: Session, ticket: Ticket, *, now: datetime) -> list[TicketDeadline]:
     """Recompute and store the ticket's deadlines; a ticket with no policy has none."""
     queue_id = ticket.queue.id if ticket.queue is not None else None
-    policy = policy_for(session, queue_id, ticket.priority, ticket.type)
+    policy = policy_for(session, queue_id, ticket.priority, ticket.type, ticket_id=ticket.id)
     clocks = clocks_for(policy, history_of(session, ticket)) if policy else {}
     rows = _rows(session, ticket.id)
     before = {target: row.due_at for target, row in rows.items()}
