@@ -24,3 +24,6 @@ def rights_queue(session: Any) -> Queue:
 @pytest.fixture
 def intake_settings(app: Any) -> IntakeSettings:
     return IntakeSettings.from_config(app.config)
+
+
+from tests.portal.conftest import fresh_limits_and_outbox, portal_sign_in  # noqa: E402, F401
