@@ -279,3 +279,23 @@ def test_staff_produce_and_deliver_only_on_tickets_they_may_see(
     session.refresh(export)
     assert export.delivered_at is not None
     assert member.get(f"/data-exports/{export.id}.json").status_code == 200
+
+
+def test_staff_export_forms_need_their_csrf_token(
+    app, cookie_client, session, make, rights_queue, intake_settings
+):
+    request = open_request(
+        session,
+        make.contact(),
+        RightsRequest(kind="access"),
+        settings=intake_settings,
+        now=clock.now(),
+    )
+    session.commit()
+    staff, _user = staff_client(app, make, role="supervisor")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert staff.post(f"/tickets/{request.ticket.folio}/data-export").status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert session.scalar(select(DataExport.id)) is None
