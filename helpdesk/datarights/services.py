@@ -32,7 +32,6 @@ from helpdesk.portal import services as portal_services
 from helpdesk.queues.models import Queue
 from helpdesk.reminders.models import ReminderSchedule
 from helpdesk.routing.services import add_tags
-from helpdesk.sla.deadlines import refresh
 from helpdesk.sla.models import SlaPolicy
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
@@ -133,8 +132,7 @@ def open_request(
     basis = LEGAL_BASIS[(country, kind)]
     actor = Actor.for_contact(contact)
     _to_queue_of(session, ticket, basis, actor=actor, now=now)
-    add_tags(session, ticket, [basis], actor=actor, now=now)
-    refresh(session, ticket, now=now)  # the tag picks the law's policy
+    add_tags(session, ticket, [basis], actor=actor, now=now)  # the tag picks the law's policy
     request = DataRightsRequest(
         ticket=ticket,
         contact_id=contact.id,

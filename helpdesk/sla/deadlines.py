@@ -21,7 +21,7 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.db import forget_cache, transaction_cache
 from helpdesk.sla.clocks import Clock, History, TargetSpec, compute
 from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline
-from helpdesk.sla.queries import build, policy_for
+from helpdesk.sla.queries import build, has_tagged_policy, policy_for
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Direction
 
@@ -230,7 +230,9 @@ def _refresh_receiver(ticket: Ticket, *, session: Session, now: datetime, **_: A
 def _changed_receiver(
     ticket: Ticket, *, session: Session, field: str, now: datetime, **_: Any
 ) -> None:
-    if field in RECOMPUTING_FIELDS:
+    if field in RECOMPUTING_FIELDS or (
+        field == "tags" and has_tagged_policy(session, ticket.queue_id)
+    ):
         refresh(session, ticket, now=now)
 
 

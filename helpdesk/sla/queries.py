@@ -149,18 +149,27 @@ def policy_for(
     tagged policy, so the common case costs no query."""
     if queue_id is None:
         return None
-    cache = transaction_cache(session, _CACHE)  # dropped when the transaction ends
-    if queue_id not in cache:
-        cache[queue_id] = session.scalars(
-            select(SlaPolicy).where(SlaPolicy.queue_id == queue_id)
-        ).all()
-    candidates = cache[queue_id]
+    candidates = _policies_of(session, queue_id)
     tags: frozenset[str] = frozenset()
     if ticket_id is not None and any(p.tag for p in candidates):
         tags = frozenset(
             session.scalars(select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == ticket_id))
         )
     return best_policy(candidates, priority, ticket_type, tags)
+
+
+def has_tagged_policy(session: Session, queue_id: int | None) -> bool:
+    """Whether a tag can change which policy a ticket of this queue gets."""
+    return queue_id is not None and any(p.tag for p in _policies_of(session, queue_id))
+
+
+def _policies_of(session: Session, queue_id: int) -> Sequence[SlaPolicy]:
+    cache = transaction_cache(session, _CACHE)  # dropped when the transaction ends
+    if queue_id not in cache:
+        cache[queue_id] = session.scalars(
+            select(SlaPolicy).where(SlaPolicy.queue_id == queue_id)
+        ).all()
+    return cache[queue_id]
 
 
 def forget_policies(session: Session) -> None:

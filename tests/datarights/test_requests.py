@@ -130,3 +130,26 @@ def test_an_incomplete_request_is_refused_on_its_field(
     with pytest.raises(RequestError) as refused:
         open_request(session, make.contact(), wanted, settings=intake_settings, now=clock.now())
     assert refused.value.field == field
+
+
+def test_an_agent_changing_the_legal_tag_moves_the_deadline(
+    session, make, rights_queue, intake_settings
+):
+    from helpdesk.audit.services import Actor
+    from helpdesk.routing.services import add_tags, remove_tag
+
+    contact = make.contact()
+    contact.timezone = "America/Bogota"
+    request = open_request(
+        session, contact, RightsRequest(kind="access"), settings=intake_settings, now=clock.now()
+    )
+    ticket, agent = request.ticket, Actor.system("test")
+    assert due(session, ticket)["resolution"] == datetime(2026, 12, 7, 22, tzinfo=UTC)
+
+    # The agent reads it as a claim (reclamo): 15 business days and the 2-day mark.
+    remove_tag(session, ticket, "habeas-data-consulta", actor=agent, now=clock.now())
+    add_tags(session, ticket, ["habeas-data-reclamo"], actor=agent, now=clock.now())
+
+    clocks = due(session, ticket)
+    assert clocks["resolution"] == datetime(2026, 12, 15, 22, tzinfo=UTC)
+    assert clocks["first_response"] == datetime(2026, 11, 25, 22, tzinfo=UTC)
