@@ -299,3 +299,16 @@ def test_staff_export_forms_need_their_csrf_token(
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert session.scalar(select(DataExport.id)) is None
+
+
+def test_the_pdf_speaks_the_contacts_language(app, session, make, rights_queue, intake_settings):
+    from helpdesk.attachments import storage
+
+    contact = make.contact(name="Jane Roe")
+    contact.language = "en"
+    _request, export = _export_for(session, make, contact, intake_settings)
+
+    pdf = storage.read(export.pdf_sha256, storage.root_for(app.config["DATA_DIR"]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Copy of your personal data" in text and "Jane Roe" in text
+    assert "Copia de sus datos" not in text
