@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from blueprints.forms import show_error
@@ -40,8 +41,8 @@ def _forms() -> dict[str, RightsForm]:
     forms = {}
     for kind in RightKind:
         form = RightsForm(prefix=kind.value, formdata=None)
-        form.channel.choices = [("", _("Choose…"))] + [
-            (value, str(words)) for value, words in CHANNEL_LABELS.items()
+        form.channel.choices = [SelectChoice("", _("Choose…"))] + [
+            SelectChoice(value, str(words)) for value, words in CHANNEL_LABELS.items()
         ]
         forms[kind.value] = form
     return forms
