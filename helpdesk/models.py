@@ -16,6 +16,7 @@ from helpdesk.channels.whatsapp.models import (
     WhatsAppWebhook,
 )
 from helpdesk.contacts.models import Contact, ContactIdentity
+from helpdesk.datarights.models import DataExport, DataRightsRequest
 from helpdesk.holds.models import Hold, TicketOutcome, TicketTypeEffect
 from helpdesk.inbox.models import SavedView, TicketRead
 from helpdesk.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -44,6 +45,8 @@ __all__ = [
     "Contact",
     "ContactIdentity",
     "ContactRule",
+    "DataExport",
+    "DataRightsRequest",
     "FolioSequence",
     "Hold",
     "InboundEmail",

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.whatsapp.labels import whatsapp_label
+from helpdesk.datarights.labels import event_text as data_rights_text
 from helpdesk.holds.labels import outcome_label
 from helpdesk.reminders.labels import reminder_label
 from helpdesk.sla.labels import ACTIONS as sla_actions
@@ -137,6 +138,8 @@ def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
         return reminder_label(event)
     if action.startswith(sla_actions):
         return sla_label(event)
+    if action.startswith(("data_rights.", "data_export.")):
+        return data_rights_text(action, event.after, who) or action
     if action == "message.noted":
         return _("%(who)s added an internal note", who=who)
     if action == "ticket.assigned":

@@ -70,6 +70,11 @@ class PolicyForm(FlaskForm):
     queue = SelectField(_l("Queue"), coerce=str, validators=[DataRequired()])
     priority = SelectField(_l("Only for priority"))
     ticket_type = SelectField(_l("Only for type"))
+    tag = StringField(
+        _l("Only for tickets tagged"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("For a data-rights request's legal basis, e.g. habeas-data-reclamo."),
+    )
     calendar = SelectField(_l("Calendar"), coerce=str, validators=[DataRequired()])
     first_response_amount = _amount(_l("First response"))
     first_response_unit = _unit()

@@ -178,6 +178,7 @@ def _policy_data(policy: SlaPolicy | None) -> Any:
     data.calendar = str(policy.calendar_id)
     data.priority = policy.priority or ""
     data.ticket_type = policy.ticket_type or ""
+    data.tag = policy.tag or ""
     data.escalate_queue = str(policy.escalate_queue_id or "")
     return data
 
@@ -191,6 +192,7 @@ def _policy_values(form: PolicyForm) -> sla_services.PolicyValues:
         calendar=sla_queries.calendar_by_id(db.session, int(form.calendar.data)) or abort(400),
         priority=form.priority.data or None,
         ticket_type=form.ticket_type.data or None,
+        tag=(form.tag.data or "").strip() or None,
         escalate_queue=queue_queries.queue_by_id(db.session, int(escalate or 0)),
         **values,
     )

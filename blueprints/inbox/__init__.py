@@ -8,6 +8,7 @@ from blueprints.inbox import (
     list_views,
     mention_views,
     presence_views,
+    rights_views,
     sla_views,
     ticket_views,
     whatsapp_views,
@@ -21,6 +22,7 @@ AREAS = (
     mention_views,  # @mentions in notes: whom to mention, highlighted in the timeline
     list_views,  # the ticket list: views, filters, saved views, bulk actions
     presence_views,  # who else has a ticket open, who is typing, new messages meanwhile
+    rights_views,  # a data-rights ticket's data export: produce, deliver, download
     sla_views,  # SLA, routing, notifications, team
     ticket_views,  # the ticket page's tags, merge and PDF previews
     whatsapp_views,  # the WhatsApp composer

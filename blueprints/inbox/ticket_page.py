@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from blueprints.admin.forms import EmptyForm
 from blueprints.inbox.account_forms import LinkAccountForm, OutcomeForm
+from blueprints.inbox.rights_views import export_card
 from blueprints.inbox.sla_forms import TicketRoutingForm
 from blueprints.inbox.ticket_forms import MergeForm, TagForm
 from helpdesk import clock
@@ -33,6 +34,7 @@ from helpdesk.routing.services import tags_of
 from helpdesk.sla import queries as sla_queries
 from helpdesk.tickets import queries as ticket_queries
 from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.vocabulary import TicketType
 from helpdesk.timeline import MESSAGE_ACTIONS, event_label, people_in
 from helpdesk.users.mentions import known_handles
 from helpdesk.users.queries import names_by_email
@@ -77,6 +79,7 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         # What the composers' seen_message_id and the presence heartbeat compare with.
         "newest_inbound_id": ticket_queries.newest_inbound_id(ticket.messages),
         "presence_poll_ms": int(float(current_app.config["PRESENCE_POLL_SECONDS"]) * 1000),
+        "data_export": export_card(ticket) if ticket.type == TicketType.DATA_RIGHTS else None,
     }
 
 

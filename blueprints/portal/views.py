@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from blueprints.downloads import acuse_download
 from blueprints.forms import show_error
-from blueprints.portal import signin  # noqa: F401  (registers the sign-in routes)
+from blueprints.portal import rights, signin  # noqa: F401  (register their routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
 from blueprints.portal.guard import bp, current_contact
 from blueprints.portal.rating import rating_prompt  # (also registers the rating route)
@@ -157,6 +157,7 @@ def _render_ticket(ticket: Any, form: ReplyForm) -> str:
         opened=request.args.get("opened") == "1",
         sent=request.args.get("sent") == "1",
         rating=rating_prompt(ticket),
+        data_exports=rights.delivered_for(ticket),
     )
 
 

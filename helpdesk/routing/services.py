@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from helpdesk import events
 from helpdesk.accounts.models import CollectionAccount
 from helpdesk.accounts.queries import accounts_of_contact
 from helpdesk.audit.models import AuditEvent
@@ -166,6 +167,10 @@ def add_tags(
         return []
     session.execute(insert(ticket_tags), [{"ticket_id": ticket.id, "tag": t} for t in new])
     record(session, actor, "ticket.tagged", ticket, now=now, ticket=ticket, after={"tags": new})
+    # A tag can choose the SLA policy (a data-rights request's legal basis).
+    events.ticket_changed.send(
+        ticket, session=session, field="tags", before=None, after=new, actor=actor, now=now
+    )
     return new
 
 
@@ -178,6 +183,9 @@ def remove_tag(session: Session, ticket: Ticket, tag: str, *, actor: Actor, now:
         return False
     record(
         session, actor, "ticket.untagged", ticket, now=now, ticket=ticket, before={"tags": [tag]}
+    )
+    events.ticket_changed.send(
+        ticket, session=session, field="tags", before=[tag], after=None, actor=actor, now=now
     )
     return True
 

@@ -21,7 +21,7 @@ from helpdesk.audit.services import Actor, record
 from helpdesk.db import forget_cache, transaction_cache
 from helpdesk.sla.clocks import Clock, History, TargetSpec, compute
 from helpdesk.sla.models import SlaPolicy, Target, TicketDeadline
-from helpdesk.sla.queries import build, policy_for
+from helpdesk.sla.queries import build, has_tagged_policy, policy_for
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.vocabulary import Direction
 
@@ -66,7 +66,7 @@ def history_of(session: Session, ticket: Ticket) -> History:
 def refresh(session: Session, ticket: Ticket, *, now: datetime) -> list[TicketDeadline]:
     """Recompute and store the ticket's deadlines; a ticket with no policy has none."""
     queue_id = ticket.queue.id if ticket.queue is not None else None
-    policy = policy_for(session, queue_id, ticket.priority, ticket.type)
+    policy = policy_for(session, queue_id, ticket.priority, ticket.type, ticket_id=ticket.id)
     clocks = clocks_for(policy, history_of(session, ticket)) if policy else {}
     rows = _rows(session, ticket.id)
     before = {target: row.due_at for target, row in rows.items()}
@@ -230,7 +230,9 @@ def _refresh_receiver(ticket: Ticket, *, session: Session, now: datetime, **_: A
 def _changed_receiver(
     ticket: Ticket, *, session: Session, field: str, now: datetime, **_: Any
 ) -> None:
-    if field in RECOMPUTING_FIELDS:
+    if field in RECOMPUTING_FIELDS or (
+        field == "tags" and has_tagged_policy(session, ticket.queue_id)
+    ):
         refresh(session, ticket, now=now)
 
 

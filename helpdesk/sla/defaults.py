@@ -2,13 +2,15 @@
 
 Regulatory targets as the product ships them: a complaint answered within 30
 business days (MX, UNE), an *aclaración* within 45 calendar days, a data-rights (ARCO)
-request within 20 business days. The customer's compliance officer has the last word:
-all of it is configuration, editable in the admin pages.
+request within 20 business days; data-rights requests from the portal get the policy
+tagged with their legal basis (country and right, ``docs/data-rights.md``). The
+customer's compliance officer has the last word: all of it is configuration, editable
+in the admin pages.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -18,13 +20,28 @@ from helpdesk.audit.services import Actor
 from helpdesk.queues.models import Queue
 from helpdesk.routing.models import RoutingRule
 from helpdesk.routing.services import save_rule
-from helpdesk.sla.calendar import bogota, buenos_aires, cdmx
+from helpdesk.sla.calendar import BusinessCalendar, bogota, buenos_aires, cdmx
 from helpdesk.sla.models import SlaCalendar, SlaPolicy, Unit
 from helpdesk.sla.queries import by_name
 from helpdesk.sla.services import PolicyValues, save_calendar, save_policy
 
 ACTOR = Actor.system("defaults")
-CALENDARS = {"CDMX": cdmx, "Bogota": bogota, "Buenos Aires": buenos_aires}
+
+
+def _weekdays_only(zone: str, country: str, opens: int, closes: int) -> Any:
+    # The laws' "días hábiles" are Monday to Friday without holidays: the service
+    # calendars above open on Saturday mornings, which a legal deadline never counts.
+    hours = {day: [(time(opens), time(closes))] for day in range(5)}
+    return lambda: BusinessCalendar(zone, hours, country=country)
+
+
+CALENDARS = {
+    "CDMX": cdmx,
+    "Bogota": bogota,
+    "Buenos Aires": buenos_aires,
+    "Días hábiles México": _weekdays_only("America/Mexico_City", "MX", 9, 18),
+    "Días hábiles Colombia": _weekdays_only("America/Bogota", "CO", 8, 17),
+}
 MINUTES, BUSINESS_DAYS, CALENDAR_DAYS = (
     Unit.BUSINESS_MINUTES,
     Unit.BUSINESS_DAYS,
@@ -80,6 +97,48 @@ POLICIES: dict[str, list[tuple[str, str | None, str | None, Any, Any, Any, dict[
     ],
 }
 
+# Data-rights requests: the policy tagged with the request's legal basis (the tags are
+# helpdesk.datarights.services.LEGAL_BASIS), in its country's calendar.
+# (name, tag, calendar, first response, resolution)
+DATA_RIGHTS_POLICIES: list[tuple[str, str, str, Any, Any]] = [
+    (
+        "ARCO México (20 días hábiles)",
+        "arco-mx",
+        "Días hábiles México",
+        (480, MINUTES),
+        (20, BUSINESS_DAYS),
+    ),
+    (
+        "Habeas data Colombia: consulta (10 días hábiles)",
+        "habeas-data-consulta",
+        "Días hábiles Colombia",
+        (480, MINUTES),
+        (10, BUSINESS_DAYS),
+    ),
+    # First response: the "reclamo en trámite" mark, within 2 business days.
+    (
+        "Habeas data Colombia: reclamo (15 días hábiles)",
+        "habeas-data-reclamo",
+        "Días hábiles Colombia",
+        (2, BUSINESS_DAYS),
+        (15, BUSINESS_DAYS),
+    ),
+    (
+        "Ley 25.326 Argentina: acceso (10 días corridos)",
+        "ley-25326-acceso",
+        "Buenos Aires",
+        (480, MINUTES),
+        (10, CALENDAR_DAYS),
+    ),
+    (
+        "Ley 25.326 Argentina: rectificación (5 días hábiles)",
+        "ley-25326-rectificacion",
+        "Buenos Aires",
+        (480, MINUTES),
+        (5, BUSINESS_DAYS),
+    ),
+]
+
 # (name, conditions, actions by queue slug)
 RULES = [
     (
@@ -113,6 +172,10 @@ def install(session: Session, *, now: datetime) -> None:
         if slug in queues:
             for policy in policies:
                 _policy(session, queues[slug], stored["CDMX"], policy, now)
+    if "datos-personales" in queues:
+        for name, tag, calendar, first, resolution in DATA_RIGHTS_POLICIES:
+            policy = (name, None, "data_rights", first, (None, MINUTES), resolution, {"tag": tag})
+            _policy(session, queues["datos-personales"], stored[calendar], policy, now)
     if session.scalar(select(RoutingRule.id).limit(1)) is None:
         for name, conditions, actions in RULES:
             queue = queues.get(actions["queue"])

@@ -58,20 +58,25 @@ class SlaCalendar(db.Model):
 
 
 class SlaPolicy(db.Model):
-    """Targets for a queue, optionally only for one priority and/or one ticket type.
+    """Targets for a queue, optionally only for one priority and/or one ticket type,
+    and optionally only for tickets carrying one tag (a data-rights request's legal
+    basis, e.g. ``habeas-data-reclamo``: the law's deadline depends on the debtor's
+    country and the right, which neither the queue nor the type says).
 
-    The most specific policy wins: queue + priority + type, then queue + type, then
-    queue + priority, then the queue alone. A target left empty is not measured.
+    The most specific policy wins: a tagged policy whose tag the ticket carries, then
+    queue + priority + type, then queue + type, then queue + priority, then the queue
+    alone. A target left empty is not measured.
     """
 
     __tablename__ = "sla_policies"
-    __table_args__ = (UniqueConstraint("queue_id", "priority", "ticket_type"),)
+    __table_args__ = (UniqueConstraint("queue_id", "priority", "ticket_type", "tag"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
     priority: Mapped[str | None] = mapped_column(String(20))
     ticket_type: Mapped[str | None] = mapped_column(String(40))
+    tag: Mapped[str | None] = mapped_column(String(60))
     calendar_id: Mapped[int] = mapped_column(ForeignKey("sla_calendars.id"))
     first_response_amount: Mapped[int | None] = mapped_column(Integer)
     first_response_unit: Mapped[str] = mapped_column(String(20), default=Unit.BUSINESS_MINUTES)

@@ -4,7 +4,7 @@ inbox; the policy that applies to a ticket and a stored calendar's arithmetic.""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.db import forget_cache, transaction_cache
+from helpdesk.routing.models import ticket_tags
 from helpdesk.sla.calendar import BusinessCalendar
 from helpdesk.sla.models import SlaCalendar, SlaPolicy, Target, TicketDeadline, Unit
 from helpdesk.sla.notifications import target_label
@@ -136,17 +137,39 @@ def by_name(session: Session, name: str) -> SlaCalendar | None:
 
 
 def policy_for(
-    session: Session, queue_id: int | None, priority: str, ticket_type: str
+    session: Session,
+    queue_id: int | None,
+    priority: str,
+    ticket_type: str,
+    *,
+    ticket_id: int | None = None,
 ) -> SlaPolicy | None:
-    """The most specific policy of the queue for this priority and type, if any."""
+    """The most specific policy of the queue for this priority and type (and, for a
+    ticket, its tags), if any. A ticket's tags are read only when the queue has a
+    tagged policy, so the common case costs no query."""
     if queue_id is None:
         return None
+    candidates = _policies_of(session, queue_id)
+    tags: frozenset[str] = frozenset()
+    if ticket_id is not None and any(p.tag for p in candidates):
+        tags = frozenset(
+            session.scalars(select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == ticket_id))
+        )
+    return best_policy(candidates, priority, ticket_type, tags)
+
+
+def has_tagged_policy(session: Session, queue_id: int | None) -> bool:
+    """Whether a tag can change which policy a ticket of this queue gets."""
+    return queue_id is not None and any(p.tag for p in _policies_of(session, queue_id))
+
+
+def _policies_of(session: Session, queue_id: int) -> Sequence[SlaPolicy]:
     cache = transaction_cache(session, _CACHE)  # dropped when the transaction ends
     if queue_id not in cache:
         cache[queue_id] = session.scalars(
             select(SlaPolicy).where(SlaPolicy.queue_id == queue_id)
         ).all()
-    return best_policy(cache[queue_id], priority, ticket_type)
+    return cache[queue_id]
 
 
 def forget_policies(session: Session) -> None:
@@ -156,16 +179,21 @@ def forget_policies(session: Session) -> None:
 
 
 def best_policy(
-    candidates: list[SlaPolicy] | tuple[SlaPolicy, ...], priority: str, ticket_type: str
+    candidates: list[SlaPolicy] | tuple[SlaPolicy, ...] | Sequence[SlaPolicy],
+    priority: str,
+    ticket_type: str,
+    tags: Collection[str] = frozenset(),
 ) -> SlaPolicy | None:
     fitting = [
         p
         for p in candidates
-        if p.priority in (None, priority) and p.ticket_type in (None, ticket_type)
+        if p.priority in (None, priority)
+        and p.ticket_type in (None, ticket_type)
+        and (p.tag is None or p.tag in tags)
     ]
     return max(
         fitting,
-        key=lambda p: (p.ticket_type is not None, p.priority is not None),
+        key=lambda p: (p.tag is not None, p.ticket_type is not None, p.priority is not None),
         default=None,
     )
 

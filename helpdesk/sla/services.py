@@ -224,6 +224,7 @@ class PolicyValues:
     calendar: SlaCalendar
     priority: str | None = None
     ticket_type: str | None = None
+    tag: str | None = None
     first_response_amount: int | None = None
     first_response_unit: str = Unit.BUSINESS_MINUTES
     next_response_amount: int | None = None
@@ -289,6 +290,7 @@ def _check(session: Session, policy: SlaPolicy | None, values: PolicyValues) -> 
             SlaPolicy.queue_id == values.queue.id,
             _is(SlaPolicy.priority, values.priority),
             _is(SlaPolicy.ticket_type, values.ticket_type),
+            _is(SlaPolicy.tag, values.tag),
         )
     )
     if clash is not None and clash is not policy:
@@ -321,6 +323,7 @@ def _snapshot(policy: SlaPolicy) -> dict[str, object]:
         "queue_id": policy.queue_id,
         "priority": policy.priority,
         "type": policy.ticket_type,
+        "tag": policy.tag,
         "calendar_id": policy.calendar_id,
         **{
             t.value: [getattr(policy, f"{t.value}_amount"), getattr(policy, f"{t.value}_unit")]
