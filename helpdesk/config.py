@@ -125,6 +125,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PORTAL_CODE_RATE_LIMIT": "5 per 15 minutes",
         "PORTAL_CODE_IP_RATE_LIMIT": "30 per 15 minutes",
         "PORTAL_VERIFY_RATE_LIMIT": "30 per 15 minutes",
+        # Magic links opened or used per IP; a portal session is its own cookie and ends
+        # after this many minutes without a request (staff sessions are unaffected).
+        "PORTAL_LINK_RATE_LIMIT": "30 per 15 minutes",
+        "PORTAL_MAGIC_LINKS": True,  # reminders and agents' email replies carry one
+        "PORTAL_SESSION_COOKIE_NAME": "aclara_portal",
+        "PORTAL_IDLE_MINUTES": 30,
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,
         "PORTAL_MAX_FILES": 5,
         "ACK_LIMIT": (10, 3 * 3600),  # acknowledgements per sender per window (seconds)

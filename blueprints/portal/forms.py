@@ -35,3 +35,8 @@ class ReplyForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Only the CSRF token: signing out is a POST from this site."""
+
+
+class LinkForm(FlaskForm):
+    """Only the CSRF token: a magic link is used by a POST from its own page (a mail
+    scanner's GET must not burn it)."""

@@ -9,8 +9,9 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 
 from blueprints.portal.forms import CodeRequestForm, CodeVerifyForm, SignOutForm
-from blueprints.portal.guard import CONTACT_KEY, PENDING_KEY, bp, sign_in, sign_out
+from blueprints.portal.guard import CONTACT_KEY, bp, pending, set_pending, sign_in, sign_out
 from helpdesk import clock
+from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import db, limiter
 from helpdesk.logs import mask_address
@@ -46,8 +47,8 @@ def login() -> Any:
     form = CodeRequestForm()
     if form.validate_on_submit():
         address = normalise_identity("email", form.email.data)
-        _send_code_if_known(address)
-        session[PENDING_KEY] = address
+        contact = _send_code_if_known(address)
+        set_pending(contact.id if contact else None, address)
         # The same words whether or not the address is known.
         flash(_("If that address is registered, we have sent it a code."), "info")
         return redirect(url_for("portal.code_verify"))
@@ -57,14 +58,15 @@ def login() -> Any:
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit(_verify_limit, methods=["POST"])
 def code_verify() -> Any:
-    address = session.get(PENDING_KEY)
-    if not address:
+    asked = pending()
+    if asked is None:
         return redirect(url_for("portal.login"))
+    asked_for, address = asked
     form = CodeVerifyForm()
     if form.validate_on_submit():
         try:
-            contact = portal_services.verify_code(
-                db.session, address, form.code.data,
+            contact = portal_services.verify_contact_code(
+                db.session, asked_for, form.code.data,
                 secret=current_app.config["SECRET_KEY"], now=clock.now(),
             )
         except portal_services.CodeError as error:
@@ -86,11 +88,17 @@ def logout() -> Any:
     return redirect(url_for("portal.home"))
 
 
-def _send_code_if_known(address: str) -> None:
+def _send_code_if_known(address: str) -> Contact | None:
     contact = portal_services.contact_for(db.session, address)
     if contact is None:
         log.info("portal: code asked for unknown %s", mask_address(address))
-        return
+        return None
+    send_email_code(contact, address)
+    return contact
+
+
+def send_email_code(contact: Contact, address: str) -> None:
+    """A fresh code to one of the contact's addresses (the latest code is the one that works)."""
     now = clock.now()
     code = portal_services.issue_code(
         db.session, contact, secret=current_app.config["SECRET_KEY"], now=now

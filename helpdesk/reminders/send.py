@@ -64,10 +64,12 @@ def send_email(
     config: Mapping[str, Any],
     due_date: date,
     now: datetime,
+    portal_url: str | None = None,
 ) -> str:
     """Send (or, in development, keep in the outbox) the email as the app's settings
-    (``config``) say; returns its Message-ID."""
-    mail = _compose(account, step, config=config, due_date=due_date, now=now)
+    (``config``) say; returns its Message-ID. ``portal_url``: the debtor's magic link."""
+    mail = _compose(account, step, config=config, due_date=due_date, now=now,
+                    portal_url=portal_url)
     try:
         deliver(mail, config)
     except DeliveryError as error:
@@ -117,6 +119,7 @@ def _compose(
     config: Mapping[str, Any],
     due_date: date,
     now: datetime,
+    portal_url: str | None = None,
 ) -> EmailMessage:
     contact = account.contact
     assert contact is not None
@@ -131,6 +134,8 @@ def _compose(
         }
         subject, body = _words(step, values)
         footer = _("To stop these reminders, reply STOP to this email.")
+        if portal_url:
+            footer = "\n\n".join((_portal_words(portal_url), footer))
     mail = EmailMessage()
     mail["From"] = formataddr((account.creditor, address))
     mail["To"] = formataddr((values["name"], _address(contact)))
@@ -142,6 +147,16 @@ def _compose(
     mail["List-Unsubscribe"] = f"<mailto:{address}?subject=STOP>"
     mail.set_content(f"{body}\n\n-- \n{footer}\n")
     return mail
+
+
+def _portal_words(url: str) -> str:
+    return str(
+        _(
+            "See your account or answer us in your portal, without a password (this link "
+            "works once, for 72 hours):\n%(url)s",
+            url=url,
+        )
+    )
 
 
 def _words(step: ReminderStep, values: dict[str, str]) -> tuple[str, str]:
