@@ -46,6 +46,14 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "PUBLIC_URL",
         "address debtors reach the app at (https://…), for links in documents sent by jobs",
     ),
+    "HELPDESK_PORTAL_WHATSAPP_CODE_TEMPLATE": (
+        "PORTAL_WHATSAPP_CODE_TEMPLATE",
+        "approved WhatsApp authentication template for portal sign-in codes",
+    ),
+    "HELPDESK_PORTAL_IDLE_MINUTES": (
+        "PORTAL_IDLE_MINUTES",
+        "minutes without a request after which a debtor's portal session ends",
+    ),
     "HELPDESK_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", "failed sign-ins allowed per address"),
     "HELPDESK_MAIL_DOMAIN": ("MAIL_DOMAIN", "domain of our outgoing Message-IDs"),
     "HELPDESK_MAIL_FROM": ("MAIL_FROM", "From address when a ticket's queue has no mailbox"),
@@ -129,6 +137,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # after this many minutes without a request (staff sessions are unaffected).
         "PORTAL_LINK_RATE_LIMIT": "30 per 15 minutes",
         "PORTAL_MAGIC_LINKS": True,  # reminders and agents' email replies carry one
+        # The approved WhatsApp authentication template that carries sign-in codes.
+        "PORTAL_WHATSAPP_CODE_TEMPLATE": None,
         "PORTAL_SESSION_COOKIE_NAME": "aclara_portal",
         "PORTAL_IDLE_MINUTES": 30,
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,

@@ -1,11 +1,24 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, MultipleFileField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
 
 
 class CodeRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Named "email" as it always was; a mobile number is welcome too (the view tells them
+    # apart), so the field is plain text.
+    email = StringField(
+        _l("Email or mobile number"), validators=[DataRequired(), Length(max=254)]
+    )
+
+
+class ChooseForm(FlaskForm):
+    """Where to send the code: the position of one masked destination, never an address."""
+
+    destination = RadioField(
+        _l("Where should we send your code?"),
+        validators=[DataRequired(message=_l("Choose where to send your code."))],
+    )
 
 
 class CodeVerifyForm(FlaskForm):

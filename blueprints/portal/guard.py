@@ -25,6 +25,7 @@ FALLBACK_KEY = "portal_link_fallback"
 PUBLIC_ENDPOINTS = {
     "portal.login",
     "portal.code_verify",
+    "portal.code_choose",
     "portal.link_open",
     "portal.link_use",
     "portal.link_fallback",

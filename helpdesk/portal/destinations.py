@@ -51,3 +51,17 @@ def destinations_of(contact: Contact, *, whatsapp: bool) -> list[Destination]:
     if whatsapp and phone:
         found.append(Destination(WHATSAPP, phone, mask_phone(phone)))
     return found
+
+
+def parse_phone(text: str, region: str) -> str | None:
+    """A phone typed any way (``55 1234 5678``, ``+52 (55) 1234-5678``) in E.164, or None."""
+    cleaned = text.strip()
+    if "@" in cleaned or sum(c.isdigit() for c in cleaned) < 8:
+        return None
+    try:
+        number = phonenumbers.parse(cleaned, None if cleaned.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
