@@ -139,6 +139,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PORTAL_MAGIC_LINKS": True,  # reminders and agents' email replies carry one
         # The approved WhatsApp authentication template that carries sign-in codes.
         "PORTAL_WHATSAPP_CODE_TEMPLATE": None,
+        # Creditor name -> the fact asked with an account number ("phone_last4", the
+        # default and, as contacts keep no birth date, the only one supported today).
+        "PORTAL_IDENTIFYING_FACTS": {},
         "PORTAL_SESSION_COOKIE_NAME": "aclara_portal",
         "PORTAL_IDLE_MINUTES": 30,
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,

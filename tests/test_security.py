@@ -20,6 +20,14 @@ PUBLIC_ENDPOINTS = {
     # The debtor portal's sign-in (a one-time code by email); tests/portal/ checks the rest.
     "portal.login",
     "portal.code_verify",
+    # Choosing where the code goes, and account number plus one fact
+    # (tests/portal/test_whatsapp_code.py, test_account_signin.py); magic links and their
+    # fallback page (tests/portal/test_magic_links.py).
+    "portal.code_choose",
+    "portal.login_account",
+    "portal.link_open",
+    "portal.link_use",
+    "portal.link_fallback",
 }
 
 

@@ -12,6 +12,22 @@ class CodeRequestForm(FlaskForm):
     )
 
 
+class AccountSignInForm(FlaskForm):
+    """For a debtor who no longer has the email on file: an account number or a folio,
+    plus one fact (today: the last four digits of the registered phone)."""
+
+    reference = StringField(
+        _l("Account number or case folio"), validators=[DataRequired(), Length(max=64)]
+    )
+    fact = StringField(
+        _l("Last four digits of your registered phone"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*\d{4}\s*$", message=_l("Write the four digits.")),
+        ],
+    )
+
+
 class ChooseForm(FlaskForm):
     """Where to send the code: the position of one masked destination, never an address."""
 

@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = {
     "portal.login",
     "portal.code_verify",
     "portal.code_choose",
+    "portal.login_account",
     "portal.link_open",
     "portal.link_use",
     "portal.link_fallback",

@@ -8,13 +8,20 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from blueprints.portal.forms import ChooseForm, CodeRequestForm, CodeVerifyForm, SignOutForm
+from blueprints.portal.forms import (
+    AccountSignInForm,
+    ChooseForm,
+    CodeRequestForm,
+    CodeVerifyForm,
+    SignOutForm,
+)
 from blueprints.portal.guard import CONTACT_KEY, bp, pending, set_pending, sign_in, sign_out
 from helpdesk import clock
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.services import normalise_identity
 from helpdesk.extensions import db, limiter
 from helpdesk.logs import mask_address
+from helpdesk.portal import facts
 from helpdesk.portal import services as portal_services
 from helpdesk.portal import whatsapp as whatsapp_codes
 from helpdesk.portal.destinations import (
@@ -83,6 +90,37 @@ def login() -> Any:
                   "info")
         return redirect(url_for("portal.code_verify"))
     return render_template("portal/login.html", form=form)
+
+
+def _reference_key() -> str:
+    # Per account or folio: guessing the four digits of one debtor is slow from any IP.
+    return "portal-account|" + (request.form.get("reference") or "").strip().upper()
+
+
+@bp.route("/login/account", methods=["GET", "POST"])
+@limiter.shared_limit(_ip_limit, scope="portal-code-ip", methods=["POST"])
+@limiter.limit(_address_limit, key_func=_reference_key, methods=["POST"])
+def login_account() -> Any:
+    """Account number (or folio) plus one fact. A match goes on to choose where the code
+    goes, among the channels on file; anything else gets the code page with the same
+    words, whether the account is unknown or the fact wrong."""
+    if session.get(CONTACT_KEY):
+        return redirect(url_for("portal.home"))
+    form = AccountSignInForm()
+    if form.validate_on_submit():
+        contact = facts.contact_by_account_and_fact(
+            db.session, form.reference.data, form.fact.data,
+            facts=current_app.config["PORTAL_IDENTIFYING_FACTS"],
+        )
+        if contact is not None and _destinations(contact, ""):
+            set_pending(contact.id, "")
+            return redirect(url_for("portal.code_choose"))
+        log.info("portal: no match for an account and fact")
+        set_pending(None, "")
+        flash(_("If the details match an account, we have sent a code to a channel on file."),
+              "info")
+        return redirect(url_for("portal.code_verify"))
+    return render_template("portal/login_account.html", form=form)
 
 
 @bp.route("/choose", methods=["GET", "POST"])
