@@ -137,6 +137,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # after this many minutes without a request (staff sessions are unaffected).
         "PORTAL_LINK_RATE_LIMIT": "30 per 15 minutes",
         "PORTAL_MAGIC_LINKS": True,  # reminders and agents' email replies carry one
+        # WhatsApp reminder templates approved with a URL button ending in the magic
+        # link's token (https://…/portal/link/{{1}}): send the token as its parameter.
+        "REMINDER_WHATSAPP_LINK_BUTTON": False,
         # The approved WhatsApp authentication template that carries sign-in codes.
         "PORTAL_WHATSAPP_CODE_TEMPLATE": None,
         # Creditor name -> the fact asked with an account number ("phone_last4", the

@@ -15,6 +15,7 @@ from blueprints.portal.forms import LinkForm
 from blueprints.portal.guard import FALLBACK_KEY, bp, set_pending, sign_in
 from blueprints.portal.signin import send_email_code
 from helpdesk import clock
+from helpdesk.audit.services import Actor, record
 from helpdesk.contacts.models import Contact
 from helpdesk.contacts.queries import contact_by_id
 from helpdesk.extensions import db, limiter
@@ -51,11 +52,15 @@ def link_open(token: str) -> Any:
 def link_use(token: str) -> Any:
     if not LinkForm().validate_on_submit():
         return redirect(url_for("portal.link_open", token=token))
-    state = links.use(db.session, token, secret=_secret(), now=clock.now())
-    db.session.commit()
+    now = clock.now()
+    state = links.use(db.session, token, secret=_secret(), now=now)
     contact = contact_by_id(db.session, state.link.contact_id) if state.link else None
     if state.status != "valid" or contact is None:
+        db.session.commit()
         return _to_fallback(state)
+    record(db.session, Actor.for_contact(contact), "portal.signed_in_by_link", state.link,
+           now=now, after={"purpose": state.link.purpose})
+    db.session.commit()
     sign_in(contact)
     return redirect(url_for("portal.home"))
 

@@ -313,7 +313,8 @@ def _send(
     try:
         if step.channel == "whatsapp":
             external_id = reminder_send.send_whatsapp(
-                session, account, step, settings=whatsapp, due_date=occurrence.due_date
+                session, account, step, settings=whatsapp, due_date=occurrence.due_date,
+                link_token=_whatsapp_link_token(session, account, config=config, now=now),
             )
         else:
             external_id = reminder_send.send_email(
@@ -338,6 +339,18 @@ def _portal_link(
     return magic_links.link_for(
         session, account.contact_id, purpose="reminder", secret=config["SECRET_KEY"],
         public_url=config.get("PUBLIC_URL"), now=now,
+    )
+
+
+def _whatsapp_link_token(
+    session: Session, account: CollectionAccount, *, config: Mapping[str, Any], now: datetime
+) -> str | None:
+    """A magic link's token for WhatsApp reminder templates approved with a URL button
+    (``REMINDER_WHATSAPP_LINK_BUTTON``); a template without one would be refused."""
+    if not config.get("REMINDER_WHATSAPP_LINK_BUTTON") or account.contact_id is None:
+        return None
+    return magic_links.issue(
+        session, account.contact_id, purpose="reminder", secret=config["SECRET_KEY"], now=now
     )
 
 

@@ -84,8 +84,11 @@ def send_whatsapp(
     *,
     settings: WhatsAppSettings,
     due_date: date,
+    link_token: str | None = None,
 ) -> str:
-    """Send the step's template from the default number; returns the wamid."""
+    """Send the step's template from the default number; returns the wamid.
+    ``link_token``: the debtor's magic link token, for templates approved with a URL
+    button whose address ends in it (``https://…/portal/link/{{1}}``)."""
     contact = account.contact
     assert contact is not None
     number = numbers.default_number(session, settings)
@@ -105,11 +108,24 @@ def send_whatsapp(
             step.template_name,
             language,
             parameters,
+            components=_with_link_button(parameters, link_token) if link_token else None,
         )
     except numbers.NumberError as error:
         raise SendError(str(error), permanent=True) from error
     except GraphError as error:
         raise SendError(error.describe(), permanent=not error.is_temporary) from error
+
+
+def _with_link_button(parameters: list[str], token: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]},
+        {
+            "type": "button",
+            "sub_type": "url",
+            "index": "0",
+            "parameters": [{"type": "text", "text": token}],
+        },
+    ]
 
 
 def _compose(

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from helpdesk import clock
+from helpdesk.audit.models import AuditEvent
 from helpdesk.channels.email.outbound import send_email_job
 from helpdesk.reminders.dispatcher import run_due
 from helpdesk.reminders.models import ReminderSchedule, ReminderStep
@@ -18,6 +19,7 @@ from helpdesk.signins import links
 from helpdesk.signins.models import MagicLink
 from helpdesk.tickets import services as tickets
 from tests.portal.conftest import code_from, code_mails_to, mails_to
+from tests.portal.test_whatsapp_code import graph  # noqa: F401  (fixture)
 
 CONTINUE = "Continuar a su portal"
 FALLBACK = "Este enlace ya no funciona"
@@ -61,6 +63,10 @@ def test_a_link_signs_its_contact_in_once(app, session, make, client):
     assert response.status_code == 302 and response.headers["Location"] == "/portal/"
     home = client.get("/portal/").get_data(as_text=True)
     assert contact.name in home and other.name not in home
+    audited = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "portal.signed_in_by_link")
+    )
+    assert audited.object_id == stored.id and audited.after == {"purpose": "reply"}
 
     again = app.test_client()
     response = again.post(f"/portal/link/{token}")
@@ -169,3 +175,30 @@ def test_a_reply_copied_to_someone_else_carries_no_link(app, session, make):
     (mail,) = mails_to(app, contact.email)
     assert "/portal/link/" not in mail.get_body(("plain",)).get_content()
     assert session.scalar(select(MagicLink).where(MagicLink.contact_id == contact.id)) is None
+
+
+def test_a_whatsapp_reminder_can_carry_the_link_in_its_url_button(
+    app, session, make, client, graph, monkeypatch  # noqa: F811
+):
+    monkeypatch.setitem(app.config, "REMINDER_WHATSAPP_LINK_BUTTON", True)
+    now = clock.now()
+    session.add(
+        ReminderSchedule(
+            creditor="Banco Demo", portfolio="Tarjetas", name="Tarjetas", country="MX",
+            is_active=True, created_at=now, updated_at=now,
+            steps=[ReminderStep(offset_days=0, channel="whatsapp",
+                                template_name="recordatorio_con_enlace")],
+        )
+    )
+    account = make.account(contact=make.contact(phone="+525512345678"),
+                           next_due_date=date(2026, 11, 23))
+    session.commit()
+    report = run_due(session, config=current_app.config, now=now).as_json()
+    session.commit()
+    assert len(report["sent"]) == 1, report
+    (payload,) = graph.sent()
+    body, button = payload["template"]["components"]
+    assert [p["text"] for p in body["parameters"]][1] == account.number
+    assert (button["type"], button["sub_type"], button["index"]) == ("button", "url", "0")
+    token = button["parameters"][0]["text"]
+    assert client.post(f"/portal/link/{token}").headers["Location"] == "/portal/"
