@@ -75,13 +75,13 @@ def login() -> Any:
         choices = _destinations(contact, typed)
         if contact is None:
             log.info("portal: code asked for unknown %s", mask_address(typed))
-        set_pending(contact.id if contact else None, typed)
+        # A typed email is shown back as typed; for a typed phone the code page names
+        # no destination, known number or not (it may have gone to an email on file).
+        set_pending(contact.id if contact else None, typed if "@" in typed else "")
         if contact is not None and len(choices) > 1:
             return redirect(url_for("portal.code_choose"))
         if contact is not None and choices:
             send_code_to(contact, choices[0])
-            if choices[0].value != typed:  # a phone typed, the code went elsewhere on file
-                set_pending(contact.id, choices[0].shown)
         # The same words whether or not the address is known.
         if "@" in typed:
             flash(_("If that address is registered, we have sent it a code."), "info")
@@ -144,9 +144,7 @@ def code_choose() -> Any:
         chosen = _chosen_destination()
         if chosen is not None:
             send_code_to(contact, chosen[1])
-            set_pending(contact.id, chosen[1].shown)
-            flash(_("We have sent a code to %(destination)s.", destination=chosen[1].shown),
-                  "info")
+            set_pending(contact.id, chosen[1].shown)  # the code page names it
             return redirect(url_for("portal.code_verify"))
     return render_template(
         "portal/code_choose.html", form=form, kinds=[d.channel for d in choices]
@@ -174,7 +172,12 @@ def code_verify() -> Any:
             db.session.commit()
             sign_in(contact)
             return redirect(url_for("portal.home"))
-    return render_template("portal/code_verify.html", form=form, address=address)
+    # A masked destination was chosen among those on file (or offered by an old link):
+    # the debtor already knows it exists, the page may say the code went there.
+    return render_template(
+        "portal/code_verify.html", form=form, address=address,
+        masked=asked_for is not None and "*" in address,
+    )
 
 
 @bp.route("/logout", methods=["POST"])

@@ -14,6 +14,7 @@ from helpdesk.contacts.models import Contact, IdentityKind
 from helpdesk.logs import mask_address
 
 EMAIL, WHATSAPP = "email", "whatsapp"
+NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,16 @@ class Destination:
 
 
 def mask_phone(e164: str) -> str:
-    """``+52 55 **** 1234``: the country, the first two digits, the last four."""
+    """``+52 55 **** 1234``: the country, the first two digits, the last four (joined by
+    no-break spaces, so a narrow screen never splits the number)."""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return mask_address(e164)
     national = str(number.national_number)
     if len(national) < 8:
-        return f"+{number.country_code} **** {national[-2:]}"
-    return f"+{number.country_code} {national[:2]} **** {national[-4:]}"
+        return NBSP.join((f"+{number.country_code}", "****", national[-2:]))
+    return NBSP.join((f"+{number.country_code}", national[:2], "****", national[-4:]))
 
 
 def mask_email(address: str) -> str:

@@ -36,6 +36,7 @@ pytestmark = pytest.mark.e2e
 EMAIL = "guadalupe.nunez@correo.mx"
 PHONE = "+525512345678"
 ACCOUNT_NUMBER = "MX-904512"
+MASKED = "+52\u00a055\u00a0****\u00a05678"
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
@@ -166,18 +167,23 @@ def test_a_debtor_signs_in_from_the_reminders_link(site: Site, phone: Page) -> N
 def test_a_debtor_signs_in_with_a_code_sent_by_whatsapp(site: Site, phone: Page) -> None:
     phone.goto(f"{site.url}/portal/")
     expect(phone).to_have_url(f"{site.url}/portal/login")
+    snap(phone, "portal-login")
+    phone.get_by_role("link", name="Ya no tengo ese correo: entrar con mi número de cuenta").click()
+    expect(phone.get_by_label("Últimos cuatro dígitos de su teléfono registrado")).to_be_visible()
+    snap(phone, "portal-login-account")
+    phone.get_by_role("link", name="Usar mi correo o mi teléfono").click()
     phone.get_by_label("Correo electrónico o número de celular").fill("55 1234 5678")
     phone.get_by_role("button", name="Enviarme un código").click()
 
     expect(phone.get_by_role("heading", name="¿A dónde le enviamos su código?")).to_be_visible()
-    expect(phone.get_by_text("+52 55 **** 5678")).to_be_visible()
+    expect(phone.get_by_text(MASKED)).to_be_visible()
     expect(phone.get_by_text("g***@correo.mx")).to_be_visible()
     assert EMAIL not in phone.content() and "5512345678" not in phone.content()
     snap(phone, "portal-choose-destination")
-    phone.get_by_text("+52 55 **** 5678").click()
+    phone.get_by_text(MASKED).click()
     phone.get_by_role("button", name="Enviarme un código").click()
 
-    expect(phone.get_by_role("status")).to_contain_text("Le enviamos un código a +52 55 **** 5678")
+    expect(phone.get_by_text(f"Se lo enviamos a {MASKED}.")).to_be_visible()
     [payload] = site.graph.sent()
     assert payload["to"] == PHONE and payload["template"]["name"] == "codigo_acceso"
     code = payload["template"]["components"][0]["parameters"][0]["text"]

@@ -15,6 +15,7 @@ from tests.portal.conftest import code_mails_to
 
 PHONE = "+525512345678"
 TEMPLATE = "codigo_acceso"
+MASKED = "+52\u00a055\u00a0****\u00a05678"  # no-break spaces: never split on a phone
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_the_debtor_chooses_a_masked_destination_and_gets_the_code_by_whatsapp(
     response = client.post("/portal/login", data={"email": contact.email})
     assert response.headers["Location"] == "/portal/choose"
     page = client.get("/portal/choose").get_data(as_text=True)
-    assert "d***@correo.mx" in page and "+52 55 **** 5678" in page
+    assert "d***@correo.mx" in page and MASKED in page
     assert PHONE not in page and "5512345678" not in page
     values = re.findall(r'name="destination"[^>]*value="([^"]*)"', page)
     assert values == ["0", "1"]
@@ -61,7 +62,7 @@ def test_the_debtor_chooses_a_masked_destination_and_gets_the_code_by_whatsapp(
     code = code_in(payload)
     assert code_mails_to(app, contact.email) == []
     page = client.get("/portal/verify").get_data(as_text=True)
-    assert "+52 55 **** 5678" in page and PHONE not in page
+    assert MASKED in page and PHONE not in page
     assert client.post("/portal/verify", data={"code": code}).headers["Location"] == "/portal/"
     assert contact.name in client.get("/portal/").get_data(as_text=True)
 
@@ -86,7 +87,7 @@ def test_a_phone_typed_any_way_finds_the_debtor(app, client, make, graph):
     contact = make.contact(phone=PHONE)
     response = client.post("/portal/login", data={"email": "55 1234-5678"})
     assert response.headers["Location"] == "/portal/choose"
-    assert "+52 55 **** 5678" in client.get("/portal/choose").get_data(as_text=True)
+    assert MASKED in client.get("/portal/choose").get_data(as_text=True)
     assert code_mails_to(app, contact.email) == []
 
 
@@ -135,3 +136,15 @@ def test_the_choice_needs_the_csrf_token(app, client, make, graph, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     assert client.post("/portal/choose", data={"destination": "1"}).status_code == 400
     assert graph.sent() == []
+
+
+def test_a_known_phone_with_one_channel_answers_as_an_unknown_one(app, make, monkeypatch):
+    monkeypatch.setitem(app.config, "PORTAL_WHATSAPP_CODE_TEMPLATE", None)
+    contact = make.contact(phone=PHONE)  # its one channel: the email
+    pages = []
+    for typed in ("55 1234 5678", "55 9999 0000"):
+        client = app.test_client()
+        response = client.post("/portal/login", data={"email": typed}, follow_redirects=True)
+        pages.append(re.sub(r'name="csrf_token"[^>]*>', "", response.get_data(as_text=True)))
+    assert pages[0] == pages[1] and "correo.mx" not in pages[0]
+    assert len(code_mails_to(app, contact.email)) == 1
