@@ -21,6 +21,7 @@ from helpdesk.db import configure_postgresql, configure_sqlite
 from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate
 from helpdesk.logs import configure_logging
 from helpdesk.paths import resource_root
+from helpdesk.sessions import SplitSessionInterface
 
 ROOT = resource_root()
 
@@ -80,6 +81,7 @@ def configure_extensions(app: Flask) -> None:
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
+    app.session_interface = SplitSessionInterface()  # staff and portal: separate cookies
 
 
 def configure_login(app: Flask) -> None:

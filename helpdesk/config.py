@@ -47,6 +47,14 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
         "PUBLIC_URL",
         "address debtors reach the app at (https://…), for links in documents sent by jobs",
     ),
+    "HELPDESK_PORTAL_WHATSAPP_CODE_TEMPLATE": (
+        "PORTAL_WHATSAPP_CODE_TEMPLATE",
+        "approved WhatsApp authentication template for portal sign-in codes",
+    ),
+    "HELPDESK_PORTAL_IDLE_MINUTES": (
+        "PORTAL_IDLE_MINUTES",
+        "minutes without a request after which a debtor's portal session ends",
+    ),
     "HELPDESK_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", "failed sign-ins allowed per address"),
     "HELPDESK_MAIL_DOMAIN": ("MAIL_DOMAIN", "domain of our outgoing Message-IDs"),
     "HELPDESK_MAIL_FROM": ("MAIL_FROM", "From address when a ticket's queue has no mailbox"),
@@ -130,6 +138,20 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PORTAL_CODE_RATE_LIMIT": "5 per 15 minutes",
         "PORTAL_CODE_IP_RATE_LIMIT": "30 per 15 minutes",
         "PORTAL_VERIFY_RATE_LIMIT": "30 per 15 minutes",
+        # Magic links opened or used per IP; a portal session is its own cookie and ends
+        # after this many minutes without a request (staff sessions are unaffected).
+        "PORTAL_LINK_RATE_LIMIT": "30 per 15 minutes",
+        "PORTAL_MAGIC_LINKS": True,  # reminders and agents' email replies carry one
+        # WhatsApp reminder templates approved with a URL button ending in the magic
+        # link's token (https://…/portal/link/{{1}}): send the token as its parameter.
+        "REMINDER_WHATSAPP_LINK_BUTTON": False,
+        # The approved WhatsApp authentication template that carries sign-in codes.
+        "PORTAL_WHATSAPP_CODE_TEMPLATE": None,
+        # Creditor name -> the fact asked with an account number ("phone_last4", the
+        # default and, as contacts keep no birth date, the only one supported today).
+        "PORTAL_IDENTIFYING_FACTS": {},
+        "PORTAL_SESSION_COOKIE_NAME": "aclara_portal",
+        "PORTAL_IDLE_MINUTES": 30,
         "PORTAL_MAX_FILE_BYTES": 10 * 1024 * 1024,
         "PORTAL_MAX_FILES": 5,
         # The public web form (/contacto): who may frame it, and what stands in for a

@@ -27,7 +27,7 @@ from helpdesk.reminders.models import ContactRule, ReminderDispatch, ReminderSch
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.routing.models import RoutingRule, Tag
 from helpdesk.search.models import SearchChange
-from helpdesk.signins.models import SignIn
+from helpdesk.signins.models import MagicLink, SignIn
 from helpdesk.sla.models import Notification, SlaCalendar, SlaPolicy, TicketDeadline
 from helpdesk.tickets.models import Attachment, FolioSequence, Message, MessageReference, Ticket
 from helpdesk.tokens.models import ApiToken
@@ -50,6 +50,7 @@ __all__ = [
     "FolioSequence",
     "Hold",
     "InboundEmail",
+    "MagicLink",
     "Mailbox",
     "Message",
     "MessageReference",

@@ -29,6 +29,14 @@ PUBLIC_ENDPOINTS = {
     "webform.contact",
     "webform.sent",
     "webform.acuse",
+    # Choosing where the code goes, and account number plus one fact
+    # (tests/portal/test_whatsapp_code.py, test_account_signin.py); magic links and their
+    # fallback page (tests/portal/test_magic_links.py).
+    "portal.code_choose",
+    "portal.login_account",
+    "portal.link_open",
+    "portal.link_use",
+    "portal.link_fallback",
 }
 
 

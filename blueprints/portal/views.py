@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from blueprints.downloads import acuse_download
 from blueprints.forms import show_error
-from blueprints.portal import rights, signin  # noqa: F401  (register their routes)
+from blueprints.portal import links, rights, signin  # noqa: F401  (register their routes)
 from blueprints.portal.forms import CaseForm, ReplyForm, SignOutForm
 from blueprints.portal.guard import bp, current_contact
 from blueprints.portal.rating import rating_prompt  # (also registers the rating route)

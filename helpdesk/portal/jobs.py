@@ -12,6 +12,7 @@ from helpdesk.contacts.models import Contact
 from helpdesk.extensions import db
 from helpdesk.logs import mask_address
 from helpdesk.portal.mail import send_code
+from helpdesk.portal.whatsapp import send_whatsapp_code
 from helpdesk.secrets import SecretError, unseal
 
 log = logging.getLogger("helpdesk.portal.mail")  # where the code's mail has always logged
@@ -32,3 +33,19 @@ def send_code_job(contact_id: int, address: str, sealed_code: str, issued_at: st
     return send_code(
         contact, address, code, config=config, now=datetime.fromisoformat(issued_at), brand=look
     )
+
+
+def send_whatsapp_code_job(contact_id: int, phone: str, sealed_code: str, issued_at: str) -> bool:
+    """Send a sign-in code by WhatsApp (run as ``portal.whatsapp.send_whatsapp_code_job``)."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        return False
+    config = current_app.config
+    try:
+        code = unseal(sealed_code, secret_key=config["SECRET_KEY"])
+    except SecretError:
+        log.warning("portal: code for %s could not be unsealed", mask_address(phone))
+        return False
+    sent = send_whatsapp_code(db.session, contact, phone, code, config=config)
+    db.session.commit()  # the environment's number row, when this made it
+    return sent

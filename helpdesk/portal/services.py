@@ -29,7 +29,6 @@ from helpdesk.contacts.services import normalise_identity
 from helpdesk.errors import FieldError
 from helpdesk.intake.inbound import Inbound, InboundFile, Sender, ThreadHints
 from helpdesk.intake.services import IntakeSettings, receive
-from helpdesk.logs import mask_address
 from helpdesk.portal import queries
 from helpdesk.portal.models import PortalCode
 from helpdesk.tickets.models import Ticket
@@ -78,7 +77,15 @@ def verify_code(
     session: Session, address: str, code: str, *, secret: str, now: datetime
 ) -> Contact:
     """The contact the code signs in; raises ``CodeError`` and counts a wrong try."""
-    contact = contact_for(session, address)
+    return verify_contact_code(
+        session, contact_for(session, address), code, secret=secret, now=now
+    )
+
+
+def verify_contact_code(
+    session: Session, contact: Contact | None, code: str, *, secret: str, now: datetime
+) -> Contact:
+    """As ``verify_code``, for a contact already found (or None: every code is wrong)."""
     row = _latest_open_code(session, contact.id) if contact else None
     if contact is None or row is None:
         raise CodeError("wrong")
@@ -88,7 +95,7 @@ def verify_code(
         raise CodeError("void")
     if not hmac.compare_digest(row.code_hash, _digest(secret, contact.id, code.strip())):
         row.attempts += 1
-        log.info("portal: wrong code for %s (%d)", mask_address(address), row.attempts)
+        log.info("portal: wrong code for contact %s (%d)", contact.id, row.attempts)
         raise CodeError("void" if row.attempts >= MAX_ATTEMPTS else "wrong")
     row.is_used, row.used_at = True, now
     record(session, Actor.for_contact(contact), "portal.signed_in", row, now=now)

@@ -57,6 +57,7 @@ from helpdesk.reminders import rules as contact_rules
 from helpdesk.reminders import send as reminder_send
 from helpdesk.reminders.log import Decision, Occurrence
 from helpdesk.reminders.models import ReminderDispatch, ReminderSchedule, ReminderStep
+from helpdesk.signins import links as magic_links
 
 log = logging.getLogger(__name__)
 
@@ -312,11 +313,13 @@ def _send(
     try:
         if step.channel == "whatsapp":
             external_id = reminder_send.send_whatsapp(
-                session, account, step, settings=whatsapp, due_date=occurrence.due_date
+                session, account, step, settings=whatsapp, due_date=occurrence.due_date,
+                link_token=_whatsapp_link_token(session, account, config=config, now=now),
             )
         else:
             external_id = reminder_send.send_email(
-                account, step, config=config, due_date=occurrence.due_date, now=now
+                account, step, config=config, due_date=occurrence.due_date, now=now,
+                portal_url=_portal_link(session, account, config=config, now=now),
             )
     except reminder_send.SendError as error:
         log.warning("reminder for account %s not sent: %s", account.id, error)
@@ -324,6 +327,31 @@ def _send(
             return Decision("failed", str(error)[:500])
         return Decision("deferred", "retry", now + RETRY_AFTER)
     return Decision("sent", external_id=external_id)
+
+
+def _portal_link(
+    session: Session, account: CollectionAccount, *, config: Mapping[str, Any], now: datetime
+) -> str | None:
+    """A magic link into the portal for the reminder's debtor (committed with the
+    dispatch, so it works as soon as the mail can be read)."""
+    if not config.get("PORTAL_MAGIC_LINKS") or account.contact_id is None:
+        return None
+    return magic_links.link_for(
+        session, account.contact_id, purpose="reminder", secret=config["SECRET_KEY"],
+        public_url=config.get("PUBLIC_URL"), now=now,
+    )
+
+
+def _whatsapp_link_token(
+    session: Session, account: CollectionAccount, *, config: Mapping[str, Any], now: datetime
+) -> str | None:
+    """A magic link's token for WhatsApp reminder templates approved with a URL button
+    (``REMINDER_WHATSAPP_LINK_BUTTON``); a template without one would be refused."""
+    if not config.get("REMINDER_WHATSAPP_LINK_BUTTON") or account.contact_id is None:
+        return None
+    return magic_links.issue(
+        session, account.contact_id, purpose="reminder", secret=config["SECRET_KEY"], now=now
+    )
 
 
 def _latest_offsets(session: Session, occurrences: list[Occurrence]) -> dict[int, int]:

@@ -64,10 +64,12 @@ def send_email(
     config: Mapping[str, Any],
     due_date: date,
     now: datetime,
+    portal_url: str | None = None,
 ) -> str:
     """Send (or, in development, keep in the outbox) the email as the app's settings
-    (``config``) say; returns its Message-ID."""
-    mail = _compose(account, step, config=config, due_date=due_date, now=now)
+    (``config``) say; returns its Message-ID. ``portal_url``: the debtor's magic link."""
+    mail = _compose(account, step, config=config, due_date=due_date, now=now,
+                    portal_url=portal_url)
     try:
         deliver(mail, config)
     except DeliveryError as error:
@@ -82,8 +84,11 @@ def send_whatsapp(
     *,
     settings: WhatsAppSettings,
     due_date: date,
+    link_token: str | None = None,
 ) -> str:
-    """Send the step's template from the default number; returns the wamid."""
+    """Send the step's template from the default number; returns the wamid.
+    ``link_token``: the debtor's magic link token, for templates approved with a URL
+    button whose address ends in it (``https://…/portal/link/{{1}}``)."""
     contact = account.contact
     assert contact is not None
     number = numbers.default_number(session, settings)
@@ -103,11 +108,24 @@ def send_whatsapp(
             step.template_name,
             language,
             parameters,
+            components=_with_link_button(parameters, link_token) if link_token else None,
         )
     except numbers.NumberError as error:
         raise SendError(str(error), permanent=True) from error
     except GraphError as error:
         raise SendError(error.describe(), permanent=not error.is_temporary) from error
+
+
+def _with_link_button(parameters: list[str], token: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]},
+        {
+            "type": "button",
+            "sub_type": "url",
+            "index": "0",
+            "parameters": [{"type": "text", "text": token}],
+        },
+    ]
 
 
 def _compose(
@@ -117,6 +135,7 @@ def _compose(
     config: Mapping[str, Any],
     due_date: date,
     now: datetime,
+    portal_url: str | None = None,
 ) -> EmailMessage:
     contact = account.contact
     assert contact is not None
@@ -131,6 +150,8 @@ def _compose(
         }
         subject, body = _words(step, values)
         footer = _("To stop these reminders, reply STOP to this email.")
+        if portal_url:
+            footer = "\n\n".join((_portal_words(portal_url), footer))
     mail = EmailMessage()
     mail["From"] = formataddr((account.creditor, address))
     mail["To"] = formataddr((values["name"], _address(contact)))
@@ -142,6 +163,16 @@ def _compose(
     mail["List-Unsubscribe"] = f"<mailto:{address}?subject=STOP>"
     mail.set_content(f"{body}\n\n-- \n{footer}\n")
     return mail
+
+
+def _portal_words(url: str) -> str:
+    return str(
+        _(
+            "See your account or answer us in your portal, without a password (this link "
+            "works once, for 72 hours):\n%(url)s",
+            url=url,
+        )
+    )
 
 
 def _words(step: ReminderStep, values: dict[str, str]) -> tuple[str, str]:

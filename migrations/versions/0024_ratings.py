@@ -1,6 +1,6 @@
 """Satisfaction ratings
 
-Revision ID: 0026
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-04 20:10:00
 
@@ -16,7 +16,7 @@ import helpdesk.db
 
 
 # revision identifiers, used by Alembic.
-revision = "0026"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None

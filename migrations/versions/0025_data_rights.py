@@ -1,7 +1,7 @@
 """Data-rights requests and data exports; SLA policies chosen by a ticket's tag
 
-Revision ID: 0027
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-04 20:30:00
 
 ``data_rights_requests`` is one row per data-rights ticket a debtor opened from the
@@ -20,8 +20,8 @@ import helpdesk.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0027'
-down_revision = '0022'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,8 +36,10 @@ def compose(
     from_name: str,
     attachments: Path,
     now: datetime,
+    portal_url: str | None = None,
 ) -> EmailMessage:
-    """``attachments``: the file store's directory (``storage.root_for(DATA_DIR)``)."""
+    """``attachments``: the file store's directory (``storage.root_for(DATA_DIR)``);
+    ``portal_url``: the debtor's magic link, shown below the reply."""
     ticket = message.ticket
     mail = EmailMessage()
     mail["From"] = address_header(from_name, from_address)
@@ -57,11 +61,13 @@ def compose(
         mail["Auto-Submitted"] = "auto-replied"
     marker = REPLY_ABOVE.get(ticket.contact.language[:2], REPLY_ABOVE["es"])
     quoted = None if message.is_automatic else _last_inbound(session, message)
-    text = message.text + (_quote_text(quoted) if quoted else "")
+    footer = _portal_footer(portal_url, ticket.contact.language) if portal_url else ""
+    text = message.text + (f"\n\n-- \n{footer}" if footer else "")
+    text += _quote_text(quoted) if quoted else ""
     mail.set_content(f"{marker}\n\n{text}\n")
-    mail.add_alternative(_html(message.text, marker, quoted), subtype="html")
+    mail.add_alternative(_html(message.text, marker, quoted, footer), subtype="html")
     for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
+        maintype, _slash, subtype = attachment.content_type.partition("/")
         mail.add_attachment(
             storage.read(attachment.sha256, attachments),
             maintype=maintype or "application",
@@ -138,7 +144,24 @@ def _paragraphs(text: str) -> str:
     )
 
 
-def _html(text: str, marker: str, quoted: Message | None = None) -> str:
+def _portal_footer(url: str, language: str) -> str:
+    with force_locale(language[:2] or "es"):
+        return str(
+            _(
+                "Follow your case and answer us in your portal, without a password (this "
+                "link works once, for 72 hours):\n%(url)s",
+                url=url,
+            )
+        )
+
+
+def _html(text: str, marker: str, quoted: Message | None = None, footer: str = "") -> str:
+    signature = (
+        f'<p style="color:#555;border-top:1px solid #ddd;padding-top:.6em">'
+        f"{_linked(footer)}</p>"
+        if footer
+        else ""
+    )
     quote = ""
     if quoted is not None:
         body = quoted.new_text if quoted.new_text is not None else quoted.text
@@ -149,5 +172,12 @@ def _html(text: str, marker: str, quoted: Message | None = None) -> str:
         )
     return (
         f'<!doctype html><html><body><p style="color:#888">{html.escape(marker)}</p>'
-        f"{_paragraphs(text)}{quote}</body></html>"
+        f"{_paragraphs(text)}{signature}{quote}</body></html>"
     )
+
+
+def _linked(footer: str) -> str:
+    """The footer's words, then its last line (the link) as a link."""
+    words, _newline, url = footer.rpartition("\n")
+    safe = html.escape(url, quote=True)
+    return f'{html.escape(words)}<br><a href="{safe}">{safe}</a>'

@@ -28,10 +28,12 @@ from helpdesk.channels.email.compose import compose
 from helpdesk.channels.email.mailboxes import smtp_password
 from helpdesk.channels.email.models import Mailbox
 from helpdesk.channels.email.replies import EMAIL_ANSWERED
+from helpdesk.contacts.models import IdentityKind
 from helpdesk.jobs import enqueue_after_commit
 from helpdesk.mail import DeliveryError, SmtpSettings, send_smtp, write_outbox
 from helpdesk.receipts.services import attach_acuse
 from helpdesk.receipts.settings import ReceiptSettings
+from helpdesk.signins import links as magic_links
 from helpdesk.tickets import delivery
 from helpdesk.tickets.message_ids import make_message_id
 from helpdesk.tickets.models import Message, Ticket
@@ -96,6 +98,7 @@ def send_message(
         from_name=route.name,
         attachments=storage.root_for(config["DATA_DIR"]),
         now=now,
+        portal_url=_portal_link(session, message, config=config, now=now),
     )
     if route.smtp is None:
         if hand_over is not None:
@@ -113,6 +116,34 @@ def send_message(
         now=now,
         ticket_id=message.ticket_id,
         after={"message_id": message.external_id},
+    )
+
+
+def _portal_link(
+    session: Session, message: Message, *, config: Mapping[str, Any], now: datetime
+) -> str | None:
+    """A magic link for an agent's reply, when the mail goes to the ticket's debtor and
+    nobody else (a link in a copy to a third party would open the debtor's portal)."""
+    ticket = message.ticket
+    contact = ticket.contact
+    if (
+        not config.get("PORTAL_MAGIC_LINKS")
+        or message.author_user_id is None
+        or message.is_automatic
+        or contact is None
+        or not contact.email
+    ):
+        return None
+    own = {i.value.lower() for i in contact.identities if i.kind == IdentityKind.EMAIL}
+    if message.recipients:
+        sent_to = [*message.recipients.get("to", []), *message.recipients.get("cc", [])]
+    else:
+        sent_to = [contact.email, *(p.email for p in ticket.participants if p.email)]
+    if not sent_to or any(address.lower() not in own for address in sent_to):
+        return None
+    return magic_links.link_for(
+        session, contact.id, purpose="reply", secret=config["SECRET_KEY"],
+        public_url=config.get("PUBLIC_URL"), now=now,
     )
 
 

@@ -1,0 +1,195 @@
+"""End to end, on a phone (390x844): a debtor signs in from the magic link of a reminder,
+and with a code sent by WhatsApp to the Graph stand-in. CSRF is on."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from helpdesk import clock
+from helpdesk.accounts.models import CollectionAccount
+from helpdesk.app import create_app
+from helpdesk.audit.services import Actor
+from helpdesk.contacts.services import create_contact
+from helpdesk.extensions import db
+from helpdesk.reminders.dispatcher import run_due
+from helpdesk.reminders.models import ReminderSchedule, ReminderStep
+from tests.channels.whatsapp import graph as graph_server
+from tests.conftest import app_config, migrate_to_head, require_service
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
+
+pytestmark = pytest.mark.e2e
+
+EMAIL = "guadalupe.nunez@correo.mx"
+PHONE = "+525512345678"
+ACCOUNT_NUMBER = "MX-904512"
+MASKED = "+52\u00a055\u00a0****\u00a05678"
+SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+
+
+@dataclass
+class Site:
+    url: str
+    app: Any
+    graph: graph_server.Graph
+    outbox: Path
+
+
+def snap(page: Page, name: str) -> None:
+    folder = os.environ.get("SCREENSHOTS")
+    if not folder:
+        return
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(Path(folder) / f"{name}-{size}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    if not SPANISH_CATALOG.exists():
+        pytest.fail("the catalogs are not compiled: run `make translations`")
+    graph, graph_http = graph_server.start()
+    app = create_app(
+        app_config(
+            f"sqlite:///{tmp_path / 'signin-e2e.sqlite3'}",
+            tmp_path,
+            WTF_CSRF_ENABLED=True,
+            WHATSAPP_PHONE_NUMBER_ID="109876543210",
+            WHATSAPP_TOKEN=graph_server.TOKEN,
+            WHATSAPP_GRAPH_URL=graph.base_url,
+            PORTAL_WHATSAPP_CODE_TEMPLATE="codigo_acceso",
+        )
+    )
+    migrate_to_head(app)
+    with app.app_context():
+        now = clock.now()
+        contact = create_contact(
+            db.session, name="Guadalupe Núñez", email=EMAIL, phone=PHONE,
+            actor=Actor.system("e2e"), now=now,
+        )
+        db.session.add(
+            CollectionAccount(
+                number=ACCOUNT_NUMBER, creditor="Banco Demo", portfolio="Tarjetas",
+                contact=contact, balance=Decimal("12500.50"), currency="MXN",
+                days_past_due=0, next_due_date=date(2026, 11, 23),
+                created_at=now, updated_at=now,
+            )
+        )
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = url  # where the reminder's link points
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Site(url, app, graph, tmp_path / "data" / "outbox")
+    server.shutdown()
+    thread.join(timeout=5)
+    graph_http.shutdown()
+    graph_http.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def phone() -> Iterator[Page]:
+    require_service(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            locale="es-MX",
+            timezone_id="America/Mexico_City",
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+        )
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def send_reminder(site: Site) -> str:
+    """Run the dispatcher as the scheduler would; the link in the mail it sent."""
+    with site.app.app_context():
+        now = clock.now()
+        db.session.add(
+            ReminderSchedule(
+                creditor="Banco Demo", portfolio="Tarjetas", name="Tarjetas", country="MX",
+                is_active=True, created_at=now, updated_at=now,
+                steps=[ReminderStep(offset_days=0, channel="email")],
+            )
+        )
+        db.session.commit()
+        report = run_due(db.session, config=site.app.config, now=now).as_json()
+        db.session.commit()
+    assert len(report["sent"]) == 1, report
+    [path] = list(site.outbox.glob("*.eml"))
+    mail = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    body = mail.get_body(("plain",)).get_content()
+    return re.search(r"https?://\S+/portal/link/\S+", body).group(0)
+
+
+def test_a_debtor_signs_in_from_the_reminders_link(site: Site, phone: Page) -> None:
+    link = send_reminder(site)
+    assert link.startswith(site.url)
+    phone.goto(link)
+    expect(phone.get_by_role("heading", name="Aclara")).to_be_visible()
+    phone.get_by_role("button", name="Continuar a su portal").click()
+    expect(phone.get_by_role("heading", name="Hola, Guadalupe Núñez")).to_be_visible()
+    expect(phone.get_by_text(ACCOUNT_NUMBER)).to_be_visible()
+
+    # The same link, opened again (another device, or the mail clicked twice).
+    phone.context.clear_cookies()
+    phone.goto(link)
+    expect(phone.get_by_role("heading", name="Este enlace ya no funciona")).to_be_visible()
+    expect(phone.get_by_text("g***@correo.mx")).to_be_visible()
+    assert EMAIL not in phone.content()
+    snap(phone, "portal-link-fallback")
+    phone.get_by_role("button", name="Enviarme un código").click()
+    expect(phone.get_by_label("Código")).to_be_visible()
+    expect(phone.get_by_text("g***@correo.mx")).to_be_visible()
+
+
+def test_a_debtor_signs_in_with_a_code_sent_by_whatsapp(site: Site, phone: Page) -> None:
+    phone.goto(f"{site.url}/portal/")
+    expect(phone).to_have_url(f"{site.url}/portal/login")
+    snap(phone, "portal-login")
+    phone.get_by_role("link", name="Ya no tengo ese correo: entrar con mi número de cuenta").click()
+    expect(phone.get_by_label("Últimos cuatro dígitos de su teléfono registrado")).to_be_visible()
+    snap(phone, "portal-login-account")
+    phone.get_by_role("link", name="Usar mi correo o mi teléfono").click()
+    phone.get_by_label("Correo electrónico o número de celular").fill("55 1234 5678")
+    phone.get_by_role("button", name="Enviarme un código").click()
+
+    expect(phone.get_by_role("heading", name="¿A dónde le enviamos su código?")).to_be_visible()
+    expect(phone.get_by_text(MASKED)).to_be_visible()
+    expect(phone.get_by_text("g***@correo.mx")).to_be_visible()
+    assert EMAIL not in phone.content() and "5512345678" not in phone.content()
+    snap(phone, "portal-choose-destination")
+    phone.get_by_text(MASKED).click()
+    phone.get_by_role("button", name="Enviarme un código").click()
+
+    expect(phone.get_by_text(f"Se lo enviamos a {MASKED}.")).to_be_visible()
+    [payload] = site.graph.sent()
+    assert payload["to"] == PHONE and payload["template"]["name"] == "codigo_acceso"
+    code = payload["template"]["components"][0]["parameters"][0]["text"]
+    snap(phone, "portal-code-whatsapp")
+    phone.get_by_label("Código").fill(code)
+    phone.get_by_role("button", name="Entrar").click()
+    expect(phone.get_by_role("heading", name="Hola, Guadalupe Núñez")).to_be_visible()
+    cookies = {c["name"]: c for c in phone.context.cookies()}
+    assert cookies["aclara_portal"]["path"] == "/portal" and "aclara_session" not in cookies
