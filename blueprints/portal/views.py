@@ -26,6 +26,7 @@ from helpdesk.intake.text import clean_text
 from helpdesk.portal import queries
 from helpdesk.portal import services as portal_services
 from helpdesk.portal.labels import debtor_status
+from helpdesk.tickets.vocabulary import TicketType
 
 
 @bp.context_processor
@@ -163,8 +164,12 @@ def _render_ticket(ticket: Any, form: ReplyForm) -> str:
 
 def _case_form(contact_id: int) -> CaseForm:
     form = CaseForm()
+    # Data-rights requests have a page of their own (blueprints/portal/rights.py): each
+    # right its own form, legal basis and deadline; the case form links there instead.
     form.kind.choices = [("", _("Choose…"))] + [
-        (kind.value, str(label)) for kind, label in portal_services.CASE_KINDS.items()
+        (kind.value, str(label))
+        for kind, label in portal_services.CASE_KINDS.items()
+        if kind != TicketType.DATA_RIGHTS
     ]
     accounts = queries.accounts_of(db.session, contact_id)
     form.account.choices = [("", _("No account in particular"))] + [

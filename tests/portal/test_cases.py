@@ -203,3 +203,11 @@ def test_a_case_or_reply_without_the_csrf_token_is_refused(
     reply = client.post(f"/portal/cases/{ticket.folio}/reply", data={"text": "Hola"})
     assert reply.status_code == 400 and "El formulario caducó" in reply.get_data(as_text=True)
     assert not held(session, account)
+
+
+def test_the_case_form_sends_data_rights_to_their_own_page(client, make, portal_sign_in):
+    portal_sign_in(make.contact())
+    page = client.get("/portal/cases/new").get_data(as_text=True)
+    assert 'value="data_rights"' not in page  # each right has its form, basis and deadline
+    assert 'href="/portal/data"' in page and "Mis datos personales" in page
+    assert 'value="dispute"' in page
