@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 
 from helpdesk import clock
+from helpdesk.branding.queries import brand
 from helpdesk.extensions import db
 from helpdesk.ratings import mail
 from helpdesk.ratings.services import RESOLVED, make_token, resolution_key
@@ -36,4 +37,7 @@ def send_request_email_job(ticket_id: int, key: str, base_url: str | None) -> bo
         log.warning("ratings: no HELPDESK_PUBLIC_URL to link to; %s not asked", ticket.folio)
         return False
     token = make_token(ticket, secret_key=config["SECRET_KEY"])
-    return mail.send_request(ticket, token, base_url=root, config=config, now=clock.now())
+    look = brand(db.session, default_name=config["AGENCY_NAME"])
+    return mail.send_request(
+        ticket, token, base_url=root, config=config, now=clock.now(), look=look
+    )

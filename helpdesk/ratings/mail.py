@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 
+from helpdesk.branding.queries import Brand, signature
 from helpdesk.logs import mask_address
 from helpdesk.mail import DeliveryError, address_header, deliver
 from helpdesk.ratings.services import LINK_PATH, SCORES
@@ -39,14 +40,22 @@ def score_words() -> dict[int, str]:
 
 
 def send_request(
-    ticket: Ticket, token: str, *, base_url: str, config: Mapping[str, Any], now: datetime
+    ticket: Ticket,
+    token: str,
+    *,
+    base_url: str,
+    config: Mapping[str, Any],
+    now: datetime,
+    look: Brand | None = None,
 ) -> bool:
     """Mail the request to the ticket's contact; False (logged) when it could not go."""
     address = ticket.contact.email
     if not address:
         log.info("ratings: ticket %s has no email address to ask", ticket.folio)
         return False
-    mail = compose_request(ticket, address, links(base_url, token), config=config, now=now)
+    mail = compose_request(
+        ticket, address, links(base_url, token), config=config, now=now, look=look
+    )
     try:
         deliver(mail, config)
     except DeliveryError as error:
@@ -63,6 +72,7 @@ def compose_request(
     *,
     config: Mapping[str, Any],
     now: datetime,
+    look: Brand | None = None,
 ) -> EmailMessage:
     contact = ticket.contact
     sender = config["MAIL_FROM"] or f"no-reply@{config['MAIL_DOMAIN']}"
@@ -78,6 +88,7 @@ def compose_request(
         )
         lines = [f"{score} · {words[score]}: {urls[score]}" for score in SCORES]
         closing = _("Thank you. Your answer helps us serve you better.")
+        footer = signature(look) if look else ""  # names, legal notice, privacy link
         buttons = "".join(
             f'<a href="{urls[s]}" style="display:inline-block;margin:4px;padding:10px 14px;'
             f"border:1px solid #0f5c4c;border-radius:6px;color:#0f5c4c;text-decoration:none;"
@@ -88,14 +99,18 @@ def compose_request(
             f"<p>{escape(greeting)}</p><p>{escape(intro)}</p><p>{buttons}</p>"
             f"<p>{escape(closing)}</p>"
         )
+        if footer:
+            lines_html = escape(footer.strip().removeprefix("--").strip())
+            html += f'<p style="color:#555;white-space:pre-line">{lines_html}</p>'
     mail = EmailMessage()
-    mail["From"] = formataddr((config.get("AGENCY_NAME") or "Aclara", sender))
+    name = look.display_name if look else config.get("AGENCY_NAME") or "Aclara"
+    mail["From"] = formataddr((name, sender))
     mail["To"] = address_header(contact.name, address)
     mail["Subject"] = subject
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = make_msgid(domain=config["MAIL_DOMAIN"])
     mail["Auto-Submitted"] = "auto-generated"
     mail["X-Auto-Response-Suppress"] = "All"
-    mail.set_content("\n\n".join([greeting, intro, "\n".join(lines), closing]) + "\n")
+    mail.set_content("\n\n".join([greeting, intro, "\n".join(lines), closing]) + footer + "\n")
     mail.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
     return mail

@@ -139,3 +139,18 @@ def test_a_resolution_from_long_ago_asks_nobody(app, session, make):
     ticket = make.ticket(contact=contact)
     set_status(session, ticket, "resolved", minutes=-4 * 24 * 60)
     assert [m for m in mails_to(app, contact.email) if "?" in str(m["Subject"])] == []
+
+
+def test_the_rating_mail_carries_the_branding(app, session, make):
+    from tests.portal.test_branding import brand
+
+    brand(session, logo=None)
+    contact = make.contact(language="es")
+    ticket = make.ticket(contact=contact)
+    set_status(session, ticket, "resolved")
+    mail = mails_to(app, contact.email)[-1]
+    assert "Cobranza Justa del Norte" in str(mail["From"])
+    text = mail.get_body(("plain",)).get_content()
+    assert "Despacho registrado ante la CONDUSEF." in text
+    assert "https://cobranzajusta.mx/privacidad" in text
+    assert "Despacho registrado" in mail.get_body(("html",)).get_content()
