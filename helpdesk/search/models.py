@@ -52,4 +52,7 @@ class SearchDocument(db.Model):
         Index("ix_search_documents_emails", "emails", postgresql_using="gin"),
         Index("ix_search_documents_phones", "phones", postgresql_using="gin"),
         Index("ix_search_documents_accounts", "accounts", postgresql_using="gin"),
+        Index("ix_search_documents_tags", "tags", postgresql_using="gin"),
+        # The latest matches of a common word, walked backwards (postgres_index.py).
+        Index("ix_search_documents_activity_at", "activity_at"),
     )

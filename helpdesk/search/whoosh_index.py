@@ -266,6 +266,7 @@ def _fields(document: TicketDocument) -> dict[str, object]:
                 " ".join(document.names),
                 *document.body,
                 " ".join(document.filenames),
+                " ".join(document.tags),
             ]
         ),
         "emails": ",".join(document.emails),
@@ -293,8 +294,16 @@ def tokens(text: str) -> list[str]:
 
 
 def _word(word: str) -> q.Query | None:
-    """A free word: in any text field (analysed), or exactly an address, account, tag,
-    folio or phone."""
+    """A free word: in the text (subject, names, messages, file names, tags), or, when it
+    has more than letters, exactly an address, account, tag, folio or phone (the same
+    rule as PostgreSQL's, so a query means the same on both)."""
+    analysed = tokens(word)
+    text = None
+    if analysed:
+        per_token = [q.Or([q.Term(f, token) for f in TEXT_FIELDS]) for token in analysed]
+        text = q.And(per_token) if len(per_token) > 1 else per_token[0]
+    if word.isalpha():
+        return text
     exact: list[q.Query] = [
         q.Term("emails", word.lower()),
         q.Term("tags", word.lower()),
@@ -303,10 +312,8 @@ def _word(word: str) -> q.Query | None:
     ]
     if word.isdigit() and len(word) >= 7:
         exact.append(q.Term("phones", word[-10:]))
-    analysed = tokens(word)
-    if analysed:
-        per_token = [q.Or([q.Term(f, token) for f in TEXT_FIELDS]) for token in analysed]
-        exact.append(q.And(per_token) if len(per_token) > 1 else per_token[0])
+    if text is not None:
+        exact.append(text)
     return q.Or(exact)
 
 

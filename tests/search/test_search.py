@@ -216,3 +216,19 @@ def test_past_the_count_bound_the_latest_matches_are_ranked(
     found = services.search(session, "aclaracion", viewer=viewer, settings=settings)
     assert found.total == 3  # the bound + 1: "more than 2"
     assert [r.ticket.folio for r in found.results] == [t.folio for t in made[:1:-1]]
+
+
+def test_a_word_finds_tags_and_addresses_and_accounts_without_digits(make, index, find, session):
+    from helpdesk.routing.services import add_tags
+
+    tagged = make.ticket(subject="Llamadas", text="Me llaman de noche.")
+    add_tags(session, tagged, ["hostigamiento"], actor=Actor.system("test"), now=clock.now())
+    contact = make.contact(name="Marisol Peña", email="marisol@correo.mx")
+    account = make.ticket(contact, subject="Cargo", text="No lo reconozco.")
+    account.accounts.append(make.account(contact, number="MX-DISPUTA"))
+    make.ticket(subject="Otro caso", text="Sin relación.")
+    index()
+    assert find("hostigamiento") == [tagged.folio]  # a tag is a word of the ticket
+    assert find("tag:hostigamiento") == [tagged.folio]
+    assert find("mx-disputa") == [account.folio]  # an account number with no digit
+    assert find("marisol@correo.mx") == [account.folio]
