@@ -123,10 +123,20 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 def serve(app: Flask, folios: list[str]) -> Iterator[Site]:
     """Serve a seeded app on a free loopback port for the length of a test."""
+    for url in serve_app(app):
+        yield Site(url=url, folios=folios)
+
+
+def serve_app(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port; its URL for the length of a fixture that
+    does ``yield from serve_app(app)``. The app's ``PUBLIC_URL`` is set to it, so links in
+    mail point back here."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Site(url=f"http://127.0.0.1:{server.server_port}", folios=folios)
+    yield url
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
@@ -145,6 +155,21 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="es-MX", timezone_id="America/Mexico_City")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A debtor's phone: 390×844, touch, Spanish, Mexico City's time."""
+    context = browser.new_context(
+        locale="es-MX",
+        timezone_id="America/Mexico_City",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()

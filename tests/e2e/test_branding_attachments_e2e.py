@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page, expect
 
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
@@ -25,8 +23,8 @@ from helpdesk.contacts.services import create_contact
 from helpdesk.extensions import db
 from helpdesk.users.services import create_user
 from tests.attachments.images import has_location, photo_with_gps
-from tests.conftest import app_config, migrate_to_head, require_service
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
+from tests.conftest import app_config, migrate_to_head
+from tests.e2e.conftest import SPANISH_CATALOG, serve_app
 from tests.e2e.test_portal_e2e import mailed_code
 from tests.e2e.test_two_factor_e2e import snap
 
@@ -63,23 +61,7 @@ def site(tmp_path: Path) -> Iterator[str]:
             )
         )
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    require_service(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from serve_app(app)
 
 
 def new_page(browser: Browser, width: int, height: int, **options: object) -> Page:

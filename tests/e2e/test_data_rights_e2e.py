@@ -5,14 +5,12 @@ and it names them, their account and the folio. CSRF is on; jobs run inline."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
-from werkzeug.serving import make_server
 
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
@@ -24,7 +22,7 @@ from helpdesk.queues.models import Queue
 from helpdesk.sla import defaults
 from helpdesk.users.services import create_user
 from tests.conftest import app_config, migrate_to_head
-from tests.e2e.conftest import AGENT_EMAIL, AGENT_PASSWORD, sign_in
+from tests.e2e.conftest import AGENT_EMAIL, AGENT_PASSWORD, serve_app, sign_in
 from tests.e2e.test_portal_e2e import mailed_code
 from tests.e2e.test_two_factor_e2e import snap
 from tests.receipts.conftest import pdf_text
@@ -74,14 +72,7 @@ def rights_site(tmp_path: Path) -> Iterator[str]:
             )
         )
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    yield from serve_app(app)
 
 
 def test_a_debtor_gets_a_copy_of_their_data(

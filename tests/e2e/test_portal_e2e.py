@@ -4,7 +4,6 @@ their account and sees the folio; the account shows its reminders paused. CSRF i
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from email import policy
@@ -12,8 +11,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
@@ -21,8 +19,8 @@ from helpdesk.app import create_app
 from helpdesk.audit.services import Actor
 from helpdesk.contacts.services import create_contact
 from helpdesk.extensions import db
-from tests.conftest import app_config, migrate_to_head, require_service
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
+from tests.conftest import app_config, migrate_to_head
+from tests.e2e.conftest import SPANISH_CATALOG, serve_app
 from tests.e2e.test_two_factor_e2e import snap
 from tests.receipts.conftest import pdf_text
 
@@ -62,32 +60,7 @@ def portal_site(tmp_path: Path) -> Iterator[str]:
             )
         )
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def phone() -> Iterator[Page]:
-    require_service(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="es-MX",
-            timezone_id="America/Mexico_City",
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-        )
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    yield from serve_app(app)
 
 
 def mailed_code(outbox: Path) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -16,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Page, expect
 
 from helpdesk import clock
 from helpdesk.accounts.models import CollectionAccount
@@ -28,8 +26,8 @@ from helpdesk.extensions import db
 from helpdesk.reminders.dispatcher import run_due
 from helpdesk.reminders.models import ReminderSchedule, ReminderStep
 from tests.channels.whatsapp import graph as graph_server
-from tests.conftest import app_config, migrate_to_head, require_service
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SPANISH_CATALOG
+from tests.conftest import app_config, migrate_to_head
+from tests.e2e.conftest import SPANISH_CATALOG, serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -90,36 +88,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
             )
         )
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_URL"] = url  # where the reminder's link points
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(url, app, graph, tmp_path / "data" / "outbox")
-    server.shutdown()
-    thread.join(timeout=5)
+    for url in serve_app(app):  # also where the reminder's link points (PUBLIC_URL)
+        yield Site(url, app, graph, tmp_path / "data" / "outbox")
     graph_http.shutdown()
     graph_http.server_close()
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def phone() -> Iterator[Page]:
-    require_service(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="es-MX",
-            timezone_id="America/Mexico_City",
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-        )
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def send_reminder(site: Site) -> str:
