@@ -24,6 +24,10 @@ PUBLIC_ENDPOINTS = {
     # personal (tests/portal/test_branding.py).
     "brand.logo",
     "brand.theme",
+    # Rating a resolved case from the emailed link: the signed token names one resolution
+    # (an altered one is a 404: tests/ratings/).
+    "ratings.rate",
+    "ratings.thanks",
     # The public web form; its confirmation and acuse need a signed token for one ticket
     # (a guessed or altered one is a 404: tests/webform/).
     "webform.contact",
@@ -41,7 +45,10 @@ PUBLIC_ENDPOINTS = {
 
 
 def sample_url(rule) -> str:
-    values = {arg: 1 if "id" in arg else "ACL-2026-000001" for arg in rule.arguments}
+    def number(arg: str) -> bool:
+        return "id" in arg or type(rule._converters.get(arg)).__name__ == "IntegerConverter"
+
+    values = {arg: 1 if number(arg) else "ACL-2026-000001" for arg in rule.arguments}
     return rule.build(values)[1] if rule.arguments else rule.rule
 
 

@@ -195,13 +195,12 @@ def test_an_indexer_that_dies_mid_batch_leaves_its_tickets_for_the_next(
     assert session.scalar(select(SearchChange.ticket_id)) is None
 
 
+@pytest.mark.parametrize("engine", ["postgresql"])  # Whoosh ranks every match
 def test_past_the_count_bound_the_latest_matches_are_ranked(
-    make, index, session, settings, engine, monkeypatch
+    make, index, session, settings, monkeypatch
 ):
     """PostgreSQL counts and ranks at most COUNT_BOUND + 1 matches, the latest first (the
-    page then says "more than 1,000"); Whoosh ranks every match. Here the bound is 2."""
-    if engine != "postgresql":
-        pytest.skip("Whoosh ranks every match")
+    page then says "more than 1,000"). Here the bound is 2."""
     from helpdesk.search import postgres_index
 
     monkeypatch.setattr(postgres_index, "COUNT_BOUND", 2)
