@@ -115,6 +115,8 @@ def _event_text(event: AuditEvent, people: Mapping[str, str]) -> str:
             "The debtor rated the attention: %(score)s of 5",
             score=(event.after or {}).get("score", ""),
         )
+    if action == "ticket.rating_comment_changed":
+        return _("The debtor changed the comment of their rating")
     if action == "message.acuse_attached":
         return _(
             "Acknowledgement of receipt (PDF) attached: %(name)s",

@@ -190,9 +190,22 @@ def rate(
 
 def change_comment(session: Session, rating: Rating, comment: str | None, *, now: datetime) -> None:
     """The debtor may come back and change the comment; the score stays as given."""
-    rating.comment = _clean(comment)
-    rating.updated_at = now
+    before, after = rating.comment, _clean(comment)
+    if before == after:
+        return
+    rating.comment, rating.updated_at = after, now
     session.flush()
+    ticket = session.get(Ticket, rating.ticket_id)
+    record(
+        session,
+        Actor.for_contact(ticket.contact),
+        "ticket.rating_comment_changed",
+        ticket,
+        now=now,
+        ticket=ticket,
+        before={"comment": before},
+        after={"comment": after},
+    )
 
 
 def _clean(comment: str | None) -> str | None:

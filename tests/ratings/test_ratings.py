@@ -60,6 +60,13 @@ def test_opening_a_link_records_nothing_and_confirming_records_once(app, client,
     client.post(again.headers["Location"], data={"comment": "Muy amables."})
     session.expire_all()
     assert [(r.score, r.comment) for r in ratings_of(session, ticket)] == [(4, "Muy amables.")]
+    from helpdesk.audit.models import AuditEvent
+
+    changed = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "ticket.rating_comment_changed")
+    )
+    assert changed.before == {"comment": "Me atendieron bien."}
+    assert changed.after == {"comment": "Muy amables."}
 
 
 def test_a_reopened_case_makes_the_old_link_say_so_and_a_new_resolution_is_rated_anew(
