@@ -54,6 +54,7 @@ CONTACT_IN = {
         "birth_date": {
             "type": "string",
             "format": "date",
+            "pattern": r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$",  # a year before 1900 is a typo
             "description": "The debtor's date of birth (DD/MM/YYYY is also accepted); the "
             "portal asks it when the creditor is configured for it. A stored one is replaced, "
             "never erased by a contact without one",
