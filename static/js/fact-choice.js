@@ -20,8 +20,11 @@
   const date = form.querySelector("[data-fact=birth_date] input");
   if (date) {
     date.addEventListener("input", (event) => {
-      if (event.inputType === "insertText" && /^(\d{2}|\d{2}\/\d{2})$/.test(date.value)) {
+      if (event.inputType !== "insertText") return;
+      if (/^(\d{2}|\d{2}\/\d{2})$/.test(date.value)) {
         date.value += "/";
+      } else if (event.data === "/" && date.value.endsWith("//")) {
+        date.value = date.value.slice(0, -1);  // they typed the "/" we had added
       }
     });
   }

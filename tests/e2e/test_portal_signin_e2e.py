@@ -197,6 +197,9 @@ def test_a_debtor_signs_in_with_the_account_number_and_date_of_birth(
     birth = phone.get_by_placeholder("DD/MM/AAAA")
     expect(birth).to_be_visible()
     expect(phone.get_by_label("Últimos cuatro dígitos de su teléfono registrado")).to_be_hidden()
+    birth.press_sequentially("31/12/1985")  # the "/" added after the day is not doubled
+    expect(birth).to_have_value("31/12/1985")
+    birth.fill("")
     birth.press_sequentially("31121985")  # a phone's numeric keypad has no "/"
     expect(birth).to_have_value("31/12/1985")
     box = phone.locator("label.choice").last.bounding_box()
