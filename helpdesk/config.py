@@ -7,6 +7,7 @@ Order: defaults, then the environment, then explicit overrides; ``validate`` fai
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -50,6 +51,10 @@ ENVIRONMENT_KEYS: dict[str, tuple[str, str]] = {
     "HELPDESK_PORTAL_WHATSAPP_CODE_TEMPLATE": (
         "PORTAL_WHATSAPP_CODE_TEMPLATE",
         "approved WhatsApp authentication template for portal sign-in codes",
+    ),
+    "HELPDESK_PORTAL_IDENTIFYING_FACTS": (
+        "PORTAL_IDENTIFYING_FACTS",
+        'creditor -> fact asked with an account number, as JSON: {"Banco Demo": "birth_date"}',
     ),
     "HELPDESK_PORTAL_IDLE_MINUTES": (
         "PORTAL_IDLE_MINUTES",
@@ -147,8 +152,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REMINDER_WHATSAPP_LINK_BUTTON": False,
         # The approved WhatsApp authentication template that carries sign-in codes.
         "PORTAL_WHATSAPP_CODE_TEMPLATE": None,
-        # Creditor name -> the fact asked with an account number ("phone_last4", the
-        # default and, as contacts keep no birth date, the only one supported today).
+        # Creditor name -> the fact asked with an account number: "phone_last4" (the
+        # default for any creditor not named) or "birth_date" (helpdesk/portal/facts.py).
         "PORTAL_IDENTIFYING_FACTS": {},
         "PORTAL_SESSION_COOKIE_NAME": "aclara_portal",
         "PORTAL_IDLE_MINUTES": 30,
@@ -206,6 +211,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         config, "PROXY_HOPS", "HELPDESK_PROXY_HOPS", int, allow_zero=True
     )
     config["WEBFORM_ALLOWED_ORIGINS"] = origins(config["WEBFORM_ALLOWED_ORIGINS"])
+    config["PORTAL_IDENTIFYING_FACTS"] = identifying_facts(config["PORTAL_IDENTIFYING_FACTS"])
     config["SECRET_KEY"] = config["SECRET_KEY"] or _secret_key(config, instance_path)
     is_production = config["ENV"] == "production"
     config["SESSION_COOKIE_SECURE"] = is_production
@@ -247,6 +253,33 @@ def origins(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
             )
         found.append(item.lower())
     return tuple(dict.fromkeys(found))
+
+
+# The facts helpdesk/portal/facts.py knows (plumbing does not import the portal).
+IDENTIFYING_FACTS = ("phone_last4", "birth_date")
+
+
+def identifying_facts(value: str | dict[str, str]) -> dict[str, str]:
+    """``'{"Banco Demo": "birth_date"}'`` (the environment's JSON) or a dict, checked: a
+    misspelt fact would let nobody of that creditor sign in with an account number."""
+    try:
+        facts = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        facts = None
+    if not isinstance(facts, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in facts.items()
+    ):
+        raise ConfigError(
+            'HELPDESK_PORTAL_IDENTIFYING_FACTS must be a JSON object of creditor names to '
+            'facts, such as {"Banco Demo": "birth_date"}'
+        )
+    for creditor, fact in facts.items():
+        if fact not in IDENTIFYING_FACTS:
+            raise ConfigError(
+                f"HELPDESK_PORTAL_IDENTIFYING_FACTS: {creditor!r} asks {fact!r}; "
+                f"the facts are {', '.join(IDENTIFYING_FACTS)}"
+            )
+    return dict(facts)
 
 
 _ORIGIN = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")

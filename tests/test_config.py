@@ -92,3 +92,15 @@ def test_postgresql_queries_are_planned_for_their_own_values(tmp_path):
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     sqlite = load_config(tmp_path, {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
     assert "connect_args" not in sqlite["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_identifying_facts_come_from_json_and_refuse_an_unknown_fact(tmp_path, monkeypatch):
+    assert load_config(tmp_path)["PORTAL_IDENTIFYING_FACTS"] == {}
+    monkeypatch.setenv("HELPDESK_PORTAL_IDENTIFYING_FACTS", '{"Banco Demo": "birth_date"}')
+    assert load_config(tmp_path)["PORTAL_IDENTIFYING_FACTS"] == {"Banco Demo": "birth_date"}
+    monkeypatch.setenv("HELPDESK_PORTAL_IDENTIFYING_FACTS", '{"Banco Demo": "curp"}')
+    with pytest.raises(ConfigError, match="'Banco Demo' asks 'curp'"):
+        load_config(tmp_path)
+    monkeypatch.setenv("HELPDESK_PORTAL_IDENTIFYING_FACTS", "Banco Demo=birth_date")
+    with pytest.raises(ConfigError, match="must be a JSON object"):
+        load_config(tmp_path)

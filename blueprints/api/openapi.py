@@ -51,6 +51,14 @@ CONTACT_IN = {
             "pattern": r"^\+[1-9][0-9]{7,14}$",
         },
         "national_id": {**TEXT, "maxLength": 32},
+        "birth_date": {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$",  # a year before 1900 is a typo
+            "description": "The debtor's date of birth (DD/MM/YYYY is also accepted); the "
+            "portal asks it when the creditor is configured for it. A stored one is replaced, "
+            "never erased by a contact without one",
+        },
         "consents": {
             "type": "array",
             "description": "Channels the debtor authorised reminders on (added to the stored "

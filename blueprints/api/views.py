@@ -236,6 +236,7 @@ def _account_json(account: CollectionAccount) -> dict[str, Any]:
             "email": contact.email,
             "phone": contact.phone,
             "national_id": contact.national_id_masked,
+            "birth_date": contact.birth_date.isoformat() if contact.birth_date else None,
             "consents": [c.channel for c in contact_consents(db.session, contact.id)],
         }
         if contact

@@ -1,7 +1,14 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from helpdesk.contacts.birth_dates import parse_birth_date
+from helpdesk.portal.facts import BIRTH_DATE, PHONE_LAST4
+
+_FOUR_DIGITS = re.compile(r"\s*\d{4}\s*")
 
 
 class CodeRequestForm(FlaskForm):
@@ -14,18 +21,42 @@ class CodeRequestForm(FlaskForm):
 
 class AccountSignInForm(FlaskForm):
     """For a debtor who no longer has the email on file: an account number or a folio,
-    plus one fact (today: the last four digits of the registered phone)."""
+    plus one fact of the kind they choose (the four digits of the registered phone, or
+    the date of birth). Only the chosen kind is checked here; which kind the account's
+    creditor asks is the view's business, and a fact of the other kind matches nobody."""
 
     reference = StringField(
         _l("Account number or case folio"), validators=[DataRequired(), Length(max=64)]
     )
-    fact = StringField(
-        _l("Last four digits of your registered phone"),
-        validators=[
-            DataRequired(),
-            Regexp(r"^\s*\d{4}\s*$", message=_l("Write the four digits.")),
+    # Absent when the page offers no choice (no creditor asks a date of birth).
+    kind = RadioField(
+        _l("How will you confirm it is you?"),
+        choices=[
+            (PHONE_LAST4, _l("Last 4 digits of your phone")),
+            (BIRTH_DATE, _l("Date of birth")),
         ],
+        default=PHONE_LAST4,
+        validate_choice=False,
     )
+    fact = StringField(_l("Last four digits of your registered phone"))
+    birth_date = StringField(_l("Date of birth"), validators=[Length(max=20)])
+
+    @property
+    def chosen(self) -> str:
+        return BIRTH_DATE if self.kind.data == BIRTH_DATE else PHONE_LAST4
+
+    @property
+    def given(self) -> str:
+        """What the debtor typed for the kind they chose."""
+        return (self.birth_date.data if self.chosen == BIRTH_DATE else self.fact.data) or ""
+
+    def validate_fact(self, field: StringField) -> None:
+        if self.chosen == PHONE_LAST4 and not _FOUR_DIGITS.fullmatch(field.data or ""):
+            raise ValidationError(_l("Write the four digits."))
+
+    def validate_birth_date(self, field: StringField) -> None:
+        if self.chosen == BIRTH_DATE and parse_birth_date(field.data or "") is None:
+            raise ValidationError(_l("Write the date as DD/MM/YYYY, for example 31/12/1985."))
 
 
 class ChooseForm(FlaskForm):

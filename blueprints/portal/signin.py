@@ -106,11 +106,11 @@ def login_account() -> Any:
     words, whether the account is unknown or the fact wrong."""
     if session.get(CONTACT_KEY):
         return redirect(url_for("portal.home"))
+    configured = current_app.config["PORTAL_IDENTIFYING_FACTS"]
     form = AccountSignInForm()
     if form.validate_on_submit():
         contact = facts.contact_by_account_and_fact(
-            db.session, form.reference.data, form.fact.data,
-            facts=current_app.config["PORTAL_IDENTIFYING_FACTS"],
+            db.session, form.reference.data, form.given, facts=configured, kind=form.chosen
         )
         if contact is not None and _destinations(contact, ""):
             set_pending(contact.id, "")
@@ -120,7 +120,9 @@ def login_account() -> Any:
         flash(_("If the details match an account, we have sent a code to a channel on file."),
               "info")
         return redirect(url_for("portal.code_verify"))
-    return render_template("portal/login_account.html", form=form)
+    return render_template(
+        "portal/login_account.html", form=form, choose=facts.asks_birth_date(configured)
+    )
 
 
 @bp.route("/choose", methods=["GET", "POST"])

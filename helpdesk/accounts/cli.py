@@ -23,6 +23,7 @@ CONTACT_COLUMNS = {
     "email": "contact_email",
     "phone": "contact_phone",
     "national_id": "contact_national_id",
+    "birth_date": "birth_date",
 }
 
 
@@ -40,7 +41,8 @@ def import_accounts(file: Path, errors_file: TextIO | None) -> None:
     """Create or update accounts from a CSV file (columns: number, creditor, portfolio,
     balance, currency, days_past_due, status, next_due_date, contact_name, contact_email,
     contact_phone, contact_national_id and, optionally, consents: the channels the debtor
-    authorised, as ``email|whatsapp``)."""
+    authorised, as ``email|whatsapp``, and birth_date: the debtor's, as ``1985-12-31`` or
+    ``31/12/1985``)."""
     rows = list(_read_csv(file))
     settings = AccountSettings.from_config(current_app.config)
     total = BatchReport()

@@ -17,6 +17,7 @@ import phonenumbers
 from babel.numbers import list_currencies
 
 from helpdesk.accounts.models import CONSENT_CHANNELS
+from helpdesk.contacts.birth_dates import parse_birth_date
 from helpdesk.contacts.matching import ContactInput
 
 _CURRENCIES = frozenset(list_currencies())
@@ -130,7 +131,17 @@ def _contact(value: Any, errors: dict, phone_region: str) -> ContactInput:
         phone=phone,
         national_id=national_id,
         consents=_consents(value.get("consents"), errors),
+        birth_date=_birth_date(value.get("birth_date"), errors),
     )
+
+
+def _birth_date(value: Any, errors: dict) -> date | None:
+    if value is None:
+        return None
+    found = parse_birth_date(value) if isinstance(value, str) else None
+    if found is None:
+        errors["contact.birth_date"] = "a date as YYYY-MM-DD or DD/MM/YYYY"
+    return found
 
 
 def _consents(value: Any, errors: dict) -> tuple[str, ...]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.audit.models import AuditEvent
@@ -32,6 +32,7 @@ class ContactInput:
     phone: str | None = None
     national_id: str | None = None
     consents: tuple[str, ...] = ()  # channels the debtor authorised, sorted
+    birth_date: date | None = None
 
 
 
@@ -51,8 +52,35 @@ class ContactMatcher:
         """The contact id of each of ``people``, in order."""
         keys = [self._keys(person) for person in people]
         self._load_identities(keys)
+        known = [(p, self._find(k)) for p, k in zip(people, keys, strict=True) if self._known(k)]
         self._create([(p, k) for p, k in zip(people, keys, strict=True) if not self._known(k)])
+        self._set_birth_dates(known)
         return [self._find(k) for k in keys]
+
+    def _set_birth_dates(self, known: list[tuple[ContactInput, int]]) -> None:
+        """A birth date given for a contact that already exists replaces the stored one
+        (a file may fill it in after the contact was created); never erased by a row
+        without one. The audit says it changed, not what it is."""
+        given = {ident: p.birth_date for p, ident in known if p.birth_date is not None}
+        stored: dict[int, date | None] = {}
+        for part in any_of(self.session, Contact.id, list(given)):
+            rows = self.session.execute(select(Contact.id, Contact.birth_date).where(part))
+            stored.update((ident, born) for ident, born in rows)
+        changed = [
+            {"id": ident, "birth_date": value}
+            for ident, value in given.items()
+            if ident in stored and stored[ident] != value
+        ]
+        if not changed:
+            return
+        self.session.execute(update(Contact), changed)
+        audit = audit_row(
+            self.actor, "contact.updated", "contacts", 0, now=self.now,
+            after={"via": "accounts", "changed": ["birth_date"]},
+        )
+        insert_rows(
+            self.session, AuditEvent.__table__, [{**audit, "object_id": c["id"]} for c in changed]
+        )
 
     def _keys(self, person: ContactInput) -> list[tuple[str, str]]:
         """What ``person`` can be matched on, in that order."""
@@ -123,6 +151,7 @@ class ContactMatcher:
             "created_at": self.now,
             "national_id_hash": None,
             "national_id_masked": None,
+            "birth_date": person.birth_date,
         }
         if person.national_id:
             row["national_id_hash"] = dict(keys)["national_id"]

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -30,6 +30,8 @@ class Contact(db.Model):
     # match on and the last characters to show.
     national_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     national_id_masked: Mapped[str | None] = mapped_column(String(32))
+    # Asked by the portal's account sign-in for creditors configured with "birth_date".
+    birth_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     identities: Mapped[list[ContactIdentity]] = relationship(

@@ -105,6 +105,7 @@ def _facts(session: Session, contact: Contact) -> _Sections:
             "timezone": contact.timezone,
             "preferred_channel": contact.preferred_channel,
             "national_id": contact.national_id_masked,
+            "birth_date": contact.birth_date,
             "created_at": contact.created_at,
         }
     )

@@ -4,6 +4,7 @@ writes (COPY on PostgreSQL) could get wrong, and the CLI's report."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -280,3 +281,48 @@ def test_import_accounts_takes_a_consents_column(app, session, tmp_path):
     again = app.test_cli_runner().invoke(import_accounts, [str(csv_file)])
     assert json.loads(again.output.strip().splitlines()[-1])["unchanged"] == 2
     assert session.scalar(select(func.count(ChannelConsent.id))) == 2
+
+
+def test_import_accounts_takes_a_birth_date_column(app, session, tmp_path):
+    csv_file = tmp_path / "accounts.csv"
+    header = (
+        "number,creditor,portfolio,balance,currency,days_past_due,status,next_due_date,"
+        "contact_name,contact_email,contact_phone,contact_national_id,birth_date\n"
+    )
+    csv_file.write_text(
+        header
+        + "B-1,Banco Demo,Tarjetas,1.00,MXN,0,active,,Ana,ana@correo.mx,,,1985-12-31\n"
+        "B-2,Banco Demo,Tarjetas,1.00,MXN,0,active,,Beto,beto@correo.mx,,,07/03/1990\n"
+        "B-3,Banco Demo,Tarjetas,1.00,MXN,0,active,,Caro,caro@correo.mx,,,31/02/1985\n"
+        "B-4,Banco Demo,Tarjetas,1.00,MXN,0,active,,Dani,dani@correo.mx,,,\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(import_accounts, [str(csv_file)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert json.loads(lines[-1]) == {"created": 3, "updated": 0, "unchanged": 0, "errors": 1}
+    error = json.loads(next(line for line in lines if '"B-3"' in line))
+    assert error["row"] == 4 and list(error["errors"]) == ["contact.birth_date"]
+    born = dict(session.execute(select(Contact.name, Contact.birth_date)).all())
+    assert born == {"Ana": date(1985, 12, 31), "Beto": date(1990, 3, 7), "Dani": None}
+
+
+def test_a_later_file_fills_in_a_birth_date_and_a_blank_one_keeps_it(session):
+    row = account_body(number="B-9", contact={"name": "Eva", "email": "eva@correo.mx"})
+    _upsert(session, [row])
+    dated = {**row, "contact": {**row["contact"], "birth_date": "1979-05-02"}}
+    report = _upsert(session, [dated])
+    assert not report.errors and report.unchanged == [(row["creditor"], "B-9")]
+    eva = session.scalar(select(Contact))
+    assert eva.birth_date == date(1979, 5, 2)
+    changed = session.scalars(
+        select(AuditEvent.after).where(AuditEvent.action == "contact.updated")
+    ).all()
+    assert changed == [{"via": "accounts", "changed": ["birth_date"]}]  # not the date itself
+    _upsert(session, [row])  # no birth date in this file: the stored one stays
+    _upsert(session, [dated])  # the same one again: nothing to record
+    session.expire_all()
+    assert session.get(Contact, eva.id).birth_date == date(1979, 5, 2)
+    assert session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.action == "contact.updated")
+    ) == 1

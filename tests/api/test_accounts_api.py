@@ -116,3 +116,15 @@ def test_a_nul_in_the_account_number_or_creditor_is_a_404_not_a_crash(api):
         response = api.get(url)
         assert response.status_code == 404, url
         assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_contact_carries_a_birth_date(api, session):
+    body = account_body()
+    body["contact"]["birth_date"] = "31/12/1985"
+    created = api.put("/accounts/MX-900010", json=body)
+    assert created.status_code == 201
+    assert created.get_json()["contact"]["birth_date"] == "1985-12-31"
+    body["contact"]["birth_date"] = "1985-13-01"
+    refused = api.put("/accounts/MX-900011", json=body)
+    assert refused.status_code == 422
+    assert "contact.birth_date" in str(refused.get_json())

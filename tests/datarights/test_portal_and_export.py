@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import insert, select
@@ -141,6 +141,7 @@ def test_the_export_has_the_contacts_data_and_nothing_of_another(
     app, session, make, rights_queue, intake_settings
 ):
     contact = make.contact(name="Lucía Fernández Ñúñez")
+    contact.birth_date = date(1985, 12, 31)
     account = make.account(contact=contact, number="MX-778899")
     other = make.contact(name="Otro Deudor")
     make.account(contact=other, number="MX-OTHER-1")
@@ -155,6 +156,7 @@ def test_the_export_has_the_contacts_data_and_nothing_of_another(
     root = storage.root_for(app.config["DATA_DIR"])
     data = json.loads(storage.read(export.json_sha256, root))
     assert data["contact"]["name"] == "Lucía Fernández Ñúñez"
+    assert data["contact"]["birth_date"] == "1985-12-31"
     assert [a["number"] for a in data["accounts"]] == [account.number]
     assert any("Mi propio mensaje" in m["text"] for m in data["messages"])
     dump = json.dumps(data, ensure_ascii=False)
@@ -164,6 +166,7 @@ def test_the_export_has_the_contacts_data_and_nothing_of_another(
         for page in PdfReader(io.BytesIO(storage.read(export.pdf_sha256, root))).pages
     )
     assert request.ticket.folio in text and "Lucía Fernández Ñúñez" in text and "MX-778899" in text
+    assert "31/12/1985" in text
     actions = set(
         session.scalars(select(AuditEvent.action).where(AuditEvent.ticket_id == request.ticket_id))
     )

@@ -36,6 +36,7 @@ PHONE = "+525512345678"
 ACCOUNT_NUMBER = "MX-904512"
 MASKED = "+52\u00a055\u00a0****\u00a05678"
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+BORN = date(1985, 12, 31)
 
 
 @dataclass
@@ -58,6 +59,18 @@ def snap(page: Page, name: str) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
+    yield from build_site(tmp_path)
+
+
+@pytest.fixture
+def birth_date_site(tmp_path: Path) -> Iterator[Site]:
+    """The creditor asks the date of birth with an account number."""
+    yield from build_site(
+        tmp_path, birth_date=BORN, PORTAL_IDENTIFYING_FACTS={"Banco Demo": "birth_date"}
+    )
+
+
+def build_site(tmp_path: Path, *, birth_date: date | None = None, **config: Any) -> Iterator[Site]:
     if not SPANISH_CATALOG.exists():
         pytest.fail("the catalogs are not compiled: run `make translations`")
     graph, graph_http = graph_server.start()
@@ -70,6 +83,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
             WHATSAPP_TOKEN=graph_server.TOKEN,
             WHATSAPP_GRAPH_URL=graph.base_url,
             PORTAL_WHATSAPP_CODE_TEMPLATE="codigo_acceso",
+            **config,
         )
     )
     migrate_to_head(app)
@@ -79,6 +93,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
             db.session, name="Guadalupe Núñez", email=EMAIL, phone=PHONE,
             actor=Actor.system("e2e"), now=now,
         )
+        contact.birth_date = birth_date
         db.session.add(
             CollectionAccount(
                 number=ACCOUNT_NUMBER, creditor="Banco Demo", portfolio="Tarjetas",
@@ -165,3 +180,63 @@ def test_a_debtor_signs_in_with_a_code_sent_by_whatsapp(site: Site, phone: Page)
     expect(phone.get_by_role("heading", name="Hola, Guadalupe Núñez")).to_be_visible()
     cookies = {c["name"]: c for c in phone.context.cookies()}
     assert cookies["aclara_portal"]["path"] == "/portal" and "aclara_session" not in cookies
+
+
+def test_a_debtor_signs_in_with_the_account_number_and_date_of_birth(
+    birth_date_site: Site, phone: Page
+) -> None:
+    site = birth_date_site
+    phone.goto(f"{site.url}/portal/login/account")
+    date_option = phone.get_by_role("radio", name="Fecha de nacimiento")
+    expect(phone.get_by_role("radio", name="Últimos 4 dígitos de su teléfono")).to_be_checked()
+    # The script shows only the chosen option's input.
+    expect(phone.get_by_placeholder("DD/MM/AAAA")).to_be_hidden()
+    snap(phone, "portal-login-account-choice")
+    phone.get_by_label("Número de cuenta o folio de un caso").fill(ACCOUNT_NUMBER)
+    date_option.check()
+    birth = phone.get_by_placeholder("DD/MM/AAAA")
+    expect(birth).to_be_visible()
+    expect(phone.get_by_label("Últimos cuatro dígitos de su teléfono registrado")).to_be_hidden()
+    birth.press_sequentially("31/12/1985")  # the "/" added after the day is not doubled
+    expect(birth).to_have_value("31/12/1985")
+    birth.fill("")
+    birth.press_sequentially("31121985")  # a phone's numeric keypad has no "/"
+    expect(birth).to_have_value("31/12/1985")
+    box = phone.locator("label.choice").last.bounding_box()
+    assert box is not None and box["height"] >= 44  # a thumb's target
+    snap(phone, "portal-login-account-birth-date")
+    phone.get_by_role("button", name="Continuar").click()
+
+    expect(phone.get_by_role("heading", name="¿A dónde le enviamos su código?")).to_be_visible()
+    phone.get_by_text(MASKED).click()
+    phone.get_by_role("button", name="Enviarme un código").click()
+    [payload] = site.graph.sent()
+    code = payload["template"]["components"][0]["parameters"][0]["text"]
+    phone.get_by_label("Código").fill(code)
+    phone.get_by_role("button", name="Entrar").click()
+    expect(phone.get_by_role("heading", name="Hola, Guadalupe Núñez")).to_be_visible()
+    expect(phone.get_by_text(ACCOUNT_NUMBER)).to_be_visible()
+
+
+def test_without_javascript_both_inputs_show_and_a_wrong_date_says_nothing(
+    birth_date_site: Site, browser: Any
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="es-MX", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"{birth_date_site.url}/portal/login/account")
+    expect(page.get_by_placeholder("DD/MM/AAAA")).to_be_visible()
+    expect(page.get_by_label("Últimos cuatro dígitos de su teléfono registrado")).to_be_visible()
+    snap(page, "portal-login-account-no-js")
+    page.get_by_label("Número de cuenta o folio de un caso").fill(ACCOUNT_NUMBER)
+    page.get_by_role("radio", name="Fecha de nacimiento").check()
+    page.get_by_placeholder("DD/MM/AAAA").fill("31/13/1985")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_text("Escriba la fecha como DD/MM/AAAA")).to_be_visible()
+    expect(page.get_by_role("radio", name="Fecha de nacimiento")).to_be_checked()
+    snap(page, "portal-login-account-bad-date")
+    page.get_by_placeholder("DD/MM/AAAA").fill("30/12/1985")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_text("Si los datos coinciden con una cuenta")).to_be_visible()
+    context.close()

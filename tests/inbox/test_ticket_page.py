@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import current_app
@@ -339,3 +339,15 @@ def test_the_debtor_panel_lists_their_newest_other_tickets(client, signed_in, ma
     ]
     assert ticket.folio not in listed and gone.folio not in listed
     assert "Asunto 6" in panel and "Otros tickets de este deudor" in html
+
+
+def test_the_debtor_card_shows_only_the_year_of_birth(client, signed_in, make, session):
+    signed_in("supervisor")
+    contact = make.contact()
+    ticket = make.ticket(contact=contact)
+    html = page(client, ticket.folio)
+    assert "Fecha de nacimiento" not in html
+    contact.birth_date = date(1985, 12, 31)
+    session.commit()
+    html = page(client, ticket.folio)
+    assert "Fecha de nacimiento: ••/••/1985" in html and "31/12" not in html
