@@ -235,6 +235,8 @@ def test_without_javascript_both_inputs_show_and_a_wrong_date_says_nothing(
     page.get_by_role("button", name="Continuar").click()
     expect(page.get_by_text("Escriba la fecha como DD/MM/AAAA")).to_be_visible()
     expect(page.get_by_role("radio", name="Fecha de nacimiento")).to_be_checked()
+    # The cursor waits in the field to correct, not back in the account number.
+    expect(page.get_by_placeholder("DD/MM/AAAA")).to_be_focused()
     snap(page, "portal-login-account-bad-date")
     page.get_by_placeholder("DD/MM/AAAA").fill("30/12/1985")
     page.get_by_role("button", name="Continuar").click()
