@@ -10,6 +10,7 @@ from helpdesk import clock
 from helpdesk.audit.services import Actor
 from helpdesk.branding.services import save_branding
 from helpdesk.channels.email.ingest import ingest_raw
+from helpdesk.channels.email.outbound import route_for
 from helpdesk.tickets.models import Ticket
 from tests.attachments.images import photo_with_gps
 from tests.channels.email.mail import raw_email
@@ -96,6 +97,8 @@ def test_the_code_mail_and_the_acknowledgement_carry_the_name_and_privacy_link(
     ticket = session.scalar(select(Ticket).where(Ticket.folio == result.folio))
     ack = ticket.messages[-1]
     assert ack.is_automatic and "Recibimos su mensaje" in ack.text
+    queue = f" · {ticket.queue.name}" if ticket.queue else ""
+    assert route_for(session, ticket, app.config).name == f"Cobranza Justa del Norte{queue}"
     assert ack.text.endswith(
         "-- \nCobranza Justa del Norte\nCobranza Justa del Norte, S.A. de C.V.\n"
         "Despacho registrado ante la CONDUSEF.\n"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from helpdesk import clock, events
 from helpdesk.attachments import storage
 from helpdesk.audit.services import Actor, record
+from helpdesk.branding.queries import brand
 from helpdesk.channels.email.compose import compose
 from helpdesk.channels.email.mailboxes import smtp_password
 from helpdesk.channels.email.models import Mailbox
@@ -151,7 +152,7 @@ def route_for(session: Session, ticket: Ticket, config: Mapping[str, Any]) -> Ro
     """The queue's mailbox with its SMTP account, else as ``helpdesk.mail.deliver`` would
     (``SMTP_URL``, ``ENV``, ``MAIL_FROM``, ``MAIL_DOMAIN`` of ``config``)."""
     mailbox = _mailbox_for(session, ticket)
-    name = ticket.queue.name if ticket.queue else "Aclara"
+    name = sender_name(session, ticket, config)
     if mailbox is not None and mailbox.smtp_host:
         return Route(
             mailbox.email_address,
@@ -178,6 +179,15 @@ def route_for(session: Session, ticket: Ticket, config: Mapping[str, Any]) -> Ro
     if config["ENV"] == "production":
         raise DeliveryError("no SMTP server is configured for this queue", permanent=True)
     return Route(address or f"helpdesk@{config['MAIL_DOMAIN']}", name, None)
+
+
+def sender_name(session: Session, ticket: Ticket, config: Mapping[str, Any]) -> str:
+    """Who the debtor sees the mail from: the organisation's name (the branding's, else
+    ``AGENCY_NAME``) and the queue that answers, "Cobranza Justa · Aclaraciones". A queue's
+    name alone ("Disputas") tells a worried debtor nothing about who wrote."""
+    organisation = brand(session, default_name=config.get("AGENCY_NAME") or "Aclara").display_name
+    queue = ticket.queue.name if ticket.queue else None
+    return f"{organisation} · {queue}" if queue and queue != organisation else organisation
 
 
 def _mailbox_for(session: Session, ticket: Ticket) -> Mailbox | None:

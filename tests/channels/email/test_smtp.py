@@ -82,6 +82,9 @@ def test_the_acknowledgement_arrives_threaded_and_marked_automatic(session, smtp
     assert ack.delivery_status == "sent"
     assert mail["To"].addresses[0].addr_spec == "guadalupe.nunez@correo.mx"
     assert mail["From"].addresses[0].addr_spec == "aclaraciones@banco-demo.mx"
+    # The organisation's name first, then the queue: "Disputas" alone says nothing.
+    expected = f"Aclara · {ticket.queue.name}" if ticket.queue else "Aclara"
+    assert mail["From"].addresses[0].display_name == expected
     assert f"[{ticket.folio}]" in mail["Subject"]
     assert mail["In-Reply-To"] == "<root@correo.mx>"
     assert mail["Auto-Submitted"] == "auto-replied"
