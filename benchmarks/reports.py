@@ -11,8 +11,9 @@ with a request context (the labels are translated), at a fixed ``now``:
 
 * ``build_report`` for the last full month and for twelve months, for everything and
   for one queue;
-* the ticket CSV of the month's opened tickets (``ticket_table`` through
-  ``export.ticket_csv`` into a sink that only counts bytes), rows/s and the growth of
+* the ticket CSV of the month's opened tickets (``export.ticket_file``: written by
+  PostgreSQL with COPY, by ``export.ticket_csv`` on SQLite; into a sink that only counts
+  bytes), rows/s and the growth of
   the process's resident memory while streaming, sampled every 10,000 rows
   (``--csv-period year``: the twelve months' tickets instead, enough rows for a steady
   rate on a small load; ``--csv-only``: nothing else);
@@ -357,9 +358,8 @@ def timed(function, runs: int) -> tuple[dict[str, float], object]:
 
 def measure(app, session, runs: int, *, csv_period: str = "month", csv_only: bool = False) -> dict:
     from helpdesk.reports.document import render_report_pdf
-    from helpdesk.reports.export import ticket_csv
+    from helpdesk.reports.export import ticket_file
     from helpdesk.reports.queries import build_report
-    from helpdesk.reports.rows import ticket_table
     from helpdesk.reports.scope import EVERYTHING, Filters, Period
 
     month, year = Period(*MONTH, ZONE), Period(*YEAR, ZONE)
@@ -388,10 +388,10 @@ def measure(app, session, runs: int, *, csv_period: str = "month", csv_only: boo
     csv_of = month if csv_period == "month" else year
 
     def csv_once() -> tuple[int, int, float]:
-        rows = ticket_table(session, csv_of, Filters(), EVERYTHING, metric="opened", now=NOW)
+        chunks = ticket_file(session, csv_of, Filters(), EVERYTHING, metric="opened", now=NOW)
         size = count = 0
         start = peak = rss_mib()
-        for chunk in ticket_csv(rows, csv_of.tz):
+        for chunk in chunks:
             size += len(chunk)
             count += chunk.count("\n")
             if count % 10_000 < 600:
