@@ -32,7 +32,6 @@ TABLES = ("summary", "timeline", "queues", "agents", "breaches", "outcomes", "ho
 # Streamed from the database like the ticket rows, not from the built report.
 RATINGS_TABLE = "ratings"
 _BATCH = 500
-_LINES = 2000  # lines of a server-written CSV per chunk (about 600 KB)
 _TENTH = Decimal("0.1")
 
 
@@ -211,7 +210,7 @@ def copied_csv(header: Sequence[str], lines: Iterable[bytes]) -> Iterator[str]:
     batch: list[bytes] = []
     for line in lines:
         batch.append(line[:-1])  # one message per row, its "\n" last
-        if len(batch) == _LINES:
+        if len(batch) == _BATCH:
             yield _crlf(batch)
             batch.clear()
     if batch:
