@@ -46,7 +46,7 @@ from helpdesk.reports.export import (
     csv_table,
     ratings_csv,
     report_json,
-    ticket_csv,
+    ticket_file,
 )
 from helpdesk.reports.figures import TARGETS
 from helpdesk.reports.jobs import send_now_job
@@ -57,7 +57,7 @@ from helpdesk.reports.queries import (
     subscription_of,
     subscriptions_of,
 )
-from helpdesk.reports.rows import METRICS, count_behind, ticket_table, tickets_behind
+from helpdesk.reports.rows import METRICS, count_behind, tickets_behind
 from helpdesk.reports.scope import (
     Filters,
     Period,
@@ -157,10 +157,9 @@ def export_csv() -> Any:
     if table == "tickets":
         period, filters, metric = _drill_down(default="opened")
         now = clock.now()
-        rows = ticket_table(
+        body: Iterator[str] = ticket_file(
             db.session, period, filters, scope_for(current_user), metric=metric, now=now
         )
-        body: Iterator[str] = ticket_csv(rows, period.tz)
         name = f"tickets-{metric}-{period.start}-{period.end}.csv"
     elif table == RATINGS_TABLE:
         period, filters = _asked_or_400()

@@ -18,10 +18,9 @@ from helpdesk.extensions import db
 from helpdesk.mail import DeliveryError, deliver
 from helpdesk.pdf import PdfError
 from helpdesk.reports.document import describe_filters, render_report_pdf, report_mail
-from helpdesk.reports.export import ticket_csv
+from helpdesk.reports.export import ticket_file
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.reports.queries import build_report, subscriptions_due
-from helpdesk.reports.rows import ticket_table
 from helpdesk.reports.scope import Filters, Period, scope_for
 from helpdesk.reports.services import claim, due_period, mark_failed, mark_sent, month_so_far
 
@@ -63,10 +62,10 @@ def _send(subscription: ReportSubscription, delivery: ReportDelivery, period: Pe
                 filter_names=describe_filters(db.session, filters),
                 organisation=config["AGENCY_NAME"],
             )
-            rows = ticket_table(
+            rows = ticket_file(
                 db.session, period, filters, scope_for(user), metric="opened", now=now
             )
-            table = "".join(ticket_csv(rows, period.tz)).encode()
+            table = "".join(rows).encode()
             mail = report_mail(user, report, pdf=pdf, csv=table, config=config, now=now)
         deliver(mail, config)
     except (PdfError, DeliveryError, OSError) as error:

@@ -22,7 +22,9 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Numeric,
     Select,
+    Text,
     and_,
     cast,
     func,
@@ -61,6 +63,9 @@ def report_planner(session: Session, *, zone: str | None = None) -> Iterator[Non
     wanted = dict(REPORT_PLANNER)
     if zone is not None:
         wanted["TimeZone"] = ZoneInfo(zone).key
+        # Floats as their shortest exact text (PostgreSQL's default, unless a server or
+        # role says otherwise): the ticket CSV rounds that text (see ``csv_number``).
+        wanted["extra_float_digits"] = "1"
     names = list(wanted)
     current = session.execute(select(*(func.current_setting(name) for name in names))).one()
     _set(session, wanted)
@@ -89,6 +94,42 @@ def iso_time(session: Session, column: Any) -> Any:
     # cannot occur anywhere else in the text.
     spelled = func.to_char(column, literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM'"""))
     return func.replace(spelled, literal_column("'.000000'"), literal_column("''"))
+
+
+def csv_number(column: Any) -> Any:
+    """A float rounded to one decimal as ``export._minutes`` writes it: the shortest text
+    that reads back as the float (``extra_float_digits`` 1, set by :func:`report_planner`),
+    rounded half up as a decimal (``round(numeric)``), e.g. ``390.0``, ``0.2`` for 0.15."""
+    return func.round(cast(cast(column, Text), Numeric), 1)
+
+
+def csv_text(column: Any) -> Any:
+    """A text column for ``COPY … (FORMAT csv)``, which quotes an empty string (``""``) to
+    tell it from NULL where Python's ``csv`` writes nothing for either."""
+    return func.nullif(column, "")
+
+
+def copy_csv(session: Session, statement: Select[Any]) -> Iterator[bytes]:
+    """The rows of ``statement`` as CSV written by PostgreSQL itself (``COPY (…) TO STDOUT
+    WITH (FORMAT csv)`` through psycopg): one ``\\n``-terminated line per row, as the
+    server sends them, in the session's transaction, never more than one row in memory.
+
+    COPY takes no server-side parameters: psycopg binds them into the text client-side,
+    quoted as literals. SQLAlchemy's bind processors are applied first (an aware time to
+    UTC); the items of an ``IN`` list have none of their own and go as they are."""
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    parameters = compiled.construct_params()
+    for key, value in parameters.items():
+        bind = compiled.binds.get(key)
+        process = None if bind is None else bind.type.bind_processor(dialect)
+        if process is not None:
+            parameters[key] = process(value)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    copy = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv)"
+    with cursor, cursor.copy(copy, parameters) as rows:
+        yield from rows
 
 
 def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:

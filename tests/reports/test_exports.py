@@ -15,7 +15,7 @@ from helpdesk import clock
 from helpdesk.reports import labels
 from helpdesk.reports.cli import report_commands
 from helpdesk.reports.document import render_report_pdf
-from helpdesk.reports.export import BOM, csv_table, report_json, ticket_csv
+from helpdesk.reports.export import BOM, csv_table, report_json, ticket_csv, ticket_file
 from helpdesk.reports.queries import build_report
 from helpdesk.reports.rows import METRICS, count_behind, ticket_table, tickets_behind
 from helpdesk.reports.scope import EVERYTHING, Filters, Period
@@ -226,3 +226,84 @@ def test_the_ticket_csv_writes_times_in_the_report_zone_to_the_microsecond(sessi
     assert by_folio[t2.folio][8] == "2026-11-09T10:00:00-06:00"
     if postgres:  # the zone was the file's, for its transaction only
         assert session.scalar(text("SHOW TimeZone")) == zone_before
+
+
+def _both_files(session, metric: str, locale: str) -> tuple[str, str]:
+    """The ticket CSV as Python writes it (``ticket_csv``) and as the app serves it
+    (``ticket_file``: written by PostgreSQL there, by the same Python on SQLite)."""
+    now = clock.now()
+    with force_locale(locale):
+        table = ticket_table(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=now)
+        python = "".join(ticket_csv(table, NOVEMBER.tz))
+        served = "".join(
+            ticket_file(session, NOVEMBER, Filters(), EVERYTHING, metric=metric, now=now)
+        )
+    return python, served
+
+
+def _awkward(session, month) -> None:
+    """Subjects and names a CSV must quote or keep as they are, a ticket with no queue nor
+    agent, an outcome the labels do not know, minutes on a rounding edge."""
+    from sqlalchemy import select, update
+
+    from helpdesk.holds.models import TicketOutcome
+    from helpdesk.sla.models import TicketDeadline
+
+    t1, t2, t3, t4, t6 = (month.tickets[k] for k in ("T1", "T2", "T3", "T4", "T6"))
+    t1.subject = 'Cargo "doble", de $1,250.00\ny una línea más'
+    t2.subject = "Línea con\r\nfin de Windows y ; punto y coma"
+    t3.subject = "  espacios alrededor, y tabulador\t "
+    t4.subject = ""  # an empty field: nothing written, as for no value
+    t6.subject = "Reclamación — ñandú, acción \\ barra"
+    t6.queue_id, t6.assignee_id = None, None
+    month.disputas.name = 'Disputas "MX", Norte'
+    month.ana.name = 'Ána Núñez, "la jefa"'
+    session.flush()
+    minutes = iter([0.15, 12.25, 0.04999999999999999, 1e-05, 59.95, 1234567.85, 0.45])
+    for deadline in session.scalars(select(TicketDeadline).order_by(TicketDeadline.id)):
+        value = next(minutes, None)
+        if value is None:
+            break
+        deadline.used_minutes = value
+    session.execute(update(TicketOutcome).values(outcome="withdrawn"))
+    session.flush()
+
+
+@pytest.mark.parametrize("locale", ["es", "en"])
+def test_postgresql_writes_the_ticket_csv_byte_for_byte_as_python_does(session, month, locale):
+    _awkward(session, month)
+    for metric in METRICS:
+        python, served = _both_files(session, metric, locale)
+        assert served == python, metric
+    python, _served = _both_files(session, "opened", locale)
+    rows = list(csv.reader(io.StringIO(python[1:], newline="")))
+    assert len(rows) == 7  # the header and the month's six tickets
+    subjects = {row[1] for row in rows[1:]}
+    assert 'Cargo "doble", de $1,250.00\ny una línea más' in subjects
+    assert "Línea con\r\nfin de Windows y ; punto y coma" in subjects
+    assert "withdrawn" in {row[18] for row in rows}  # an unknown outcome, as it is
+    assert python.count("\r\n") == 7 + 1  # the rows' ends and the Windows line break
+
+
+def test_business_minutes_round_half_up_as_written(session, month):
+    from sqlalchemy import update
+
+    from helpdesk.sla.models import TicketDeadline
+
+    t1 = month.tickets["T1"]
+    session.execute(
+        update(TicketDeadline).where(TicketDeadline.ticket_id == t1.id).values(used_minutes=0.15)
+    )
+    session.flush()
+    _python, served = _both_files(session, "opened", "es")
+    rows = {row[0]: row for row in csv.reader(io.StringIO(served[1:], newline=""))}
+    # 0.15 is the float 0.1499…: round() would write 0.1; the file rounds what it reads
+    assert rows[t1.folio][13] == rows[t1.folio][17] == "0.2"
+    assert rows[month.tickets["T2"].folio][13] == "30.0"
+
+
+def test_an_empty_ticket_csv_is_its_header(session):
+    python, served = _both_files(session, "opened", "es")
+    assert served == python
+    assert served.startswith(BOM + "Folio,")
+    assert served.count("\r\n") == 1
