@@ -207,7 +207,9 @@ def rebuild(
     ones are dropped (the new index has them). The caller commits."""
     started = _now()
     ids = session.scalars(
-        select(Ticket.id).where(Ticket.merged_into_id.is_(None)).order_by(Ticket.id)
+        select(Ticket.id)
+        .where(Ticket.merged_into_id.is_(None))
+        .order_by(Ticket.last_activity_at, Ticket.id)  # oldest first: see WhooshIndex.rebuild
     ).all()
 
     def batches() -> Iterator[Sequence[documents.TicketDocument]]:

@@ -25,7 +25,7 @@ from whoosh import writing as whoosh_writing
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.codec import base as whoosh_codec_base
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
@@ -76,12 +76,17 @@ SCHEMA = Schema(
     queue=ID,
     assignee=ID,
     created=DATETIME,
-    activity=DATETIME,
-    activity_order=STORED,  # seconds, for ordering equal scores
+    activity=DATETIME(sortable=True),  # a column: read per match to keep the latest
 )
 PREVIEW_CHARS = 4_000
 TEXT_FIELDS = ("text", "subject")  # subject again: a word in it ranks higher
 NONE = "none"
+# As on PostgreSQL: the latest COUNT_BOUND + 1 matches are counted and ranked ("more than
+# 1,000" asks for another word); a common word never scores a third of the tickets.
+COUNT_BOUND = 1_000
+FIRST_WINDOW = 4_096  # documents read from the end of a segment before widening
+FRAGMENTER = ContextFragmenter(maxchars=220, surround=60)
+FORMATTER = HtmlFormatter(tagname="b", classname="match")
 
 
 @dataclass
@@ -163,7 +168,9 @@ class WhooshIndex:
         )
         count = 0
         for batch in batches:
-            for document in batch:
+            # Oldest activity first, so a segment's last documents are its latest: the
+            # search reads matches from the end (``_latest_matches``).
+            for document in sorted(batch, key=lambda d: (d.activity_at, d.ticket_id)):
                 writer.add_document(**_fields(document))
             count += len(batch)
         writer.commit(optimize=True)
@@ -196,22 +203,55 @@ class WhooshIndex:
         if query is None:
             return Page([], 0, rebuilt)
         searcher = _searcher(self.path, index)
-        # Scored search only (sorting by a second key would score every match); equal
-        # scores on the page are then ordered by recent activity.
-        limit = page * per_page
-        results = searcher.search(query, limit=limit, terms=True)
-        results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-        results.formatter = HtmlFormatter(tagname="b", classname="match")
-        ranked = sorted(results, key=lambda h: (-(h.score or 0.0), -h["activity_order"]))
-        hits = [
-            Hit(int(hit["ticket_id"]), hit.score or 0.0, _snippet(hit))
-            for hit in ranked[(page - 1) * per_page :]
-        ]
-        # Fewer than asked for: that is all of them. Otherwise an estimate, rather than
-        # running the query a second time to count (a fifth of a search's time).
-        scored = results.scored_length()
-        total = scored if scored < limit else max(scored, results.estimated_length())
-        return Page(hits, total, rebuilt)
+        latest = _latest_matches(searcher, query, COUNT_BOUND + 1)
+        latest.sort(key=lambda m: (-m.score, -m.activity))  # best first, then recent
+        words = _highlighted_words(query)
+        hits = []
+        for match in latest[(page - 1) * per_page : page * per_page]:
+            stored = searcher.stored_fields(match.docnum)
+            hits.append(Hit(int(stored["ticket_id"]), match.score, _snippet(stored, words)))
+        return Page(hits, len(latest), rebuilt)
+
+
+@dataclass(frozen=True)
+class _Match:
+    activity: int
+    score: float
+    docnum: int
+
+
+def _latest_matches(searcher: Searcher, query: q.Query, bound: int) -> list[_Match]:
+    """The ``bound`` matches with the latest activity, scored. Documents go into a segment
+    oldest first (a rebuild sorts them; a change is a new document in a newer segment), so
+    matches are read from the last segment's end backwards, in windows that double, until
+    ``bound`` are found: a word in a third of the tickets costs a few thousand matches, not
+    a hundred thousand (pure-Python scoring is what a search spends its time on). Fewer
+    than ``bound`` matches means every one was read: then the count is exact."""
+    context = searcher.context()
+    found: list[_Match] = []
+    for subsearcher, offset in reversed(searcher.leaf_searchers()):
+        activity = subsearcher.reader().column_reader("activity", translate=False)
+        end, window = subsearcher.doc_count_all(), FIRST_WINDOW
+        while end > 0 and len(found) < bound:
+            start = max(0, end - window)
+            matcher = query.matcher(subsearcher, context)
+            if start and matcher.is_active():
+                matcher.skip_to(start)
+            while matcher.is_active() and matcher.id() < end:
+                docnum = matcher.id()
+                found.append(_Match(activity[docnum], matcher.score(), offset + docnum))
+                matcher.next()
+            end, window = start, window * 2
+    found.sort(key=lambda m: -m.activity)
+    return found[:bound]
+
+
+def _highlighted_words(query: q.Query) -> frozenset[str]:
+    return frozenset(
+        text if isinstance(text, str) else text.decode()
+        for field, text in query.iter_all_terms(phrases=True)
+        if field in TEXT_FIELDS
+    )
 
 
 def _abandon(writer: object) -> None:
@@ -280,13 +320,19 @@ def _fields(document: TicketDocument) -> dict[str, object]:
         "assignee": str(document.assignee_id) if document.assignee_id else NONE,
         "created": document.created_at.replace(tzinfo=None),
         "activity": document.activity_at.replace(tzinfo=None),
-        "activity_order": int(document.activity_at.timestamp()),
         "preview": "\n\n".join(document.body)[:PREVIEW_CHARS],
     }
 
 
-def _snippet(hit: object) -> str:
-    return hit.highlights("text", text=hit["preview"], top=2) or hit.highlights("subject")
+def _snippet(stored: dict[str, str], words: frozenset[str]) -> str:
+    """Where the words are: in the start of the conversation, else in the subject."""
+    if not words:
+        return ""
+    for text in (stored.get("preview") or "", stored.get("subject") or ""):
+        found = highlight(text, words, ANALYZER, FRAGMENTER, FORMATTER, top=2)
+        if found:
+            return found
+    return ""
 
 
 def tokens(text: str) -> list[str]:

@@ -195,26 +195,54 @@ def test_an_indexer_that_dies_mid_batch_leaves_its_tickets_for_the_next(
     assert session.scalar(select(SearchChange.ticket_id)) is None
 
 
-@pytest.mark.parametrize("engine", ["postgresql"])  # Whoosh ranks every match
 def test_past_the_count_bound_the_latest_matches_are_ranked(
     make, index, session, settings, monkeypatch
 ):
-    """PostgreSQL counts and ranks at most COUNT_BOUND + 1 matches, the latest first (the
-    page then says "more than 1,000"). Here the bound is 2."""
-    from helpdesk.search import postgres_index
+    """Both engines count and rank at most COUNT_BOUND + 1 matches, the latest first (the
+    page then says "more than 1,000"). Here the bound is 2, and Whoosh reads windows of 2
+    documents from the end, so the widening is exercised."""
+    from helpdesk.search import postgres_index, whoosh_index
 
     monkeypatch.setattr(postgres_index, "COUNT_BOUND", 2)
+    monkeypatch.setattr(whoosh_index, "COUNT_BOUND", 2)
+    monkeypatch.setattr(whoosh_index, "FIRST_WINDOW", 2)
     start = clock.now()
     made = []
     for n in range(5):
         ticket = make.ticket(subject=f"Caso {n}", text="Pido la aclaración del cargo.")
         ticket.last_activity_at = start + timedelta(minutes=n)
         made.append(ticket)
+        make.ticket(subject=f"Otro {n}", text="Nada que ver.")  # a non-match in every window
     index()
     viewer = make.user(role="supervisor")
     found = services.search(session, "aclaracion", viewer=viewer, settings=settings)
     assert found.total == 3  # the bound + 1: "more than 2"
     assert [r.ticket.folio for r in found.results] == [t.folio for t in made[:1:-1]]
+
+
+def test_a_rebuild_keeps_the_latest_activity_first_whatever_the_ticket_order(
+    make, index, session, settings, monkeypatch
+):
+    """Tickets opened in one order and active in the reverse one: after a full rebuild the
+    latest activity still wins the bounded count."""
+    from helpdesk.search import whoosh_index
+
+    monkeypatch.setattr(whoosh_index, "COUNT_BOUND", 1)
+    monkeypatch.setattr(whoosh_index, "FIRST_WINDOW", 1)
+    from helpdesk.search import postgres_index
+
+    monkeypatch.setattr(postgres_index, "COUNT_BOUND", 1)
+    start = clock.now()
+    made = [make.ticket(subject=f"Caso {n}", text="Un embargo injusto.") for n in range(4)]
+    for n, ticket in enumerate(made):
+        ticket.last_activity_at = start - timedelta(hours=n)  # the first opened is the latest
+    session.flush()
+    services.rebuild(session, settings=settings)
+    session.commit()
+    viewer = make.user(role="supervisor")
+    found = services.search(session, "embargo", viewer=viewer, settings=settings)
+    assert found.total == 2
+    assert {r.ticket.folio for r in found.results} == {made[0].folio, made[1].folio}
 
 
 def test_a_word_finds_tags_and_addresses_and_accounts_without_digits(make, index, find, session):
