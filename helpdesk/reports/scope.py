@@ -140,6 +140,12 @@ def ticket_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool
     return conditions
 
 
+def narrows(filters: Filters, scope: Scope) -> bool:
+    """Whether the report counts only some of the period's tickets (a filter or a
+    viewer's scope), as opposed to every one of them."""
+    return filters != Filters() or scope.queue_ids is not None or scope.assignee_id is not None
+
+
 def _has_account(filters: Filters) -> ColumnElement[bool]:
     wanted = [ticket_accounts.c.ticket_id == Ticket.id]
     if filters.creditors:

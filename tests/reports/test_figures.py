@@ -106,7 +106,8 @@ def test_filters_narrow_every_figure(session, month):
     assert (r.opened, r.resolved, r.backlog) == (1, 0, 1)
     assert r.sla["resolution"] == Compliance(breached=1)
     r = report(session, Filters(creditors=("Banco Demo",)))
-    assert (r.opened, r.holds_ended) == (1, 1)
+    assert (r.opened, r.holds_ended, r.reminders_skipped) == (1, 1, 1)
+    assert report(session, Filters(creditors=("Financiera Sur",))).reminders_skipped == 0
     r = report(session, Filters(channels=("whatsapp",)))
     assert r.opened == 1
     r = report(session, Filters(types=("complaint",)))
