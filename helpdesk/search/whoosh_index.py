@@ -16,7 +16,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -75,7 +75,7 @@ SCHEMA = Schema(
     channel=ID,
     queue=ID,
     assignee=ID,
-    created=DATETIME,
+    created=DATETIME(sortable=True),  # a column too: after:/before: read it per match
     activity=DATETIME(sortable=True),  # a column: read per match to keep the latest
 )
 PREVIEW_CHARS = 4_000
@@ -115,7 +115,7 @@ class WhooshIndex:
         try:
             if whoosh_index.exists_in(str(self.path)):
                 index = whoosh_index.open_dir(str(self.path))
-                if set(index.schema.names()) == set(SCHEMA.names()):
+                if _layout(index.schema) == _layout(SCHEMA):
                     return index, False
                 raise ValueError("the index has the fields of an older version")
         except Exception as error:  # any corruption: start again, keep the old for a look
@@ -203,7 +203,7 @@ class WhooshIndex:
         if query is None:
             return Page([], 0, rebuilt)
         searcher = _searcher(self.path, index)
-        latest = _latest_matches(searcher, query, COUNT_BOUND + 1)
+        latest = _latest_matches(searcher, query, COUNT_BOUND + 1, opened_between(parsed))
         latest.sort(key=lambda m: (-m.score, -m.activity))  # best first, then recent
         words = _highlighted_words(query)
         hits = []
@@ -220,17 +220,21 @@ class _Match:
     docnum: int
 
 
-def _latest_matches(searcher: Searcher, query: q.Query, bound: int) -> list[_Match]:
+def _latest_matches(
+    searcher: Searcher, query: q.Query, bound: int, opened: Opened | None = None
+) -> list[_Match]:
     """The ``bound`` matches with the latest activity, scored. Documents go into a segment
     oldest first (a rebuild sorts them; a change is a new document in a newer segment), so
     matches are read from the last segment's end backwards, in windows that double, until
     ``bound`` are found: a word in a third of the tickets costs a few thousand matches, not
     a hundred thousand (pure-Python scoring is what a search spends its time on). Fewer
-    than ``bound`` matches means every one was read: then the count is exact."""
+    than ``bound`` matches means every one was read: then the count is exact. ``opened``
+    is checked on each match's ``created`` column."""
     context = searcher.context()
     found: list[_Match] = []
     for subsearcher, offset in reversed(searcher.leaf_searchers()):
         activity = subsearcher.reader().column_reader("activity", translate=False)
+        created = subsearcher.reader().column_reader("created", translate=False)
         end, window = subsearcher.doc_count_all(), FIRST_WINDOW
         while end > 0 and len(found) < bound:
             start = max(0, end - window)
@@ -239,7 +243,8 @@ def _latest_matches(searcher: Searcher, query: q.Query, bound: int) -> list[_Mat
                 matcher.skip_to(start)
             while matcher.is_active() and matcher.id() < end:
                 docnum = matcher.id()
-                found.append(_Match(activity[docnum], matcher.score(), offset + docnum))
+                if opened is None or opened.admits(created[docnum]):
+                    found.append(_Match(activity[docnum], matcher.score(), offset + docnum))
                 matcher.next()
             end, window = start, window * 2
     found.sort(key=lambda m: -m.activity)
@@ -252,6 +257,14 @@ def _highlighted_words(query: q.Query) -> frozenset[str]:
         for field, text in query.iter_all_terms(phrases=True)
         if field in TEXT_FIELDS
     )
+
+
+def _layout(schema: Schema) -> set[tuple[str, str, bool]]:
+    """Field names, kinds and columns: an index written with another layout is rebuilt."""
+    return {
+        (name, type(field).__name__, field.column_type is not None)
+        for name, field in schema.items()
+    }
 
 
 def _abandon(writer: object) -> None:
@@ -403,14 +416,39 @@ _FILTER_FIELDS = {
 }
 
 
+@dataclass(frozen=True)
+class Opened:
+    """``after:``/``before:`` as bounds on the ``created`` column (its sortable integers),
+    checked per match: as a range query they would list every document of the months
+    they span again for each window ``_latest_matches`` reads (half a second each)."""
+
+    start: int | None
+    end: int | None  # excluded: before:2026-07-01 ends as June does
+
+    def admits(self, value: int) -> bool:
+        return (self.start is None or value >= self.start) and (
+            self.end is None or value < self.end
+        )
+
+
+def opened_between(parsed: ParsedQuery) -> Opened | None:
+    if not (parsed.after or parsed.before):
+        return None
+    field = SCHEMA["created"]
+
+    def bound(day: date | None) -> int | None:
+        return field.to_column_value(datetime.combine(day, time.min)) if day else None
+
+    return Opened(bound(parsed.after), bound(parsed.before))
+
+
 def build_query(parsed: ParsedQuery, visible: VisibleTo | None) -> q.Query | None:
+    """The query for the index; dates are not in it (``opened_between``)."""
     required: list[q.Query] = [w for w in map(_word, parsed.words) if w is not None]
     required += [p for p in map(_phrase, parsed.phrases) if p is not None]
     required += _filters(parsed)
-    if parsed.after or parsed.before:
-        start = datetime.combine(parsed.after, time.min) if parsed.after else None
-        end = datetime.combine(parsed.before, time.min) if parsed.before else None
-        required.append(q.DateRange("created", start, end, endexcl=True))
+    if not required and (parsed.after or parsed.before):
+        required.append(q.Every())  # dates alone: every ticket, the column decides
     if not required:
         return None
     if visible is not None:

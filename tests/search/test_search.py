@@ -68,6 +68,8 @@ def test_field_filters(make, index, find, session):
     today = clock.now().date()
     assert find(f"saldo after:{today - timedelta(days=1)} type:complaint") == folio
     assert find(f"saldo before:{today} type:complaint") == []
+    assert ticket.folio in find(f"after:{today - timedelta(days=1)}")  # dates alone
+    assert find(f"before:{today - timedelta(days=1)}") == []
     assert find("saldo queue:inexistente") == []
 
 
@@ -140,6 +142,33 @@ def test_a_corrupt_index_is_started_again_and_filled_by_the_next_job(
     from helpdesk.search.jobs import index_changes_job
 
     index_changes_job()  # what the search page queues when it finds the index rebuilt
+    assert find("urgente") == [ticket.folio]
+
+
+@pytest.mark.parametrize("engine", ["whoosh"], indirect=True)
+def test_an_index_of_an_older_layout_is_started_again_and_filled(
+    make, index, find, settings, session
+):
+    """An index written before ``created`` became a column (an upgrade) is not read as
+    if it had one: it is started again and the next job fills it."""
+    from whoosh import index as whoosh_index
+    from whoosh.fields import DATETIME
+
+    from helpdesk.search.whoosh_index import SCHEMA
+
+    ticket = make.ticket(subject="Aclaración urgente")
+    index()
+    older = SCHEMA.copy()
+    older.remove("created")
+    older.add("created", DATETIME)  # no column
+    path = WhooshIndex(settings.data_dir).path
+    whoosh_index.create_in(str(path), older)
+    found = services.search(session, "urgente", viewer=make.user(role="admin"), settings=settings)
+    assert found.rebuilding and found.results == []
+    session.commit()
+    from helpdesk.search.jobs import index_changes_job
+
+    index_changes_job()
     assert find("urgente") == [ticket.folio]
 
 
