@@ -30,6 +30,9 @@ def sweep_command() -> None:
 @click.option("--queue", help="Queue name (or slug).")
 @click.option("--priority", default="normal", show_default=True)
 @click.option("--type", "ticket_type", default="information", show_default=True)
+@click.option(
+    "--tag", "tags", multiple=True, help="A tag of the ticket (repeatable): tagged policies."
+)
 @click.option("--calendar", help="Calendar name, for a bare calendar sum.")
 @click.option("--business-minutes", type=int)
 @click.option("--business-days", type=int)
@@ -39,6 +42,7 @@ def preview_command(
     queue: str | None,
     priority: str,
     ticket_type: str,
+    tags: tuple[str, ...],
     calendar: str | None,
     business_minutes: int | None,
     business_days: int | None,
@@ -46,7 +50,7 @@ def preview_command(
     at_text: str | None,
 ) -> None:
     """Print, as JSON, the deadlines a ticket opened --at that moment would get
-    (--queue, --priority, --type), or a bare calendar sum (--calendar with
+    (--queue, --priority, --type, --tag), or a bare calendar sum (--calendar with
     --business-minutes, --business-days or --calendar-days)."""
     from helpdesk.sla import preview
 
@@ -56,7 +60,12 @@ def preview_command(
             raise click.UsageError("give either --queue or --calendar")
         if queue is not None:
             answer = preview.ticket_deadlines(
-                db.session, queue=queue, priority=priority, ticket_type=ticket_type, at=at
+                db.session,
+                queue=queue,
+                priority=priority,
+                ticket_type=ticket_type,
+                at=at,
+                tags=frozenset(tags),
             )
         else:
             amount, unit = _amount(business_minutes, business_days, calendar_days)

@@ -37,9 +37,16 @@ def parse_moment(value: str) -> datetime:
 
 
 def ticket_deadlines(
-    session: Session, *, queue: str, priority: str, ticket_type: str, at: datetime
+    session: Session,
+    *,
+    queue: str,
+    priority: str,
+    ticket_type: str,
+    at: datetime,
+    tags: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The deadlines of a ticket opened at ``at`` in ``queue`` with this priority and type."""
+    """The deadlines of a ticket opened at ``at`` in ``queue`` with this priority, type
+    and ``tags`` (a data-rights request's legal basis picks its policy)."""
     found = session.scalar(
         select(Queue).where(
             (func.lower(Queue.name) == queue.strip().lower()) | (Queue.slug == queue.strip())
@@ -49,11 +56,13 @@ def ticket_deadlines(
         raise PreviewError(f"no queue named {queue!r}")
     _check_choice(priority, Priority, "--priority")
     _check_choice(ticket_type, TicketType, "--type")
-    policy = policy_for(session, found.id, priority, ticket_type)
+    tags = frozenset(t.strip().lower() for t in tags if t.strip())
+    policy = policy_for(session, found.id, priority, ticket_type, tags=tags)
     answer: dict[str, Any] = {
         "queue": found.name,
         "priority": priority,
         "type": ticket_type,
+        "tags": sorted(tags),
         "opened_at": at.isoformat(),
         "policy": policy.name if policy else None,
         "calendar": policy.calendar.name if policy else None,

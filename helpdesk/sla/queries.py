@@ -143,14 +143,14 @@ def policy_for(
     ticket_type: str,
     *,
     ticket_id: int | None = None,
+    tags: frozenset[str] = frozenset(),
 ) -> SlaPolicy | None:
     """The most specific policy of the queue for this priority and type (and, for a
-    ticket, its tags), if any. A ticket's tags are read only when the queue has a
-    tagged policy, so the common case costs no query."""
+    ticket, its tags; without one, ``tags``), if any. A ticket's tags are read only when
+    the queue has a tagged policy, so the common case costs no query."""
     if queue_id is None:
         return None
     candidates = _policies_of(session, queue_id)
-    tags: frozenset[str] = frozenset()
     if ticket_id is not None and any(p.tag for p in candidates):
         tags = frozenset(
             session.scalars(select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == ticket_id))

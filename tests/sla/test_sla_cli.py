@@ -69,6 +69,20 @@ def test_a_ticket_preview_uses_the_queue_policy_and_its_calendar(home: Path) -> 
     assert aclaracion["resolution_due"] == "2026-12-29T23:59:59.999999-06:00"  # 45 calendar days
 
 
+def test_a_preview_with_a_tag_gets_the_tagged_policy(home: Path) -> None:
+    """A data-rights request's legal basis is a tag; its policy carries the legal term."""
+    at = "--at 2026-11-13T12:00:00-05:00"
+    reclamo = preview(
+        home, f"--queue datos-personales --type data_rights --tag habeas-data-reclamo {at}"
+    )
+    assert reclamo["policy"] == "Habeas data Colombia: reclamo (15 días hábiles)"
+    assert reclamo["tags"] == ["habeas-data-reclamo"]
+    assert reclamo["calendar"] == "Días hábiles Colombia"
+    arco = preview(home, f"--queue datos-personales --type data_rights --tag ARCO-MX {at}")
+    assert arco["policy"] == "ARCO México (20 días hábiles)"
+    assert arco["resolution_due"] != reclamo["resolution_due"]
+
+
 def test_preview_errors_are_one_line(home: Path) -> None:
     assert "no queue" in one_error_line(
         helpdesk("sla preview --queue Nada --at 2026-11-14T10:00Z", home)
