@@ -255,7 +255,8 @@ def origins(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-# The facts helpdesk/portal/facts.py knows (plumbing does not import the portal).
+# The facts the portal's account sign-in can ask (helpdesk/portal/facts.py takes its
+# names from here: plumbing does not import the portal).
 IDENTIFYING_FACTS = ("phone_last4", "birth_date")
 
 

@@ -24,14 +24,14 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from helpdesk.accounts.queries import accounts_by_number
+from helpdesk.config import IDENTIFYING_FACTS
 from helpdesk.contacts.birth_dates import parse_birth_date
 from helpdesk.contacts.models import Contact
 from helpdesk.tickets.queries import ticket_by_folio
 
 log = logging.getLogger(__name__)
-PHONE_LAST4 = "phone_last4"
-BIRTH_DATE = "birth_date"
-SUPPORTED = {PHONE_LAST4, BIRTH_DATE}
+PHONE_LAST4, BIRTH_DATE = IDENTIFYING_FACTS  # the configuration checks against the same list
+SUPPORTED = frozenset(IDENTIFYING_FACTS)
 
 
 def fact_for(creditor: str | None, facts: Mapping[str, str]) -> str:

@@ -82,8 +82,6 @@ def tickets_behind(
     limit: int | None = None,
 ) -> Iterator[TicketRow]:
     """The tickets a figure counts, oldest first, streamed in batches."""
-    if metric not in METRICS:
-        raise ReportError("unknown_metric")
     statement = _statement(session, period, filters, scope, metric=metric, now=now)
     if limit is not None:
         statement = statement.limit(limit)
@@ -108,8 +106,6 @@ def ticket_table(
     ``UTCDateTime`` conversion per value, and on PostgreSQL the times come back as the
     text the CSV writes (building a datetime and formatting it again cost more than
     the rest of the row)."""
-    if metric not in METRICS:
-        raise ReportError("unknown_metric")
     with report_planner(session, zone=period.zone):
         statement = _statement(session, period, filters, scope, metric=metric, now=now, raw=True)
         # Core, not the ORM session's execute: rows as they come, no entity loading.
@@ -132,8 +128,6 @@ def ticket_lines(
     (``COPY``, one ``\\n``-terminated line per row), with the labels spelled in SQL from
     ``words``: the same text ``export.ticket_csv`` writes for the same rows, without a
     row passing through Python (docs/benchmarks.md, "SLA reports")."""
-    if metric not in METRICS:
-        raise ReportError("unknown_metric")
     with report_planner(session, zone=period.zone):
         statement = _statement(
             session, period, filters, scope, metric=metric, now=now, raw=True, words=words
@@ -144,8 +138,6 @@ def ticket_lines(
 def count_behind(
     session: Session, period: Period, filters: Filters, scope: Scope, *, metric: str, now: datetime
 ) -> int:
-    if metric not in METRICS:
-        raise ReportError("unknown_metric")
     inner = _statement(session, period, filters, scope, metric=metric, now=now).subquery()
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
@@ -161,6 +153,8 @@ def _statement(
     raw: bool = False,
     words: Words | None = None,
 ) -> Select[Any]:
+    if metric not in METRICS:
+        raise ReportError("unknown_metric")
     figures = Figures(session, period, ticket_conditions(filters, scope), now)
     first, resolution = aliased(TicketDeadline), aliased(TicketDeadline)
     # The CSV of a figure may be a year of tickets: its clocks are read by a range of
