@@ -2,7 +2,12 @@
 
 The counts are cells of three grouped passes over the tickets (opened with their clocks,
 resolved, open at the end), folded here into totals, days, queues and agents; the rest
-(breaches, outcomes, holds, reminders, causes) is one aggregate each.
+(percentiles, breaches, outcomes, holds, reminders, causes) is one aggregate each.
+
+Every count, time and percentile reads ``report_tickets`` (``ReportTicket``): one narrow
+row a ticket with both clocks side by side, kept by the database's triggers, instead of
+``tickets`` joined to two rows of ``ticket_deadlines``. Only what shows a ticket's folio
+or subject (the breach list, the longest holds) reads ``tickets``.
 
 ``Figures`` holds the queries of one report (its period, conditions and moment); the
 values they return are the small types above it. Definitions (what "met" or
@@ -20,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import array
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk.accounts.models import CollectionAccount
@@ -28,7 +33,8 @@ from helpdesk.db import UTCDateTime
 from helpdesk.holds.models import Hold, TicketOutcome
 from helpdesk.queues.models import Queue
 from helpdesk.reminders.models import ReminderDispatch
-from helpdesk.reports.scope import Period
+from helpdesk.reports.models import ReportTicket
+from helpdesk.reports.scope import Filters, Period, Scope, narrows, ticket_conditions
 from helpdesk.reports.sql import (
     as_utc,
     day_bucket,
@@ -52,9 +58,18 @@ BREACHES_SHOWN = 50
 LONGEST_HOLDS_SHOWN = 10
 # The passes key their cells by (queue, assignee, day or age); groups() picks one of the two.
 GROUP_KEYS = ("queue", "agent")
-# GROUPING(queue_id, assignee_id, day) of each grouping set of the opened pass on
-# PostgreSQL: a bit set for each key left out of the set.
-GROUPING_CELL, GROUPING_QUEUE, GROUPING_AGENT, GROUPING_ALL = 0, 0b011, 0b101, 0b111
+# GROUPING(queue_id, assignee_id) of each grouping set of the percentiles on PostgreSQL: a
+# bit set for each key left out of the set.
+GROUPING_QUEUE, GROUPING_AGENT, GROUPING_ALL = 0b01, 0b10, 0b11
+# Each target's clock in report_tickets: (due, met, business minutes), in TARGETS' order.
+CLOCKS = (
+    (ReportTicket.first_due_at, ReportTicket.first_met_at, ReportTicket.first_minutes),
+    (
+        ReportTicket.resolution_due_at,
+        ReportTicket.resolution_met_at,
+        ReportTicket.resolution_minutes,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -121,16 +136,13 @@ class Figures:
     """The queries of one report, sharing its period, conditions and moment."""
 
     def __init__(
-        self,
-        session: Session,
-        period: Period,
-        conditions: Sequence[ColumnElement[bool]],
-        now: datetime,
-        *,
-        narrowed: bool = True,
+        self, session: Session, period: Period, filters: Filters, scope: Scope, now: datetime
     ) -> None:
-        self.session, self.period, self.conditions = session, period, list(conditions)
-        self.narrowed = narrowed  # False: every ticket of the period counts (``narrows``)
+        self.session, self.period = session, period
+        # The scope and filters spelled on tickets and on their narrow copy.
+        self.conditions = ticket_conditions(filters, scope)
+        self.facts = ticket_conditions(filters, scope, ReportTicket)
+        self.narrowed = narrows(filters, scope)  # False: every ticket of the period counts
         self.start, self.end = _at(period.start_at), _at(period.end_at)
         self.moment, self.now = now, _at(now)
         # The backlog and open holds are counted when the period ends, or now if sooner.
@@ -143,6 +155,12 @@ class Figures:
         self._median_cells: dict[tuple[int, Any], list[tuple[float | None, float | None]]] | None
         self._median_cells = None
         self._ids: tuple[int | None, int | None] | None = None
+
+    def _within(self, column: Any) -> ColumnElement[bool]:
+        return and_(column >= self.start, column < self.end)
+
+    def _opened_facts(self) -> ColumnElement[bool]:
+        return self._within(ReportTicket.created_at)
 
     # --- counts -----------------------------------------------------------------------
     def opened_in(self) -> ColumnElement[bool]:
@@ -168,68 +186,57 @@ class Figures:
     # cannot disagree, and the 1,000,000-ticket table is read three times, not nineteen.
 
     def _opened(self) -> dict[tuple[Any, ...], list[int]]:
-        """(queue, assignee, local day) → opened, then met/breached/running per target.
+        """(queue, assignee, local day) → opened, then met/breached/running per target."""
+        if self._opened_cells is None:
+            bucket = day_bucket(self.session, ReportTicket.created_at, self.period)
+            counts = [func.count()]
+            for due, met, _ in CLOCKS:
+                counts += [func.count().filter(state) for state in clock_states(self.now, due, met)]
+            keys = (ReportTicket.queue_id, ReportTicket.assignee_id, bucket)
+            statement = (
+                select(*keys, *counts).where(self._opened_facts(), *self.facts).group_by(*keys)
+            )
+            self._opened_cells = local_days(self._rows(statement), self.period, key_index=2)
+        return self._opened_cells
 
-        On PostgreSQL the same pass also takes the percentiles of the clocks' times (see
-        :meth:`_medians`): the clocks are joined to the tickets once for both."""
-        if self._opened_cells is not None:
-            return self._opened_cells
-        first, resolution = self._clocks()
-        bucket = day_bucket(self.session, Ticket.created_at, self.period.zone)
-        counts = [func.count()]
-        for clock in (first, resolution):
-            counts += [func.count().filter(state) for state in deadline_states(self.now, clock)]
-        keys = (Ticket.queue_id, Ticket.assignee_id, bucket)
-        statement = (
-            select(*keys, *counts)
-            .select_from(self._with_clocks(first, resolution))
-            .where(self.opened_in(), *self.conditions)
-        )
-        if not is_postgres(self.session):
-            rows = self._rows(statement.group_by(*keys))
-            self._opened_cells = local_days(rows, self.period.tz, key_index=2)
-            return self._opened_cells
-        # Nearest-rank median and 90th percentile of each target's times, per cell and for
-        # each queue, each agent and everything (``GROUPING SETS``: the cells, queues and
-        # the total are one sort, agents a second; both fractions come from one sort of
-        # the values). The cells' own percentiles are not used: PostgreSQL computes every
-        # aggregate for every set, and small sorts cost less than another join.
+    def _medians(self) -> dict[tuple[int, Any], list[tuple[float | None, float | None]]]:
+        """PostgreSQL: (grouping, key) → (median, 90th percentile) per target, for each
+        queue, each agent and everything, in one statement (``GROUPING SETS``; both
+        fractions come from one sort of the values)."""
+        if self._median_cells is not None:
+            return self._median_cells
         fractions = array([literal(0.5), literal(0.9)])
         times = [
             func.percentile_disc(fractions)
-            .within_group(clock.used_minutes)
-            .filter(clock.met_at.is_not(None), clock.used_minutes.is_not(None))
-            for clock in (first, resolution)
+            .within_group(minutes)
+            .filter(met.is_not(None), minutes.is_not(None))
+            for _, met, minutes in CLOCKS
         ]
-        grouping = func.grouping(*keys)
-        statement = statement.add_columns(grouping, *times).group_by(
-            func.grouping_sets(
-                tuple_(*keys), tuple_(Ticket.queue_id), tuple_(Ticket.assignee_id), tuple_()
-            )
+        keys = (ReportTicket.queue_id, ReportTicket.assignee_id)
+        statement = (
+            select(*keys, func.grouping(*keys), *times)
+            .where(self._opened_facts(), *self.facts)
+            .group_by(func.grouping_sets(tuple_(keys[0]), tuple_(keys[1]), tuple_()))
         )
-        cells: dict[tuple[Any, ...], list[int]] = {}
         medians: dict[tuple[int, Any], list[tuple[float | None, float | None]]] = {}
-        for queue_id, assignee_id, day, *values in self._rows(statement):
-            *sums, kind, first_times, resolution_times = values
-            if kind == GROUPING_CELL:
-                cells[(queue_id, assignee_id, day)] = [int(v) for v in sums]
-                continue
+        for queue_id, assignee_id, kind, first_times, resolution_times in self._rows(statement):
             key = {GROUPING_QUEUE: queue_id, GROUPING_AGENT: assignee_id}.get(kind)
             medians[(kind, key)] = [_fractions(first_times), _fractions(resolution_times)]
         medians.setdefault((GROUPING_ALL, None), [(None, None), (None, None)])
-        self._opened_cells, self._median_cells = cells, medians
-        return cells
+        self._median_cells = medians
+        return medians
 
     def _resolved(self) -> dict[tuple[Any, ...], int]:
         """(queue, assignee, local day of resolution) → resolved."""
         if self._resolved_cells is None:
-            bucket = day_bucket(self.session, Ticket.resolved_at, self.period.zone)
+            bucket = day_bucket(self.session, ReportTicket.resolved_at, self.period)
+            keys = (ReportTicket.queue_id, ReportTicket.assignee_id, bucket)
             statement = (
-                select(Ticket.queue_id, Ticket.assignee_id, bucket, func.count())
-                .where(self.resolved_in(), *self.conditions)
-                .group_by(Ticket.queue_id, Ticket.assignee_id, bucket)
+                select(*keys, func.count())
+                .where(self._within(ReportTicket.resolved_at), *self.facts)
+                .group_by(*keys)
             )
-            folded = local_days(self._rows(statement), self.period.tz, key_index=2)
+            folded = local_days(self._rows(statement), self.period, key_index=2)
             self._resolved_cells = {key: sums[0] for key, sums in folded.items()}
         return self._resolved_cells
 
@@ -239,12 +246,12 @@ class Figures:
             bounds = [(key, self.as_of_moment - timedelta(days=days)) for key, days in AGE_BUCKETS]
             # newest first: a ticket younger than 1 day falls in "0-1", and so on
             ordered = [
-                (Ticket.created_at > _at(bounds[i + 1][1]), literal(bounds[i][0]))
+                (ReportTicket.created_at > _at(bounds[i + 1][1]), literal(bounds[i][0]))
                 for i in range(len(bounds) - 1)
             ]
             bucket = case(*ordered, else_=literal(AGE_BUCKETS[-1][0])).label("bucket")
-            aged = select(Ticket.queue_id, Ticket.assignee_id, bucket).where(
-                self.open_at_end(), *self.conditions
+            aged = select(ReportTicket.queue_id, ReportTicket.assignee_id, bucket).where(
+                backlog_condition(self.as_of, ReportTicket), *self.facts
             )
             inner = aged.subquery()  # grouped outside: PostgreSQL will not group by parameters
             statement = select(
@@ -252,20 +259,6 @@ class Figures:
             ).group_by(inner.c.queue_id, inner.c.assignee_id, inner.c.bucket)
             self._backlog_cells = {(q, a, age): int(n) for q, a, age, n in self._rows(statement)}
         return self._backlog_cells
-
-    def _clocks(self) -> tuple[Any, Any]:
-        return aliased(TicketDeadline, name="first_clock"), aliased(
-            TicketDeadline, name="resolution_clock"
-        )
-
-    def _with_clocks(self, first: Any, resolution: Any) -> Any:
-        """Tickets with their two clocks side by side: one row a ticket (a ticket has at
-        most one clock per target), so counting rows counts tickets."""
-        joined: Any = Ticket.__table__
-        for clock, target in ((first, TARGETS[0]), (resolution, TARGETS[1])):
-            on = [clock.ticket_id == Ticket.id, clock.target == target, *self._id_range(clock)]
-            joined = joined.outerjoin(clock, and_(*on))
-        return joined
 
     def _id_range(self, clock: Any) -> list[ColumnElement[bool]]:
         if self._ids is None:
@@ -295,25 +288,11 @@ class Figures:
         if is_postgres(self.session):
             found = self._medians()[(GROUPING_ALL, None)]
             return {target: (found[n][0], found[n][1]) for n, target in enumerate(TARGETS)}
-        found = percentiles(
-            self.session,
-            TicketDeadline.used_minutes,
-            [
-                TicketDeadline.met_at.is_not(None),
-                TicketDeadline.target.in_(TARGETS),
-                self.opened_in(),
-                *self.conditions,
-            ],
-            group=TicketDeadline.target,
-            join=TicketDeadline.__table__.join(Ticket, Ticket.id == TicketDeadline.ticket_id),
-        )
-        return {target: _pair(found.get(target)) for target in TARGETS}
-
-    def _medians(self) -> dict[tuple[int, Any], list[tuple[float | None, float | None]]]:
-        """PostgreSQL: (grouping, key) → (median, 90th percentile) per target."""
-        self._opened()
-        assert self._median_cells is not None
-        return self._median_cells
+        times = {}
+        for target, (_, met, minutes) in zip(TARGETS, CLOCKS, strict=True):
+            conditions = [met.is_not(None), self._opened_facts(), *self.facts]
+            times[target] = _pair(percentiles(self.session, minutes, conditions).get(None))
+        return times
 
     def _deadlines(self, *columns: Any) -> Any:
         return (
@@ -370,15 +349,15 @@ class Figures:
         base = (
             select()
             .select_from(TicketOutcome)
-            .join(Ticket, Ticket.id == TicketOutcome.ticket_id)
-            .where(recorded, *self.conditions)
+            .join(ReportTicket, ReportTicket.id == TicketOutcome.ticket_id)
+            .where(recorded, *self.facts)
         )
-        by_type = base.add_columns(Ticket.type, TicketOutcome.outcome, func.count()).group_by(
-            Ticket.type, TicketOutcome.outcome
+        by_type = base.add_columns(ReportTicket.type, TicketOutcome.outcome, func.count()).group_by(
+            ReportTicket.type, TicketOutcome.outcome
         )
         by_creditor = (
             base.add_columns(CollectionAccount.creditor, TicketOutcome.outcome, func.count())
-            .join(ticket_accounts, ticket_accounts.c.ticket_id == Ticket.id)
+            .join(ticket_accounts, ticket_accounts.c.ticket_id == TicketOutcome.ticket_id)
             .join(CollectionAccount, CollectionAccount.id == ticket_accounts.c.account_id)
             .group_by(CollectionAccount.creditor, TicketOutcome.outcome)
         )
@@ -391,19 +370,17 @@ class Figures:
                 table[key][outcome] += int(count)
         return sorted(table.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
-    def _holds(self) -> Any:
-        return Hold.__table__.join(Ticket, Ticket.id == Hold.ticket_id)
-
     def hold_durations(self) -> tuple[int, tuple[float | None, float | None]]:
-        ended = [Hold.closed_at >= self.start, Hold.closed_at < self.end, *self.conditions]
-        count = self.session.scalar(select(func.count()).select_from(self._holds()).where(*ended))
+        holds = Hold.__table__.join(ReportTicket, ReportTicket.id == Hold.ticket_id)
+        ended = [self._within(Hold.closed_at), *self.facts]
+        count = self.session.scalar(select(func.count()).select_from(holds).where(*ended))
         paused = (
             seconds_between(
                 self.session, Hold.opened_at, func.coalesce(Hold.resume_at, Hold.closed_at)
             )
             / 86400.0
         )
-        found = percentiles(self.session, paused, ended, join=self._holds())
+        found = percentiles(self.session, paused, ended, join=holds)
         p50, p90 = _pair(found.get(None))
         return int(count or 0), (_round(p50), _round(p90))
 
@@ -413,7 +390,8 @@ class Figures:
             select(
                 Ticket.folio, CollectionAccount.number, CollectionAccount.creditor, Hold.opened_at
             )
-            .select_from(self._holds())
+            .select_from(Hold)
+            .join(Ticket, Ticket.id == Hold.ticket_id)
             .join(CollectionAccount, CollectionAccount.id == Hold.account_id)
             .where(Hold.opened_at < self.as_of, still_open, *self.conditions)
             .order_by(Hold.opened_at, Ticket.folio)
@@ -456,9 +434,13 @@ class Figures:
         cause = func.coalesce(ticket_tags.c.tag, literal_column("''"))
         statement = (
             select(cause, func.count())
-            .select_from(Ticket)
-            .outerjoin(ticket_tags, ticket_tags.c.ticket_id == Ticket.id)
-            .where(Ticket.type == TicketType.COMPLAINT.value, self.opened_in(), *self.conditions)
+            .select_from(ReportTicket)
+            .outerjoin(ticket_tags, ticket_tags.c.ticket_id == ReportTicket.id)
+            .where(
+                ReportTicket.type == TicketType.COMPLAINT.value,
+                self._opened_facts(),
+                *self.facts,
+            )
             .group_by(cause)
         )
         rows = [(str(tag), int(count)) for tag, count in self._rows(statement)]
@@ -528,22 +510,10 @@ class Figures:
                         if median is not None:
                             setattr(row(key), attribute, median)
             return
-        column = Ticket.queue_id if by == "queue" else Ticket.assignee_id
-        join = TicketDeadline.__table__.join(Ticket, Ticket.id == TicketDeadline.ticket_id)
-        for target, attribute in zip(TARGETS, attributes, strict=True):
-            found = percentiles(
-                self.session,
-                TicketDeadline.used_minutes,
-                [
-                    TicketDeadline.target == target,
-                    TicketDeadline.met_at.is_not(None),
-                    self.opened_in(),
-                    *self.conditions,
-                ],
-                group=column,
-                fractions=(0.5,),
-                join=join,
-            )
+        column = ReportTicket.queue_id if by == "queue" else ReportTicket.assignee_id
+        for (_, met, minutes), attribute in zip(CLOCKS, attributes, strict=True):
+            conditions = [met.is_not(None), self._opened_facts(), *self.facts]
+            found = percentiles(self.session, minutes, conditions, group=column, fractions=(0.5,))
             for key, (median,) in found.items():
                 setattr(row(key), attribute, median)
 
@@ -556,12 +526,17 @@ def deadline_states(
     now: Any, deadline: Any = TicketDeadline
 ) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
     """Met (on time), breached (late, or due and not met) and running, at ``now``."""
-    met = and_(deadline.met_at.is_not(None), deadline.met_at <= deadline.due_at)
-    breached = or_(
-        deadline.met_at > deadline.due_at,
-        and_(deadline.met_at.is_(None), deadline.due_at <= now),
-    )
-    running = and_(deadline.met_at.is_(None), deadline.due_at > now)
+    return clock_states(now, deadline.due_at, deadline.met_at)
+
+
+def clock_states(
+    now: Any, due_at: Any, met_at: Any
+) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """:func:`deadline_states` of a clock given by its two columns (``report_tickets``
+    keeps both clocks of a ticket in one row)."""
+    met = and_(met_at.is_not(None), met_at <= due_at)
+    breached = or_(met_at > due_at, and_(met_at.is_(None), due_at <= now))
+    running = and_(met_at.is_(None), due_at > now)
     return met, breached, running
 
 
@@ -580,12 +555,13 @@ def clock_bounds(clock: Any, bounds: tuple[int | None, int | None]) -> list[Colu
     return [clock.ticket_id >= low, clock.ticket_id <= high]
 
 
-def backlog_condition(end: Any) -> ColumnElement[bool]:
-    """Opened before ``end`` and neither resolved nor closed by then."""
+def backlog_condition(end: Any, tickets: Any = Ticket) -> ColumnElement[bool]:
+    """Opened before ``end`` and neither resolved nor closed by then (``tickets``: the
+    table or its narrow copy, ``ReportTicket``)."""
     return and_(
-        Ticket.created_at < end,
-        or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= end),
-        or_(Ticket.closed_at.is_(None), Ticket.closed_at >= end),
+        tickets.created_at < end,
+        or_(tickets.resolved_at.is_(None), tickets.resolved_at >= end),
+        or_(tickets.closed_at.is_(None), tickets.closed_at >= end),
     )
 
 

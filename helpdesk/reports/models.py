@@ -55,3 +55,32 @@ class ReportDelivery(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     subscription: Mapped[ReportSubscription] = relationship()
+
+
+class ReportTicket(db.Model):
+    """One row a ticket with what the SLA report groups, filters and measures by, its two
+    clocks side by side (first response, resolution): the report reads this narrow table
+    instead of joining ``tickets`` to ``ticket_deadlines``.
+
+    Written only by database triggers on ``tickets`` and ``ticket_deadlines`` (migration
+    0029), never by the application: every write path keeps it, bulk ones included.
+    ``id`` is the ticket's id. :func:`helpdesk.reports.services.refill_report_tickets`
+    rebuilds it from the source tables."""
+
+    __tablename__ = "report_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    queue_id: Mapped[int | None]
+    assignee_id: Mapped[int | None]
+    type: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    merged_into_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_minutes: Mapped[float | None]
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_minutes: Mapped[float | None]

@@ -28,7 +28,7 @@ from helpdesk.reports.figures import (
     total,
 )
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
-from helpdesk.reports.scope import Filters, Period, ReportError, Scope, narrows, ticket_conditions
+from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
 from helpdesk.reports.sql import report_planner
 from helpdesk.users.models import User, user_queues
 
@@ -96,9 +96,7 @@ def build_report(
 def _build_report(
     session: Session, period: Period, filters: Filters, scope: Scope, *, now: datetime
 ) -> Report:
-    figures = Figures(
-        session, period, ticket_conditions(filters, scope), now, narrowed=narrows(filters, scope)
-    )
+    figures = Figures(session, period, filters, scope, now)
     report = Report(period=period, filters=filters, scope=scope, generated_at=now)
     report.opened, report.resolved, report.backlog = figures.totals()
     report.sla = figures.compliance()

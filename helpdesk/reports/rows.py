@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from helpdesk.holds.models import TicketOutcome
 from helpdesk.queues.models import Queue
 from helpdesk.reports.figures import STATES, TARGETS, Figures, clock_bounds, deadline_states
-from helpdesk.reports.scope import Filters, Period, ReportError, Scope, ticket_conditions
+from helpdesk.reports.scope import Filters, Period, ReportError, Scope
 from helpdesk.reports.sql import (
     as_utc,
     copy_csv,
@@ -155,7 +155,7 @@ def _statement(
 ) -> Select[Any]:
     if metric not in METRICS:
         raise ReportError("unknown_metric")
-    figures = Figures(session, period, ticket_conditions(filters, scope), now)
+    figures = Figures(session, period, filters, scope, now)
     first, resolution = aliased(TicketDeadline), aliased(TicketDeadline)
     # The CSV of a figure may be a year of tickets: its clocks are read by a range of
     # ticket ids (see figures.clock_bounds). One more query, not worth it for 100 rows.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,7 +62,7 @@ class Period:
         """The first instant after the period (exclusive end)."""
         return datetime.combine(self.end + timedelta(days=1), time(), self.tz).astimezone(UTC)
 
-    @property
+    @cached_property  # read per bucket row of a year's report: worked out once
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
@@ -117,26 +118,31 @@ def scope_for(user: User) -> Scope:
     return Scope(assignee_id=user.id, label="own")
 
 
-def ticket_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
-    """The tickets a report counts: not merged away, inside the scope and the filters."""
-    conditions: list[ColumnElement[bool]] = [Ticket.merged_into_id.is_(None)]
+def ticket_conditions(
+    filters: Filters, scope: Scope, tickets: Any = Ticket
+) -> list[ColumnElement[bool]]:
+    """The tickets a report counts: not merged away, inside the scope and the filters.
+
+    ``tickets`` is what the conditions are spelled on: ``Ticket``, or the report's narrow
+    copy of it (``ReportTicket``), whose columns have the same names."""
+    conditions: list[ColumnElement[bool]] = [tickets.merged_into_id.is_(None)]
     if scope.queue_ids is not None:
-        conditions.append(Ticket.queue_id.in_(sorted(scope.queue_ids)))
+        conditions.append(tickets.queue_id.in_(sorted(scope.queue_ids)))
     if scope.assignee_id is not None:
-        conditions.append(Ticket.assignee_id == scope.assignee_id)
+        conditions.append(tickets.assignee_id == scope.assignee_id)
     if filters.queue_ids:
-        conditions.append(Ticket.queue_id.in_(filters.queue_ids))
+        conditions.append(tickets.queue_id.in_(filters.queue_ids))
     if filters.agent_ids:
-        conditions.append(Ticket.assignee_id.in_(filters.agent_ids))
+        conditions.append(tickets.assignee_id.in_(filters.agent_ids))
     if filters.team_ids:
         members = select(user_queues.c.user_id).where(user_queues.c.queue_id.in_(filters.team_ids))
-        conditions.append(Ticket.assignee_id.in_(members))
+        conditions.append(tickets.assignee_id.in_(members))
     if filters.types:
-        conditions.append(Ticket.type.in_(filters.types))
+        conditions.append(tickets.type.in_(filters.types))
     if filters.channels:
-        conditions.append(Ticket.channel.in_(filters.channels))
+        conditions.append(tickets.channel.in_(filters.channels))
     if filters.creditors or filters.portfolios or filters.countries:
-        conditions.append(_has_account(filters))
+        conditions.append(_has_account(filters, tickets))
     return conditions
 
 
@@ -146,8 +152,8 @@ def narrows(filters: Filters, scope: Scope) -> bool:
     return filters != Filters() or scope.queue_ids is not None or scope.assignee_id is not None
 
 
-def _has_account(filters: Filters) -> ColumnElement[bool]:
-    wanted = [ticket_accounts.c.ticket_id == Ticket.id]
+def _has_account(filters: Filters, tickets: Any) -> ColumnElement[bool]:
+    wanted = [ticket_accounts.c.ticket_id == tickets.id]
     if filters.creditors:
         wanted.append(CollectionAccount.creditor.in_(filters.creditors))
     if filters.portfolios:

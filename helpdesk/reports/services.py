@@ -1,4 +1,5 @@
-"""Writes on report subscriptions: subscribe, cancel, and claim a period's delivery.
+"""Writes of the reports package: report subscriptions (subscribe, cancel, claim a period's
+delivery), and the refill of ``report_tickets``.
 
 A delivery is claimed by inserting its row first (inside a savepoint); the unique key
 (subscription, scheduled period) lets exactly one scheduler win. A failed delivery is
@@ -11,13 +12,20 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from helpdesk.audit.services import Actor, record
-from helpdesk.reports.models import FREQUENCIES, ReportDelivery, ReportSubscription
+from helpdesk.reports.models import (
+    FREQUENCIES,
+    ReportDelivery,
+    ReportSubscription,
+    ReportTicket,
+)
 from helpdesk.reports.scope import Filters, Period, ReportError
+from helpdesk.sla.models import Target, TicketDeadline
+from helpdesk.tickets.models import Ticket
 from helpdesk.users.models import User
 
 SEND_AT = time(8)  # local time of the subscriber: Monday (weekly) or the 1st (monthly)
@@ -175,3 +183,39 @@ def _record_delivery(
             **({"error": delivery.error} if delivery.error else {}),
         },
     )
+
+
+TICKET_FACTS = (
+    "queue_id",
+    "assignee_id",
+    "type",
+    "channel",
+    "merged_into_id",
+    "created_at",
+    "resolved_at",
+    "closed_at",
+)
+# target → the prefix of its columns in report_tickets
+CLOCK_FACTS = {Target.FIRST_RESPONSE: "first", Target.RESOLUTION: "resolution"}
+# (suffix in report_tickets, column of ticket_deadlines)
+CLOCK_SOURCES = (("due_at", "due_at"), ("met_at", "met_at"), ("minutes", "used_minutes"))
+
+
+def refill_report_tickets(session: Session) -> int:
+    """Rewrite every row of ``report_tickets`` from ``tickets`` and ``ticket_deadlines``;
+    the number of rows. The triggers keep the table by themselves: this is for a bulk load
+    made with them switched off (the benchmark), or to check them (the tests)."""
+    session.execute(delete(ReportTicket))
+    columns = [ReportTicket.id, *(getattr(ReportTicket, name) for name in TICKET_FACTS)]
+    values = [Ticket.id, *(getattr(Ticket, name) for name in TICKET_FACTS)]
+    joined = Ticket.__table__
+    for target, prefix in CLOCK_FACTS.items():
+        clock = aliased(TicketDeadline, name=f"{prefix}_clock")
+        on = and_(clock.ticket_id == Ticket.id, clock.target == target.value)
+        joined = joined.outerjoin(clock, on)
+        for fact, source in CLOCK_SOURCES:
+            columns.append(getattr(ReportTicket, f"{prefix}_{fact}"))
+            values.append(getattr(clock, source))
+    statement = insert(ReportTicket).from_select(columns, select(*values).select_from(joined))
+    session.execute(statement)
+    return int(session.scalar(select(func.count()).select_from(ReportTicket)) or 0)

@@ -3,8 +3,9 @@
 * Percentiles are *nearest rank* on both (the value at rank ⌈p·n⌉ in ascending order):
   ``percentile_disc`` on PostgreSQL, ``row_number`` and ``count`` windows on SQLite.
 * Seconds between two timestamps: ``extract(epoch …)`` or ``julianday`` arithmetic.
-* Days: PostgreSQL groups by the local date (``AT TIME ZONE``); SQLite keeps no zones, so
-  it groups by UTC hour and :func:`local_days` folds the hours into local days. Either way
+* Days: PostgreSQL groups by the number of the period's local day a moment falls in
+  (``width_bucket`` among the period's local midnights); SQLite keeps no zones, so it
+  groups by UTC hour and :func:`local_days` folds the hours into local days. Either way
   the database returns one row per bucket, never one per ticket.
 """
 
@@ -13,13 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Date,
     DateTime,
     Float,
     Numeric,
@@ -35,6 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+
+if TYPE_CHECKING:
+    from helpdesk.reports.scope import Period
 
 
 def is_postgres(session: Session) -> bool:
@@ -185,22 +188,27 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def day_bucket(session: Session, column: Any, zone: str) -> ColumnElement[Any]:
-    """What to group by for "per local day" (see :func:`local_days`)."""
+def day_bucket(session: Session, column: Any, period: Period) -> ColumnElement[Any]:
+    """What to group by for "per local day of ``period``" (see :func:`local_days`)."""
     if is_postgres(session):
-        # The zone is spelled into the SQL, not bound: PostgreSQL groups by an expression
-        # only when the select list repeats it exactly, and two parameters never match.
-        # ``Period`` has checked it is a real zone name; quotes are doubled all the same.
-        spelled = literal_column("'" + ZoneInfo(zone).key.replace("'", "''") + "'")
-        return cast(func.timezone(spelled, column), Date)
+        # The number of the day (1 for the first) by a binary search among the period's
+        # local midnights: a year's 991,000 tickets bucket in a fifth of the time that
+        # ``timezone(zone, column)::date`` takes (docs/benchmarks.md). The midnights are
+        # spelled into the SQL, not bound: PostgreSQL groups by an expression only when the
+        # select list repeats it exactly, and two parameters never match. They are our
+        # own ``isoformat()`` of aware datetimes.
+        starts = [datetime.combine(day, time(), period.tz) for day in period.days]
+        moments = [moment.astimezone(UTC).isoformat() for moment in [*starts, period.end_at]]
+        spelled = "ARRAY[" + ", ".join(f"'{moment}'" for moment in moments) + "]::timestamptz[]"
+        return func.width_bucket(column, literal_column(spelled))
     return func.strftime("%Y-%m-%d %H", column)
 
 
-def local_day(value: Any, zone: ZoneInfo) -> date:
+def local_day(value: Any, period: Period) -> date:
     """The local date of a bucket value returned for :func:`day_bucket`."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    return _hour_to_day(str(value), zone.key)
+    if isinstance(value, int):
+        return period.days[value - 1]
+    return _hour_to_day(str(value), period.zone)
 
 
 @lru_cache(maxsize=65_536)
@@ -211,7 +219,7 @@ def _hour_to_day(hour: str, zone: str) -> date:
 
 
 def local_days(
-    rows: Iterable[Sequence[Any]], zone: ZoneInfo, *, key_index: int = 0
+    rows: Iterable[Sequence[Any]], period: Period, *, key_index: int = 0
 ) -> dict[tuple[Any, ...], list[Any]]:
     """Fold rows of (…, bucket, …, counts…) into per-local-day sums.
 
@@ -220,7 +228,7 @@ def local_days(
     folded: dict[tuple[Any, ...], list[Any]] = {}
     for row in rows:
         head = list(row[: key_index + 1])
-        head[key_index] = local_day(row[key_index], zone)
+        head[key_index] = local_day(row[key_index], period)
         sums = folded.setdefault(tuple(head), [0] * (len(row) - key_index - 1))
         for i, value in enumerate(row[key_index + 1 :]):
             sums[i] += value or 0
