@@ -95,6 +95,7 @@ def load(session, tickets: int, seed: int) -> dict[str, int]:
     from helpdesk.users.models import User
 
     rng = random.Random(seed)  # noqa: S311  (repeatable test data, not secrets)
+    report_triggers(session, enabled=False)
     insert_rows(
         session,
         Queue.__table__,
@@ -318,7 +319,33 @@ def load(session, tickets: int, seed: int) -> dict[str, int]:
             counts[name] += len(rows[key])
         print(f"  loaded {first + size:,} tickets", file=sys.stderr)
     counts["contacts"] = contacts
+    report_triggers(session, enabled=True)
     return counts
+
+
+# The triggers that keep report_tickets (migration 0029), on PostgreSQL.
+REPORT_TRIGGERS = (
+    ("tickets", "report_tickets_from_ticket"),
+    ("ticket_deadlines", "report_tickets_from_clock"),
+)
+
+
+def report_triggers(session, *, enabled: bool) -> None:
+    """PostgreSQL: off during the load (a trigger call per COPY row), then on and
+    ``report_tickets`` refilled in one INSERT … SELECT, as the migration fills it. SQLite
+    keeps them on (they cannot be switched off)."""
+    from sqlalchemy import text
+
+    from helpdesk.reports.services import refill_report_tickets
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    action = "ENABLE" if enabled else "DISABLE"
+    for table, trigger in REPORT_TRIGGERS:
+        session.execute(text(f"ALTER TABLE {table} {action} TRIGGER {trigger}"))
+    if enabled:
+        refill_report_tickets(session)
+    session.commit()
 
 
 def analyze(session) -> None:
