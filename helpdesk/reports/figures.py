@@ -154,13 +154,24 @@ class Figures:
         self._backlog_cells: dict[tuple[Any, ...], int] | None = None
         self._median_cells: dict[tuple[int, Any], list[tuple[float | None, float | None]]] | None
         self._median_cells = None
-        self._ids: tuple[int | None, int | None] | None = None
 
     def _within(self, column: Any) -> ColumnElement[bool]:
         return and_(column >= self.start, column < self.end)
 
     def _opened_facts(self) -> ColumnElement[bool]:
         return self._within(ReportTicket.created_at)
+
+    def _counted(self, ticket_id: Any) -> list[ColumnElement[bool]]:
+        """That a row of another table (a hold, an outcome) is of a ticket the report
+        counts. With no filter nor scope that is only "its ticket was not merged away",
+        asked of the few merged tickets (a partial index) instead of joining the row to
+        every ticket: a year's holds in a tenth of the time (docs/benchmarks.md)."""
+        if self.narrowed:
+            return [ReportTicket.id == ticket_id, *self.facts]
+        merged = select(ReportTicket.id).where(
+            ReportTicket.id == ticket_id, ReportTicket.merged_into_id.is_not(None)
+        )
+        return [~merged.exists()]
 
     # --- counts -----------------------------------------------------------------------
     def opened_in(self) -> ColumnElement[bool]:
@@ -260,11 +271,6 @@ class Figures:
             self._backlog_cells = {(q, a, age): int(n) for q, a, age, n in self._rows(statement)}
         return self._backlog_cells
 
-    def _id_range(self, clock: Any) -> list[ColumnElement[bool]]:
-        if self._ids is None:
-            self._ids = self.id_bounds(self.opened_in())
-        return clock_bounds(clock, self._ids)
-
     def id_bounds(self, condition: ColumnElement[bool]) -> tuple[int | None, int | None]:
         """The lowest and highest id of the tickets meeting ``condition`` in scope, to bound
         the clocks joined to them (:func:`clock_bounds`)."""
@@ -301,7 +307,11 @@ class Figures:
             .join(Ticket, Ticket.id == TicketDeadline.ticket_id)
             .where(
                 TicketDeadline.target.in_(TARGETS),
-                *self._id_range(TicketDeadline),
+                # Implied, but it lets the database walk ``ix_ticket_deadlines_due_at``
+                # from the period's start and stop at the 50th breach: both clocks start
+                # when their ticket is opened, and a deadline is never before its start.
+                # 16 ms for twelve months instead of 0.7 s sorting every breach.
+                TicketDeadline.due_at >= self.start,
                 self.opened_in(),
                 *self.conditions,
             )
@@ -356,7 +366,9 @@ class Figures:
             ReportTicket.type, TicketOutcome.outcome
         )
         by_creditor = (
-            base.add_columns(CollectionAccount.creditor, TicketOutcome.outcome, func.count())
+            select(CollectionAccount.creditor, TicketOutcome.outcome, func.count())
+            .select_from(TicketOutcome)
+            .where(recorded, *self._counted(TicketOutcome.ticket_id))
             .join(ticket_accounts, ticket_accounts.c.ticket_id == TicketOutcome.ticket_id)
             .join(CollectionAccount, CollectionAccount.id == ticket_accounts.c.account_id)
             .group_by(CollectionAccount.creditor, TicketOutcome.outcome)
@@ -371,17 +383,23 @@ class Figures:
         return sorted(table.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
     def hold_durations(self) -> tuple[int, tuple[float | None, float | None]]:
-        holds = Hold.__table__.join(ReportTicket, ReportTicket.id == Hold.ticket_id)
-        ended = [self._within(Hold.closed_at), *self.facts]
-        count = self.session.scalar(select(func.count()).select_from(holds).where(*ended))
+        ended = [self._within(Hold.closed_at), *self._counted(Hold.ticket_id)]
         paused = (
             seconds_between(
                 self.session, Hold.opened_at, func.coalesce(Hold.resume_at, Hold.closed_at)
             )
             / 86400.0
         )
-        found = percentiles(self.session, paused, ended, join=holds)
-        p50, p90 = _pair(found.get(None))
+        if is_postgres(self.session):  # the count and both fractions in one pass
+            fractions = array([literal(0.5), literal(0.9)])
+            statement = select(
+                func.count(), func.percentile_disc(fractions).within_group(paused)
+            ).select_from(Hold)
+            count, values = self.session.execute(statement.where(*ended)).one()
+            p50, p90 = _fractions(values)
+        else:
+            count = self.session.scalar(select(func.count()).select_from(Hold).where(*ended))
+            p50, p90 = _pair(percentiles(self.session, paused, ended).get(None))
         return int(count or 0), (_round(p50), _round(p90))
 
     def longest_holds(self) -> list[OpenHold]:

@@ -1,4 +1,5 @@
-"""Report subscriptions and their deliveries: a manager's weekly or monthly report by email.
+"""Report subscriptions and their deliveries (a manager's weekly or monthly report by
+email), and ``report_tickets``, the narrow copy of the tickets the report counts.
 
 A delivery row is claimed *before* anything is sent, and the unique key (subscription,
 scheduled period) makes a second claim of the same period fail in the database, so two
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.db import UTCDateTime
@@ -68,6 +69,16 @@ class ReportTicket(db.Model):
     rebuilds it from the source tables."""
 
     __tablename__ = "report_tickets"
+    __table_args__ = (
+        # The few merged tickets: an unfiltered report leaves their holds and outcomes out
+        # by asking this index instead of joining every ticket (figures.Figures._counted).
+        Index(
+            "ix_report_tickets_merged",
+            "id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     queue_id: Mapped[int | None]

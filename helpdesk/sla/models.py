@@ -128,6 +128,8 @@ class TicketDeadline(db.Model):
             postgresql_where=text(f"{_RUNNING} AND warned_at IS NULL"),
             sqlite_where=text(f"{_RUNNING} AND warned_at IS NULL"),
         ),
+        # The SLA report's breach list: the earliest deadlines of a period (0029).
+        Index("ix_ticket_deadlines_due_at", "due_at"),
         # The inbox's "SLA at risk" and nearest-deadline order: every clock still due,
         # overdue ones included, soonest first (migration 0022).
         Index(
