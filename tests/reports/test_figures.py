@@ -11,6 +11,8 @@ from helpdesk.reminders.models import ReminderSchedule
 from helpdesk.reports.figures import Compliance
 from helpdesk.reports.queries import build_report
 from helpdesk.reports.scope import EVERYTHING, Filters, Period, ReportError, Scope
+from helpdesk.tickets import services as tickets
+from tests.reports.conftest import SYSTEM
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30), "America/Mexico_City")
 
@@ -182,3 +184,19 @@ def test_a_team_filter_counts_its_members_tickets_in_any_queue(session, month):
     assert {q.name for q in r.queues} == {"Colombia", "Quejas", "Disputas"}
     # a team nobody belongs to has no tickets
     assert report(session, Filters(team_ids=(month.quejas.id,))).is_empty
+
+
+def test_a_merged_ticket_leaves_every_figure_filtered_or_not(session, month):
+    # T5 (Banco Demo's dispute: its outcome, its ended hold) is merged into T2. Unfiltered,
+    # the hold and the outcome are left out by asking the merged tickets; with a filter,
+    # by joining the report's tickets: both ways must agree.
+    t5, t2 = month.tickets["T5"], month.tickets["T2"]
+    with clock.freeze(clock.now()):
+        tickets.merge(session, t5, t2, actor=SYSTEM, now=clock.now())
+    session.flush()
+    for filters in (Filters(), Filters(queue_ids=(month.disputas.id,))):
+        r = report(session, filters)
+        assert r.outcomes_by_type == r.outcomes_by_creditor == []
+        assert (r.holds_ended, r.hold_days) == (0, (None, None))
+        assert t5.folio not in {b.folio for b in r.breaches}
+    assert report(session).opened == 5
