@@ -80,12 +80,23 @@ UPDATE_TICKET = """
         created_at = NEW.created_at, resolved_at = NEW.resolved_at, closed_at = NEW.closed_at
     WHERE id = NEW.id"""
 DELETE_TICKET = "DELETE FROM report_tickets WHERE id = OLD.id"
-# Only the columns copied: a ticket's other columns (its last activity, on every message)
-# and a clock's (warned, breached) change often and fire nothing.
-TICKET_CHANGES = (
-    "queue_id, assignee_id, type, channel, merged_into_id, created_at, resolved_at, closed_at"
+# Only the columns copied, and only when one of their values changes: a ticket's other
+# columns (its last activity, on every message) and a clock's (warned, breached) change
+# often and fire nothing.
+TICKET_COLUMNS = (
+    "queue_id", "assignee_id", "type", "channel", "merged_into_id",
+    "created_at", "resolved_at", "closed_at",
 )
-CLOCK_CHANGES = "ticket_id, target, due_at, met_at, used_minutes"
+CLOCK_COLUMNS = ("ticket_id", "target", "due_at", "met_at", "used_minutes")
+TICKET_CHANGES = ", ".join(TICKET_COLUMNS)
+CLOCK_CHANGES = ", ".join(CLOCK_COLUMNS)
+
+
+def _changed(columns: tuple[str, ...], differ: str) -> str:
+    """``OLD.a <differ> NEW.a OR …``: ``IS DISTINCT FROM`` on PostgreSQL, ``IS NOT`` on
+    SQLite (both treat two NULLs as equal)."""
+    return " OR ".join(f"OLD.{column} {differ} NEW.{column}" for column in columns)
+
 
 BACKFILL = """
     INSERT INTO report_tickets (id, queue_id, assignee_id, type, channel, merged_into_id,
@@ -119,24 +130,41 @@ BEGIN
 END $$;
 
 CREATE TRIGGER report_tickets_from_ticket
-    AFTER INSERT OR DELETE OR UPDATE OF {TICKET_CHANGES} ON tickets
+    AFTER INSERT OR DELETE ON tickets
     FOR EACH ROW EXECUTE FUNCTION report_tickets_from_ticket();
 
+CREATE TRIGGER report_tickets_from_ticket_update
+    AFTER UPDATE OF {TICKET_CHANGES} ON tickets
+    FOR EACH ROW WHEN ({_changed(TICKET_COLUMNS, "IS DISTINCT FROM")})
+    EXECUTE FUNCTION report_tickets_from_ticket();
+
 CREATE TRIGGER report_tickets_from_clock
-    AFTER INSERT OR DELETE OR UPDATE OF {CLOCK_CHANGES} ON ticket_deadlines
+    AFTER INSERT OR DELETE ON ticket_deadlines
     FOR EACH ROW EXECUTE FUNCTION report_tickets_from_clock();
+
+CREATE TRIGGER report_tickets_from_clock_update
+    AFTER UPDATE OF {CLOCK_CHANGES} ON ticket_deadlines
+    FOR EACH ROW WHEN ({_changed(CLOCK_COLUMNS, "IS DISTINCT FROM")})
+    EXECUTE FUNCTION report_tickets_from_clock();
 """
+POSTGRES_TRIGGER_TABLES = {
+    "report_tickets_from_ticket": "tickets",
+    "report_tickets_from_ticket_update": "tickets",
+    "report_tickets_from_clock": "ticket_deadlines",
+    "report_tickets_from_clock_update": "ticket_deadlines",
+}
 
 SQLITE_TRIGGERS = {
     "report_tickets_ticket_insert": f"AFTER INSERT ON tickets BEGIN {INSERT_TICKET}; END",
     "report_tickets_ticket_update": (
-        f"AFTER UPDATE OF {TICKET_CHANGES} ON tickets BEGIN {UPDATE_TICKET}; END"
+        f"AFTER UPDATE OF {TICKET_CHANGES} ON tickets "
+        f"WHEN {_changed(TICKET_COLUMNS, 'IS NOT')} BEGIN {UPDATE_TICKET}; END"
     ),
     "report_tickets_ticket_delete": f"AFTER DELETE ON tickets BEGIN {DELETE_TICKET}; END",
     "report_tickets_clock_insert": f"AFTER INSERT ON ticket_deadlines BEGIN {SET_CLOCK}; END",
     "report_tickets_clock_update": (
         f"AFTER UPDATE OF {CLOCK_CHANGES} ON ticket_deadlines "
-        f"BEGIN {EMPTY_CLOCK} AND ({CLOCK_MOVED}); {SET_CLOCK}; END"
+        f"WHEN {_changed(CLOCK_COLUMNS, 'IS NOT')} BEGIN {EMPTY_CLOCK} AND ({CLOCK_MOVED}); {SET_CLOCK}; END"
     ),
     "report_tickets_clock_delete": f"AFTER DELETE ON ticket_deadlines BEGIN {EMPTY_CLOCK}; END",
 }
@@ -183,8 +211,8 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER report_tickets_from_clock ON ticket_deadlines")
-        op.execute("DROP TRIGGER report_tickets_from_ticket ON tickets")
+        for name, table in POSTGRES_TRIGGER_TABLES.items():
+            op.execute(f"DROP TRIGGER {name} ON {table}")
         op.execute("DROP FUNCTION report_tickets_from_clock()")
         op.execute("DROP FUNCTION report_tickets_from_ticket()")
     else:
