@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from email.utils import format_datetime
 from typing import Any
 
@@ -244,26 +243,36 @@ def _raising_on(marker: bytes):
 # --- 6. bounded cost ----------------------------------------------------------------------
 
 
-def many_recipients(n: int, message_id: str) -> bytes:
-    to = ", ".join(f"Persona {i} <persona{i}@correo.mx>" for i in range(n))
+def many_recipients(n: int, message_id: str, domain: str = "correo.mx") -> bytes:
+    to = ", ".join(f"Persona {i} <persona{i}@{domain}>" for i in range(n))
     return mail(
         f"Message-ID: <{message_id}>\r\nFrom: ana@correo.mx\r\nSubject: {'x' * 2000}\r\n"
         f"Cc: {to}\r\n".encode()
     )
 
 
-@pytest.mark.parametrize("alone", [False, True], ids=["group", "one-by-one"])
-def test_five_thousand_addresses_and_a_huge_subject_are_capped_in_under_a_second(session, alone):
-    raw = many_recipients(5000, f"muchos-{alone}@correo.mx")
-    started = time.perf_counter()
+def ingest_alone_or_grouped(session, raw: bytes, alone: bool):
     if alone:
-        result = ingest(session, raw)
-    else:
-        (result,) = ingest_group(
-            session, [RawMail(raw, "file:muchos.eml")], settings=email_settings(), now=clock.now()
-        )
-    session.flush()
-    elapsed = time.perf_counter() - started
+        return ingest(session, raw)
+    (result,) = ingest_group(
+        session, [RawMail(raw, "file:muchos.eml")], settings=email_settings(), now=clock.now()
+    )
+    return result
+
+
+@pytest.mark.parametrize("alone", [False, True], ids=["group", "one-by-one"])
+def test_five_thousand_addresses_and_a_huge_subject_are_capped(session, count_queries, alone):
+    """The cap bounds the work: 5,000 addresses cost the database what 50 do. (How long
+    it takes is measured by ``benchmarks/hostile.py``, not asserted here.)"""
+    for n, domain in enumerate(("primero.mx", "pocos.mx")):  # the first one warms caches up
+        with count_queries() as few:
+            raw = many_recipients(50, f"pocos-{n}-{alone}@correo.mx", domain)
+            ingest_alone_or_grouped(session, raw, alone)
+            session.flush()
+    raw = many_recipients(5000, f"muchos-{alone}@correo.mx")
+    with count_queries() as many:
+        result = ingest_alone_or_grouped(session, raw, alone)
+        session.flush()
     assert result.action == "created"
     ticket = ticket_of(session, result.folio)
     assert len(ticket.participants) == 50 and len(ticket.subject) <= 300
@@ -271,7 +280,7 @@ def test_five_thousand_addresses_and_a_huge_subject_are_capped_in_under_a_second
     assert notes["participants"] == (5001, "capped:50")  # To and Cc
     assert notes["subject"] == (2000, "capped:300")
     assert len(result.record.raw) == len(raw)  # everything is still in the raw row
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert many.count == few.count, (few.count, many.count)
 
 
 def test_deeply_nested_mime_is_capped_with_a_note(session):
@@ -287,9 +296,7 @@ def test_deeply_nested_mime_is_capped_with_a_note(session):
         b"Message-ID: <hondo@correo.mx>\r\nFrom: ana@correo.mx\r\nSubject: hondo\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n" + body
     )
-    started = time.perf_counter()
     result = ingest(session, raw)
-    assert time.perf_counter() - started < 1.0
     assert result.action in ("created", "quarantined")
     if result.action == "created":
         skipped = ticket_of(session, result.folio).messages[0].skipped_files or []

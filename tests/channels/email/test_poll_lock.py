@@ -113,6 +113,8 @@ def test_a_killed_pollers_mailbox_is_free_again_within_the_ttl(
     with app.app_context():
         with mailbox_lock(mailbox_id, email_settings()) as right_after:
             assert not right_after  # the dead poller's lock is still there ...
+        # ... set to live no longer than its TTL (Redis's clock, not this machine's speed)
+        assert 0 < redis13.pttl(KEY.format(mailbox_id)) <= 1500
         while time.monotonic() - killed_at < 5:
             with mailbox_lock(mailbox_id, email_settings()) as held:
                 if held:
@@ -120,7 +122,6 @@ def test_a_killed_pollers_mailbox_is_free_again_within_the_ttl(
             time.sleep(0.1)
         else:
             pytest.fail("the killed poller's lock did not expire")
-    assert time.monotonic() - killed_at <= 1.5 + 0.5  # ... for no longer than its TTL
 
 
 @pytest.mark.redis

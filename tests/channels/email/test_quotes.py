@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from helpdesk.channels.email.quotes import (
@@ -133,11 +131,11 @@ def test_a_quote_before_a_forward_is_still_folded() -> None:
     assert split_quoted(text) == NEW
 
 
-def test_huge_and_hostile_input_stays_fast() -> None:
+def test_huge_and_hostile_input_is_left_whole() -> None:
+    """No line here is an attribution, so nothing is folded. (Its speed, a guard against
+    backtracking, is measured by ``benchmarks/hostile.py``.)"""
     text = "El " + "a" * 200_000 + "\n" + ("El x\n" * 20_000) + ("> " * 50_000)
-    started = time.perf_counter()
-    split_quoted(text)
-    assert time.perf_counter() - started < 1.0
+    assert split_quoted(text) is None
 
 
 # --- HTML -----------------------------------------------------------------------------
