@@ -4,17 +4,33 @@ of ``tickets`` and ``ticket_deadlines`` (``refill_report_tickets``)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+import pytest
+from flask import Flask
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
+from helpdesk.app import create_app
+from helpdesk.extensions import db
 from helpdesk.reports.models import ReportTicket
 from helpdesk.reports.services import refill_report_tickets
 from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
+from tests.conftest import (
+    app_config,
+    create_postgres_database,
+    drop_postgres_database,
+    migrate_to_head,
+)
+from tests.factories import Factory
 from tests.reports.conftest import SYSTEM, Month, mx
 
 
@@ -103,3 +119,101 @@ def test_a_clock_moved_to_another_target_leaves_the_old_columns_empty(
     moved = row(session, t3)
     assert moved.first_due_at is None and moved.resolution_due_at is not None
     assert_kept_as_a_fresh_copy(session)
+
+
+# --- two transactions at once, on a committed PostgreSQL database ---------------------
+
+
+@pytest.fixture
+def committed_postgres(tmp_path: Path) -> Iterator[Flask]:
+    url = create_postgres_database()
+    app = create_app(app_config(url, tmp_path))
+    migrate_to_head(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop_postgres_database(url)
+
+
+def _ticket_with_a_running_clock(app: Flask) -> tuple[int, int]:
+    """A committed ticket, its first-response clock running, and an agent: (ticket, agent)."""
+    with app.app_context():
+        make = Factory(db.session)
+        agent, ticket = make.user("agent"), make.ticket()
+        now = clock.now()
+        db.session.add(
+            TicketDeadline(
+                ticket_id=ticket.id,
+                target="first_response",
+                started_at=now,
+                due_at=now + timedelta(hours=2),
+                warn_at=now + timedelta(hours=1),
+                updated_at=now,
+            )
+        )
+        db.session.commit()
+        return ticket.id, agent.id
+
+
+def _until_a_write_waits(app: Flask) -> bool:
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    deadline = time.monotonic() + 30
+    with app.app_context(), db.engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.execute(waiting).scalar():
+                return True
+            watcher.rollback()  # a fresh view of the locks each time
+            time.sleep(0.01)
+    return False
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("first", ["ticket", "clock"])
+def test_a_ticket_and_its_clock_changed_at_once_are_both_kept(
+    committed_postgres: Flask, first: str
+) -> None:
+    """One transaction reassigns the ticket while another meets its clock, the first
+    still open when the second writes. Each trigger copies only its own row's new values,
+    so the copy ends with both changes; a trigger that re-read the ticket with its clocks
+    would have copied the other transaction's values as they were before it committed."""
+    app = committed_postgres
+    ticket_id, agent_id = _ticket_with_a_running_clock(app)
+    met = clock.now() + timedelta(minutes=30)
+    changes = {
+        "ticket": update(Ticket).where(Ticket.id == ticket_id).values(assignee_id=agent_id),
+        "clock": update(TicketDeadline)
+        .where(TicketDeadline.ticket_id == ticket_id)
+        .values(met_at=met, used_minutes=30.0),
+    }
+    second = "clock" if first == "ticket" else "ticket"
+    wrote_first, errors, waited = threading.Event(), [], []
+
+    def change(which: str) -> None:
+        try:
+            with app.app_context(), db.engine.connect() as connection:
+                if which == second:
+                    wrote_first.wait(timeout=30)
+                connection.execute(changes[which])
+                if which == first:
+                    wrote_first.set()
+                    # the second's trigger waits on the copy's row lock
+                    waited.append(_until_a_write_waits(app))
+                connection.commit()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+            wrote_first.set()
+
+    threads = [threading.Thread(target=change, args=(which,)) for which in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert waited == [True]  # the two really overlapped
+    with app.app_context():
+        copy = db.session.get(ReportTicket, ticket_id)
+        assert copy is not None
+        assert (copy.assignee_id, copy.first_met_at, copy.first_minutes) == (agent_id, met, 30.0)
+        assert_kept_as_a_fresh_copy(db.session)
