@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -34,6 +34,7 @@ from helpdesk.holds.models import Hold, TicketOutcome
 from helpdesk.queues.models import Queue
 from helpdesk.reminders.models import ReminderDispatch
 from helpdesk.reports.models import ReportTicket
+from helpdesk.reports.percentiles import EVERYTHING, Measured, grouped_percentiles
 from helpdesk.reports.scope import Filters, Period, Scope, narrows, ticket_conditions
 from helpdesk.reports.sql import (
     as_utc,
@@ -58,9 +59,9 @@ BREACHES_SHOWN = 50
 LONGEST_HOLDS_SHOWN = 10
 # The passes key their cells by (queue, assignee, day or age); groups() picks one of the two.
 GROUP_KEYS = ("queue", "agent")
-# GROUPING(queue_id, assignee_id) of each grouping set of the percentiles on PostgreSQL: a
-# bit set for each key left out of the set.
-GROUPING_QUEUE, GROUPING_AGENT, GROUPING_ALL = 0b01, 0b10, 0b11
+# The groupings of the percentiles on PostgreSQL: the index of the key in
+# (queue_id, assignee_id), or all rows.
+GROUPING_QUEUE, GROUPING_AGENT, GROUPING_ALL = 0, 1, EVERYTHING
 # Each target's clock in report_tickets: (due, met, business minutes), in TARGETS' order.
 CLOCKS = (
     (ReportTicket.first_due_at, ReportTicket.first_met_at, ReportTicket.first_minutes),
@@ -212,28 +213,22 @@ class Figures:
 
     def _medians(self) -> dict[tuple[int, Any], list[tuple[float | None, float | None]]]:
         """PostgreSQL: (grouping, key) → (median, 90th percentile) per target, for each
-        queue, each agent and everything, in one statement (``GROUPING SETS``; both
-        fractions come from one sort of the values)."""
+        queue (the median), each agent (the median) and everything (both), from the two
+        passes of :func:`grouped_percentiles` instead of a sort per group."""
         if self._median_cells is not None:
             return self._median_cells
-        fractions = array([literal(0.5), literal(0.9)])
-        times = [
-            func.percentile_disc(fractions)
-            .within_group(minutes)
-            .filter(met.is_not(None), minutes.is_not(None))
+        measures = [
+            Measured(minutes, [met.is_not(None), self._opened_facts(), *self.facts])
             for _, met, minutes in CLOCKS
         ]
         keys = (ReportTicket.queue_id, ReportTicket.assignee_id)
-        statement = (
-            select(*keys, func.grouping(*keys), *times)
-            .where(self._opened_facts(), *self.facts)
-            .group_by(func.grouping_sets(tuple_(keys[0]), tuple_(keys[1]), tuple_()))
-        )
+        wanted = {GROUPING_QUEUE: (0.5,), GROUPING_AGENT: (0.5,), GROUPING_ALL: (0.5, 0.9)}
+        found = grouped_percentiles(self.session, measures, keys, wanted)
         medians: dict[tuple[int, Any], list[tuple[float | None, float | None]]] = {}
-        for queue_id, assignee_id, kind, first_times, resolution_times in self._rows(statement):
-            key = {GROUPING_QUEUE: queue_id, GROUPING_AGENT: assignee_id}.get(kind)
-            medians[(kind, key)] = [_fractions(first_times), _fractions(resolution_times)]
-        medians.setdefault((GROUPING_ALL, None), [(None, None), (None, None)])
+        for (target, grouping, key), values in found.items():
+            pairs = medians.setdefault((grouping, key), [(None, None)] * len(CLOCKS))
+            pairs[target] = (values.get(0.5), values.get(0.9))
+        medians.setdefault((GROUPING_ALL, None), [(None, None)] * len(CLOCKS))
         self._median_cells = medians
         return medians
 
