@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import database, drop  # noqa: E402
+from benchmarks.common import app_config, database, drop  # noqa: E402
 
 COLUMNS = [
     "number",
@@ -107,16 +107,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
         url, name = database(args.backend, tmp)
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": "b" * 40,
-                "ENV": "testing",
-                "INSTANCE_PATH": str(tmp / "i"),
-                "DATA_DIR": str(tmp / "d"),
-                "REDIS_URL": None,
-            }
-        )
+        app = create_app(app_config(url, tmp))
         try:
             with app.app_context():
                 upgrade()

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import database, drop  # noqa: E402
+from benchmarks.common import migrated_app  # noqa: E402
 
 HEAD = (
     b"To: aclaraciones@banco-demo.mx\r\nDate: Fri, 04 Dec 2026 10:00:00 -0600\r\n"
@@ -75,48 +75,29 @@ def timings(runs: int, once: Callable[[int], object]) -> dict:
 
 
 def ingest_timings(backend: str, runs: int, tmp: Path) -> dict:
-    from flask_migrate import upgrade
-
     from helpdesk import clock
-    from helpdesk.app import create_app
     from helpdesk.channels.email.ingest import ingest_raw
     from helpdesk.channels.email.settings import EmailSettings
     from helpdesk.extensions import db
 
-    url, name = database(backend, tmp)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "b" * 40,
-            "ENV": "testing",
-            "INSTANCE_PATH": str(tmp / backend),
-            "DATA_DIR": str(tmp / backend / "data"),
-            "REDIS_URL": None,
+    with migrated_app(backend, tmp) as app:
+        settings = EmailSettings.from_config(app.config)
+
+        def take_in(build: Callable[[int], bytes]) -> Callable[[int], object]:
+            def once(run: int) -> object:
+                result = ingest_raw(
+                    db.session, build(run), source="bench", settings=settings, now=clock.now()
+                )
+                db.session.commit()
+                return result
+
+            return once
+
+        return {
+            "backend": backend,
+            "addresses": timings(runs, take_in(many_addresses)),
+            "nesting": timings(runs, take_in(deep_nesting)),
         }
-    )
-    try:
-        with app.app_context():
-            upgrade()
-            settings = EmailSettings.from_config(app.config)
-
-            def take_in(build: Callable[[int], bytes]) -> Callable[[int], object]:
-                def once(run: int) -> object:
-                    result = ingest_raw(
-                        db.session, build(run), source="bench", settings=settings, now=clock.now()
-                    )
-                    db.session.commit()
-                    return result
-
-                return once
-
-            figures = {
-                "addresses": timings(runs, take_in(many_addresses)),
-                "nesting": timings(runs, take_in(deep_nesting)),
-            }
-            db.engine.dispose()
-    finally:
-        drop(name)
-    return {"backend": backend, **figures}
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import POSTGRES, database, drop  # noqa: E402
+from benchmarks.common import POSTGRES, app_config, database, drop  # noqa: E402
 from benchmarks.reports import AGENTS, QUEUES, analyze  # noqa: E402
 from benchmarks.reports import load as load_tickets  # noqa: E402
 
@@ -268,17 +268,13 @@ def main() -> None:
             url, name = database("postgresql", Path(tmp), prefix="aclara_inbox")
         try:
             app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": url,
-                    "SECRET_KEY": "s" * 40,
-                    "ENV": "testing",
-                    "INSTANCE_PATH": tmp,
-                    "DATA_DIR": tmp,
-                    "REDIS_URL": None,
-                    "WTF_CSRF_ENABLED": False,
-                    "RATELIMIT_ENABLED": False,
-                    "SEARCH_BACKEND": "postgresql",
-                }
+                app_config(
+                    url,
+                    Path(tmp),
+                    WTF_CSRF_ENABLED=False,
+                    RATELIMIT_ENABLED=False,
+                    SEARCH_BACKEND="postgresql",
+                )
             )
             with app.app_context():
                 if not args.skip_load:

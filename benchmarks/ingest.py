@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import database, drop  # noqa: E402
+from benchmarks.common import migrated_app  # noqa: E402
 
 GROUP = 50  # messages per commit, as one IMAP FETCH group
 
@@ -63,52 +63,34 @@ def bare_parse_rate(raws: list[bytes]) -> float:
 
 
 def ingest_rate(backend: str, raws: list[bytes], tmp: Path) -> dict:
-    from flask_migrate import upgrade
     from sqlalchemy import func, select
 
     from helpdesk import clock
-    from helpdesk.app import create_app
     from helpdesk.channels.email.ingest import mail_domains
     from helpdesk.channels.email.ingest_group import RawMail, ingest_group
     from helpdesk.channels.email.settings import EmailSettings
     from helpdesk.extensions import db
     from helpdesk.tickets.models import Ticket
 
-    url, name = database(backend, tmp)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "b" * 40,
-            "ENV": "testing",
-            "INSTANCE_PATH": str(tmp / backend),
-            "DATA_DIR": str(tmp / backend / "data"),
-            "REDIS_URL": None,
-        }
-    )
-    try:
-        with app.app_context():
-            upgrade()
-            settings = EmailSettings.from_config(app.config)
-            domains = mail_domains(db.session, settings)
-            actions: dict[str, int] = {}
-            started = time.perf_counter()
-            for start in range(0, len(raws), GROUP):
-                mails = [
-                    RawMail(raw, f"bench:{start + n}")
-                    for n, raw in enumerate(raws[start : start + GROUP])
-                ]
-                results = ingest_group(
-                    db.session, mails, settings=settings, our_domains=domains, now=clock.now()
-                )
-                db.session.commit()
-                db.session.expunge_all()  # a poller's session does not keep every object
-                for result in results:
-                    actions[result.action] = actions.get(result.action, 0) + 1
-            elapsed = time.perf_counter() - started
-            tickets = db.session.scalar(select(func.count(Ticket.id)))
-            db.engine.dispose()
-    finally:
-        drop(name)
+    with migrated_app(backend, tmp) as app:
+        settings = EmailSettings.from_config(app.config)
+        domains = mail_domains(db.session, settings)
+        actions: dict[str, int] = {}
+        started = time.perf_counter()
+        for start in range(0, len(raws), GROUP):
+            mails = [
+                RawMail(raw, f"bench:{start + n}")
+                for n, raw in enumerate(raws[start : start + GROUP])
+            ]
+            results = ingest_group(
+                db.session, mails, settings=settings, our_domains=domains, now=clock.now()
+            )
+            db.session.commit()
+            db.session.expunge_all()  # a poller's session does not keep every object
+            for result in results:
+                actions[result.action] = actions.get(result.action, 0) + 1
+        elapsed = time.perf_counter() - started
+        tickets = db.session.scalar(select(func.count(Ticket.id)))
     return {
         "backend": backend,
         "messages": len(raws),

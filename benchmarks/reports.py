@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import POSTGRES, database, drop  # noqa: E402
+from benchmarks.common import POSTGRES, app_config, database, drop  # noqa: E402
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 FIRST = datetime(2025, 12, 1, 6, 0, tzinfo=UTC)  # midnight in Mexico City
@@ -485,16 +485,7 @@ def main() -> None:
         else:
             url, name = database(args.backend, Path(tmp), prefix="aclara_reports")
         try:
-            app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": url,
-                    "SECRET_KEY": "s" * 40,
-                    "ENV": "testing",
-                    "INSTANCE_PATH": tmp,
-                    "DATA_DIR": tmp,
-                    "REDIS_URL": None,
-                }
-            )
+            app = create_app(app_config(url, Path(tmp)))
             with app.app_context(), app.test_request_context():
                 if not args.skip_load:
                     upgrade()

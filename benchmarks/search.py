@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import POSTGRES, database, drop  # noqa: E402
+from benchmarks.common import POSTGRES, app_config, database, drop  # noqa: E402
 from tests.mailgen import content  # noqa: E402
 
 QUERIES = [
@@ -251,16 +251,7 @@ def main() -> None:
         else:
             url, name = database("postgresql", Path(tmp), prefix="aclara_search")
         try:
-            app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": url,
-                    "SECRET_KEY": "s" * 40,
-                    "ENV": "testing",
-                    "INSTANCE_PATH": tmp,
-                    "DATA_DIR": str(data_dir),
-                    "REDIS_URL": None,
-                }
-            )
+            app = create_app(app_config(url, Path(tmp), DATA_DIR=str(data_dir)))
             with app.app_context():
                 upgrade()
                 tracking.mark = lambda *a, **k: None  # a rebuild reads every ticket anyway

@@ -112,6 +112,21 @@ def migrate_to_head(app: Flask) -> None:
         upgrade()
 
 
+@pytest.fixture
+def committed_postgres(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a PostgreSQL database of its own, migrated, whose writes are committed
+    (no test transaction around them): for tests of two connections at once."""
+    url = create_postgres_database()
+    app = create_app(app_config(url, tmp_path))
+    migrate_to_head(app)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop_postgres_database(url)
+
+
 # --- The app, once per backend ------------------------------------------------------
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email import policy
 from pathlib import Path
@@ -23,12 +22,6 @@ from helpdesk.reports import jobs
 from helpdesk.reports.models import ReportDelivery, ReportSubscription
 from helpdesk.reports.scope import Filters
 from helpdesk.reports.services import due_period, subscribe
-from tests.conftest import (
-    app_config,
-    create_postgres_database,
-    drop_postgres_database,
-    migrate_to_head,
-)
 
 MX = ZoneInfo("America/Mexico_City")
 SYSTEM = Actor.system("test")
@@ -211,26 +204,11 @@ def test_a_subscription_needs_a_known_frequency(client, signed_in):
 # --- two schedulers at once, on a committed PostgreSQL database ------------------------
 
 
-@pytest.fixture
-def shared_postgres(tmp_path: Path) -> Iterator[Any]:
-    url = create_postgres_database()
-    from helpdesk.app import create_app
-
-    app = create_app(app_config(url, tmp_path))
-    migrate_to_head(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        drop_postgres_database(url)
-
-
 @pytest.mark.postgres
-def test_two_schedulers_send_a_period_once(shared_postgres):
+def test_two_schedulers_send_a_period_once(committed_postgres):
     from helpdesk.users.services import create_user
 
-    app = shared_postgres
+    app = committed_postgres
     with app.app_context():
         manager = create_user(
             db.session,

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,19 +15,12 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from helpdesk import clock
-from helpdesk.app import create_app
 from helpdesk.extensions import db
 from helpdesk.reports.models import ReportTicket
 from helpdesk.reports.services import refill_report_tickets
 from helpdesk.sla.models import TicketDeadline
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
-from tests.conftest import (
-    app_config,
-    create_postgres_database,
-    drop_postgres_database,
-    migrate_to_head,
-)
 from tests.factories import Factory
 from tests.reports.conftest import SYSTEM, Month, mx
 
@@ -122,19 +113,6 @@ def test_a_clock_moved_to_another_target_leaves_the_old_columns_empty(
 
 
 # --- two transactions at once, on a committed PostgreSQL database ---------------------
-
-
-@pytest.fixture
-def committed_postgres(tmp_path: Path) -> Iterator[Flask]:
-    url = create_postgres_database()
-    app = create_app(app_config(url, tmp_path))
-    migrate_to_head(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        drop_postgres_database(url)
 
 
 def _ticket_with_a_running_clock(app: Flask) -> tuple[int, int]:
