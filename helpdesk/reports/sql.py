@@ -1,7 +1,9 @@
 """The few SQL pieces PostgreSQL and SQLite spell differently, so each figure is written once.
 
 * Percentiles are *nearest rank* on both (the value at rank ⌈p·n⌉ in ascending order):
-  ``percentile_disc`` on PostgreSQL, ``row_number`` and ``count`` windows on SQLite.
+  ``percentile_disc`` on PostgreSQL, ``row_number`` and ``count`` windows on SQLite. The
+  report's per-queue and per-agent times on PostgreSQL come from
+  ``percentiles.grouped_percentiles``, the same values without a sort per group.
 * Seconds between two timestamps: ``extract(epoch …)`` or ``julianday`` arithmetic.
 * Days: PostgreSQL groups by the number of the period's local day a moment falls in
   (``width_bucket`` among the period's local midnights); SQLite keeps no zones, so it
