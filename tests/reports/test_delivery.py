@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import io
 import threading
 from datetime import UTC, date, datetime
 from email import policy
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 from sqlalchemy import func, select
 
@@ -105,6 +107,39 @@ def test_a_period_is_sent_once_with_the_pdf_and_the_csv(app, session, make, mont
     assert [(r.status, r.period_start, r.attempts) for r in rows] == [
         ("sent", date(2026, 11, 16), 1)
     ]
+
+
+def test_a_subscription_to_a_queue_that_is_gone_still_arrives_and_says_so(
+    app, session, make, month
+):
+    """Its queue deleted after it subscribed: the report of nothing is still sent once,
+    its cover naming the filter as a queue that no longer exists, never every queue."""
+    manager = make.user(role="manager", email="cola@cobranza.mx", locale="es_MX")
+    queue = make.queue("Temporal")
+    with clock.freeze(datetime(2026, 11, 2, 9, 0, tzinfo=MX)):
+        subscribe(
+            session,
+            manager,
+            frequency="weekly",
+            filters=Filters(queue_ids=(queue.id,)),
+            zone="America/Mexico_City",
+            actor=SYSTEM,
+            now=clock.now(),
+        )
+    session.delete(queue)
+    session.flush()
+    with clock.freeze(datetime(2026, 11, 23, 8, 5, tzinfo=MX)):
+        assert jobs.deliver_due_job() == {"sent": 1, "failed": 0}
+    (mail,) = outbox(app, "cola@cobranza.mx")
+    files = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+    reader = pypdf.PdfReader(io.BytesIO(files["sla-2026-11-16_2026-11-22.pdf"]))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Cola: una cola que ya no existe" in text
+    assert "No hay tickets en este periodo" in text
+    table = files["tickets-2026-11-16_2026-11-22.csv"]
+    table = table.decode() if isinstance(table, bytes) else table
+    assert month.tickets["T3"].folio not in table  # opened on the 19th, in another queue
+    assert len(table.strip().splitlines()) == 1  # the header alone
 
 
 def test_a_subscription_does_not_send_periods_from_before_it(app, session, make):
