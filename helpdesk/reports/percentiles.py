@@ -69,8 +69,8 @@ def grouped_percentiles(
 ) -> Found:
     """For each measure, the nearest-rank percentiles of its values per value of each key
     (a grouping is the key's index) and over everything (:data:`EVERYTHING`), at the
-    ``fractions`` wanted for each grouping. The keys are integer columns (ids), a NULL
-    key a group of its own; groups without values are left out."""
+    ``fractions`` (each in (0, 1]) wanted for each grouping. The keys are integer columns
+    (ids), a NULL key a group of its own; groups without values are left out."""
     wanted = _wanted(session, measures, keys, fractions)
     if not wanted:
         return {}
@@ -87,7 +87,9 @@ def _bucket(value: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(func.floor(scaled * literal_column(str(BUCKETS_PER_E))), Integer)
 
 
-def _rows(measures: Sequence[Measured], keys: Sequence[ColumnElement[Any]], buckets: Any = None):
+def _rows(
+    measures: Sequence[Measured], keys: Sequence[ColumnElement[Any]], buckets: Any = None
+) -> Any:
     """Every measured row as (measure, keys…, bucket, value), the measures one after the
     other; with ``buckets`` (measure → bucket numbers), only the rows in them."""
     parts = []
@@ -117,26 +119,7 @@ def _wanted(
 ) -> list[tuple[Any, ...]]:
     """(measure, grouping, key, fraction, bucket, rank inside the bucket) of each wanted
     percentile of each group: the first pass."""
-    rows = _rows(measures, keys)
-    finest = [rows.c.measure, *(rows.c[f"key{n}"] for n in range(len(keys))), rows.c.bucket]
-    counts = select(*finest, func.count().label("n")).group_by(*finest).cte("counts")
-    rollups = []
-    for grouping in fractions:
-        if grouping == EVERYTHING:
-            key, grouped = null(), (counts.c.measure, counts.c.bucket)
-        else:
-            key = counts.c[f"key{grouping}"]
-            grouped = (counts.c.measure, key, counts.c.bucket)
-        rollups.append(
-            select(
-                counts.c.measure,
-                literal(grouping).label("grouping"),
-                cast(key, Integer).label("key"),
-                counts.c.bucket,
-                func.sum(counts.c.n).label("n"),
-            ).group_by(*grouped)
-        )
-    groups = union_all(*rollups).subquery("groups")
+    groups = _counts_per_group(_rows(measures, keys), len(keys), fractions)
     group = (groups.c.measure, groups.c.grouping, groups.c.key)
     running = select(
         *groups.c,
@@ -158,6 +141,30 @@ def _wanted(
     ).join_from(running, asked, asked.c.grouping == running.c.grouping)
     statement = statement.where(running.c.upto >= rank, running.c.upto - running.c.n < rank)
     return [tuple(row) for row in session.execute(statement)]
+
+
+def _counts_per_group(rows: Any, keys: int, fractions: Mapping[int, Sequence[float]]) -> Any:
+    """Rows counted per (measure, grouping, key, bucket): once per finest key and bucket,
+    then summed up for each grouping asked for."""
+    finest = [rows.c.measure, *(rows.c[f"key{n}"] for n in range(keys)), rows.c.bucket]
+    counts = select(*finest, func.count().label("n")).group_by(*finest).cte("counts")
+    rollups = []
+    for grouping in fractions:
+        if grouping == EVERYTHING:
+            key, grouped = null(), (counts.c.measure, counts.c.bucket)
+        else:
+            key = counts.c[f"key{grouping}"]
+            grouped = (counts.c.measure, key, counts.c.bucket)
+        rollups.append(
+            select(
+                counts.c.measure,
+                literal(grouping).label("grouping"),
+                cast(key, Integer).label("key"),
+                counts.c.bucket,
+                func.sum(counts.c.n).label("n"),
+            ).group_by(*grouped)
+        )
+    return union_all(*rollups).subquery("groups")
 
 
 def _picked(
