@@ -149,7 +149,7 @@ class WhooshIndex:
         try:
             for ticket_id in removed:
                 writer.delete_by_term("ticket_id", str(ticket_id))
-            for document in documents:
+            for document in _oldest_first(documents):
                 writer.update_document(**_fields(document))
             writer.commit()
         except BaseException:
@@ -168,9 +168,7 @@ class WhooshIndex:
         )
         count = 0
         for batch in batches:
-            # Oldest activity first, so a segment's last documents are its latest: the
-            # search reads matches from the end (``_latest_matches``).
-            for document in sorted(batch, key=lambda d: (d.activity_at, d.ticket_id)):
+            for document in _oldest_first(batch):
                 writer.add_document(**_fields(document))
             count += len(batch)
         writer.commit(optimize=True)
@@ -257,6 +255,13 @@ def _highlighted_words(query: q.Query) -> frozenset[str]:
         for field, text in query.iter_all_terms(phrases=True)
         if field in TEXT_FIELDS
     )
+
+
+def _oldest_first(documents: Iterable[TicketDocument]) -> list[TicketDocument]:
+    """Oldest activity first, so a segment's last documents are its latest: the search
+    reads matches from the end (``_latest_matches``). A batch of the change log comes in
+    the order its changes were logged, which need not be its tickets' activity order."""
+    return sorted(documents, key=lambda d: (d.activity_at, d.ticket_id))
 
 
 def _layout(schema: Schema) -> set[tuple[str, str, bool]]:

@@ -224,12 +224,15 @@ def test_an_indexer_that_dies_mid_batch_leaves_its_tickets_for_the_next(
     assert session.scalar(select(SearchChange.ticket_id)) is None
 
 
+@pytest.mark.parametrize("step", [1, -1], ids=["newest-last", "newest-first"])
 def test_past_the_count_bound_the_latest_matches_are_ranked(
-    make, index, session, settings, monkeypatch
+    make, index, session, settings, monkeypatch, step
 ):
     """Both engines count and rank at most COUNT_BOUND + 1 matches, the latest first (the
     page then says "more than 1,000"). Here the bound is 2, and Whoosh reads windows of 2
-    documents from the end, so the widening is exercised."""
+    documents from the end, so the widening is exercised. With ``newest-first`` the
+    tickets' activity runs against the order they were made (and logged for indexing):
+    the index must still end with the latest."""
     from helpdesk.search import postgres_index, whoosh_index
 
     monkeypatch.setattr(postgres_index, "COUNT_BOUND", 2)
@@ -239,14 +242,15 @@ def test_past_the_count_bound_the_latest_matches_are_ranked(
     made = []
     for n in range(5):
         ticket = make.ticket(subject=f"Caso {n}", text="Pido la aclaración del cargo.")
-        ticket.last_activity_at = start + timedelta(minutes=n)
+        ticket.last_activity_at = start + timedelta(minutes=n * step)
         made.append(ticket)
         make.ticket(subject=f"Otro {n}", text="Nada que ver.")  # a non-match in every window
     index()
     viewer = make.user(role="supervisor")
     found = services.search(session, "aclaracion", viewer=viewer, settings=settings)
     assert found.total == 3  # the bound + 1: "more than 2"
-    assert [r.ticket.folio for r in found.results] == [t.folio for t in made[:1:-1]]
+    latest = sorted(made, key=lambda t: t.last_activity_at, reverse=True)[:3]
+    assert [r.ticket.folio for r in found.results] == [t.folio for t in latest]
 
 
 def test_a_rebuild_keeps_the_latest_activity_first_whatever_the_ticket_order(
