@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import app_config, database, drop  # noqa: E402
+from benchmarks.common import migrated_app  # noqa: E402
 
 COLUMNS = [
     "number",
@@ -100,20 +100,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     args = parser.parse_args()
-    from flask_migrate import upgrade
-
-    from helpdesk.app import create_app
-
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
-        url, name = database(args.backend, tmp)
-        app = create_app(app_config(url, tmp))
-        try:
-            with app.app_context():
-                upgrade()
-            first, again = tmp / "accounts.csv", tmp / "changed.csv"
-            write_csv(first, args.count, seed=1)
-            write_csv(again, args.count, seed=2, changed=0.1)
+        first, again = tmp / "accounts.csv", tmp / "changed.csv"
+        write_csv(first, args.count, seed=1)
+        write_csv(again, args.count, seed=2, changed=0.1)
+        with migrated_app(args.backend, tmp) as app:
             report = {
                 "count": args.count,
                 "backend": args.backend,
@@ -121,12 +113,6 @@ def main() -> None:
                 "same_file_again": run_import(app, first),
                 "a_tenth_changed": run_import(app, again),
             }
-            with app.app_context():
-                from helpdesk.extensions import db
-
-                db.engine.dispose()
-        finally:
-            drop(name)
     print(json.dumps(report, indent=2))
 
 

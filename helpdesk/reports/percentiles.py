@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import (
     Float,
     Integer,
+    Select,
+    Subquery,
     and_,
     cast,
     column,
@@ -88,8 +90,10 @@ def _bucket(value: ColumnElement[Any]) -> ColumnElement[int]:
 
 
 def _rows(
-    measures: Sequence[Measured], keys: Sequence[ColumnElement[Any]], buckets: Any = None
-) -> Any:
+    measures: Sequence[Measured],
+    keys: Sequence[ColumnElement[Any]],
+    buckets: Mapping[int, set[int]] | None = None,
+) -> Subquery:
     """Every measured row as (measure, keys…, bucket, value), the measures one after the
     other; with ``buckets`` (measure → bucket numbers), only the rows in them."""
     parts = []
@@ -143,7 +147,9 @@ def _wanted(
     return [tuple(row) for row in session.execute(statement)]
 
 
-def _counts_per_group(rows: Any, keys: int, fractions: Mapping[int, Sequence[float]]) -> Any:
+def _counts_per_group(
+    rows: Subquery, keys: int, fractions: Mapping[int, Sequence[float]]
+) -> Subquery:
     """Rows counted per (measure, grouping, key, bucket): once per finest key and bucket,
     then summed up for each grouping asked for."""
     finest = [rows.c.measure, *(rows.c[f"key{n}"] for n in range(keys)), rows.c.bucket]
@@ -171,7 +177,7 @@ def _picked(
     measures: Sequence[Measured],
     keys: Sequence[ColumnElement[Any]],
     wanted: list[tuple[Any, ...]],
-) -> Any:
+) -> Select[Any]:
     """The second pass: the value at each wanted rank, read from its bucket alone."""
     buckets: dict[int, set[int]] = {}
     for measure, _, _, _, bucket, _ in wanted:

@@ -136,7 +136,10 @@ def _ticket_with_a_running_clock(app: Flask) -> tuple[int, int]:
 
 
 def _until_a_write_waits(app: Flask) -> bool:
-    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     deadline = time.monotonic() + 30
     with app.app_context(), db.engine.connect() as watcher:
         while time.monotonic() < deadline:
